@@ -1,0 +1,91 @@
+"""The JSON API under /api/v1: one error shape, one OpenAPI document."""
+from flask import jsonify, render_template, request
+from flask_smorest import Api as SmorestApi
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from wastechain.domain.errors import (Conflict, DomainError, Forbidden, InvalidTransition, NotFound, RuleViolation,
+                                      ValidationFailed)
+from wastechain.services.auth import Unauthorized
+
+STATUS_BY_ERROR = ((Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (InvalidTransition, 409),
+                   (Conflict, 409), (ValidationFailed, 422), (RuleViolation, 422))
+CODE_BY_STATUS = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+                  405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
+                  422: "VALIDATION_ERROR", 429: "TOO_MANY_REQUESTS"}
+
+MESSAGES = {404: "接口不存在", 405: "该接口不支持此请求方法", 413: "请求体过大", 415: "请使用 application/json",
+            500: "服务器内部错误，已记录，请稍后重试"}
+
+
+def error_body(code: str, message: str, details: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def status_of(error: DomainError) -> int:
+    return next(status for kind, status in STATUS_BY_ERROR if isinstance(error, kind))
+
+
+class Api(SmorestApi):
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages")
+        if error.code == 400:
+            return jsonify(error_body("BAD_REQUEST", "请求体不是有效的 JSON" if request.is_json else "请求格式错误",
+                                      _flatten(messages))), 400
+        if error.code == 422 or messages:
+            return jsonify(error_body("VALIDATION_ERROR", "请求内容未通过校验", _flatten(messages))), 422
+        code = CODE_BY_STATUS.get(error.code, "INTERNAL_ERROR" if error.code >= 500 else "HTTP_ERROR")
+        return jsonify(error_body(code, MESSAGES.get(error.code, error.description or error.name))), error.code
+
+
+def _flatten(messages) -> dict:
+    """webargs nests messages under the location ("json", "query"); the client wants field → problem."""
+    if not isinstance(messages, dict):
+        return {}
+    flat = {}
+    for location, fields in messages.items():
+        flat.update(fields if isinstance(fields, dict) else {location: fields})
+    return flat
+
+
+def handle_domain_error(error: DomainError):
+    return jsonify(error_body(error.code, error.message, error.details)), status_of(error)
+
+
+def handle_integrity_error(error: IntegrityError):
+    """A unique constraint lost a race: nothing was written; the client may retry."""
+    from wastechain.db import request_session
+
+    request_session().rollback()
+    return jsonify(error_body("CONFLICT", "与其他请求同时修改了同一记录，未保存任何内容，请重试")), 409
+
+
+def handle_busy_database(error: OperationalError):
+    from wastechain.db import request_session
+
+    request_session().rollback()
+    return jsonify(error_body("BUSY", "系统繁忙，请稍后重试")), 503
+
+
+def init_api(app) -> Api:
+    app.config.update(
+        API_TITLE="wastechain", API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    from wastechain.api import auth, batches, catalog, manifests, organizations, scan, users, approvals
+
+    for module in (auth, catalog, organizations, users, approvals, batches, manifests, scan):
+        api.register_blueprint(module.bp, url_prefix="/api/v1")
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_busy_database)
+
+    @app.get("/api/v1/docs")
+    def api_docs():
+        """A browsable view of the OpenAPI document, rendered by us (no CDN)."""
+        return render_template("api_docs.html", spec=api.spec.to_dict())
+
+    return api

@@ -1,0 +1,1 @@
+from wastechain.api.approvals.resources import bp  # noqa: F401

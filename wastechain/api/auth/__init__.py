@@ -1,0 +1,1 @@
+from wastechain.api.auth.resources import bp  # noqa: F401

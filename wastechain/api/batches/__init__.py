@@ -1,0 +1,1 @@
+from wastechain.api.batches.resources import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from wastechain.api.catalog.resources import bp  # noqa: F401

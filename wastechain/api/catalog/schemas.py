@@ -1,0 +1,31 @@
+import marshmallow as ma
+
+from wastechain.api.common import PageArgs
+from wastechain.domain.streams import Stream
+
+
+class RegionArgs(ma.Schema):
+    parent = ma.fields.String(load_default=None)
+
+
+class RegionOut(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    level = ma.fields.String()
+    parent_code = ma.fields.String(allow_none=True)
+
+
+class WasteCodeArgs(PageArgs):
+    q = ma.fields.String(load_default=None)
+    stream = ma.fields.String(load_default=None, validate=ma.validate.OneOf([s.value for s in Stream]))
+    category = ma.fields.String(load_default=None)
+
+
+class WasteCodeOut(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    category = ma.fields.String()
+    category_name = ma.fields.String()
+    stream = ma.fields.String()
+    hazard = ma.fields.String()
+    edition = ma.fields.String()

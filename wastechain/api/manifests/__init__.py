@@ -1,0 +1,1 @@
+from wastechain.api.manifests.resources import bp  # noqa: F401

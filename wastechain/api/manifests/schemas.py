@@ -1,0 +1,117 @@
+import marshmallow as ma
+
+from wastechain.api.common import Kg, PageArgs, Time, qr_url_for
+from wastechain.domain.states import ManifestStatus, Step
+
+
+class LineIn(ma.Schema):
+    batch_id = ma.fields.Integer(required=True)
+    quantity_kg = Kg(required=True)
+
+
+class ManifestIn(ma.Schema):
+    lines = ma.fields.List(ma.fields.Nested(LineIn), required=True, validate=ma.validate.Length(min=1, max=50))
+    receiver_site_id = ma.fields.Integer(required=True)
+    transporter_id = ma.fields.Integer(required=True)
+    vehicle_id = ma.fields.Integer(load_default=None, allow_none=True)
+    driver_id = ma.fields.Integer(load_default=None, allow_none=True)
+    planned_pickup_at = Time(required=True)
+    approval_id = ma.fields.Integer(load_default=None, allow_none=True)
+
+
+class LineOut(ma.Schema):
+    id = ma.fields.Integer()
+    batch_id = ma.fields.Integer()
+    unit_code = ma.fields.String(attribute="batch.unit_code")
+    waste_code = ma.fields.String()
+    waste_name = ma.fields.String(attribute="waste.name")
+    stream = ma.fields.String(attribute="waste.stream")
+    quantity_kg = Kg()
+
+
+class EventOut(ma.Schema):
+    id = ma.fields.Integer()
+    manifest_id = ma.fields.Integer()
+    seq = ma.fields.Integer()
+    type = ma.fields.String()
+    status_after = ma.fields.String()
+    actor_id = ma.fields.Integer()
+    actor_role = ma.fields.String()
+    idempotency_key = ma.fields.String()
+    occurred_at = Time()
+    recorded_at = Time()
+    lat = ma.fields.Float(allow_none=True)
+    lon = ma.fields.Float(allow_none=True)
+    quantity_kg = Kg(allow_none=True)
+    accepted_kg = Kg(allow_none=True)
+    rejected_kg = Kg(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    method = ma.fields.String(allow_none=True)
+    data = ma.fields.Dict()
+    prev_hash = ma.fields.String()
+    hash = ma.fields.String()
+
+
+class StepEventOut(EventOut):
+    status = ma.fields.String(attribute="manifest.status", metadata={"description": "the manifest's status now"})
+
+
+class ManifestOut(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    status = ma.fields.String()
+    issuer_id = ma.fields.Integer()
+    issuer_name = ma.fields.String(attribute="issuer.name")
+    origin_site_id = ma.fields.Integer()
+    origin_region_code = ma.fields.String()
+    receiver_id = ma.fields.Integer()
+    receiver_name = ma.fields.String(attribute="receiver.name")
+    receiver_site_id = ma.fields.Integer()
+    destination_region_code = ma.fields.String()
+    transporter_id = ma.fields.Integer()
+    transporter_name = ma.fields.String(attribute="transporter.name")
+    vehicle_id = ma.fields.Integer(allow_none=True)
+    driver_id = ma.fields.Integer(allow_none=True)
+    approval_id = ma.fields.Integer(allow_none=True)
+    planned_pickup_at = Time()
+    issued_at = Time()
+    status_changed_at = Time()
+    total_kg = Kg()
+    pickup_kg = Kg(allow_none=True)
+    received_kg = Kg(allow_none=True)
+    accepted_kg = Kg(allow_none=True)
+    rejected_kg = Kg(allow_none=True)
+    disposed_kg = Kg()
+    lines = ma.fields.List(ma.fields.Nested(LineOut))
+    qr_url = ma.fields.Function(lambda manifest: qr_url_for("manifest", manifest.id))
+
+
+class ManifestDetailOut(ManifestOut):
+    events = ma.fields.List(ma.fields.Nested(EventOut))
+
+
+class ManifestArgs(PageArgs):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf([s.value for s in ManifestStatus]))
+    region = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{6}$"))
+    date_from = Time(load_default=None, data_key="from")
+    date_to = Time(load_default=None, data_key="to")
+    q = ma.fields.String(load_default=None, metadata={"description": "part of the manifest number"})
+
+
+class StepIn(ma.Schema):
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Step if s != Step.ISSUE]))
+    idempotency_key = ma.fields.String(required=True, validate=ma.validate.Length(min=8, max=100))
+    occurred_at = Time(load_default=None, allow_none=True)
+    lat = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
+    lon = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))
+    quantity_kg = Kg(load_default=None, allow_none=True)
+    accepted_kg = Kg(load_default=None, allow_none=True, allow_zero=True)
+    rejected_kg = Kg(load_default=None, allow_none=True, allow_zero=True)
+    reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+    method = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[RDCrdc]\d{1,2}$"))
+
+
+class VerifyOut(ma.Schema):
+    ok = ma.fields.Boolean()
+    events = ma.fields.Integer()
+    broken_at = ma.fields.Integer(allow_none=True)

@@ -1,0 +1,1 @@
+from wastechain.api.organizations.resources import bp  # noqa: F401

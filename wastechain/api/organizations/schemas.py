@@ -1,0 +1,75 @@
+import marshmallow as ma
+
+from wastechain.api.common import Kg, PageArgs, Time
+from wastechain.services.parties import ORG_ROLES, PERMIT_KINDS, SITE_KINDS
+
+
+class OrganizationIn(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=200))
+    credit_code = ma.fields.String(required=True)
+    region_code = ma.fields.String(required=True)
+    roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ORG_ROLES)), required=True,
+                           validate=ma.validate.Length(min=1))
+
+
+class SiteIn(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(SITE_KINDS))
+    region_code = ma.fields.String(required=True)
+    address = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
+    lat = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
+    lon = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))
+    capacity_kg = Kg(load_default=None, allow_none=True)
+
+
+class SiteOut(ma.Schema):
+    id = ma.fields.Integer()
+    organization_id = ma.fields.Integer()
+    name = ma.fields.String()
+    kind = ma.fields.String()
+    region_code = ma.fields.String()
+    address = ma.fields.String()
+    lat = ma.fields.Float(allow_none=True)
+    lon = ma.fields.Float(allow_none=True)
+    capacity_kg = Kg(allow_none=True)
+
+
+class OrganizationOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    credit_code = ma.fields.String()
+    region_code = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    sites = ma.fields.List(ma.fields.Nested(SiteOut))
+    created_at = Time()
+
+
+class OrganizationArgs(PageArgs):
+    role = ma.fields.String(load_default=None, validate=ma.validate.OneOf(ORG_ROLES))
+    region = ma.fields.String(load_default=None)
+    q = ma.fields.String(load_default=None)
+
+
+class PermitIn(ma.Schema):
+    number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(PERMIT_KINDS))
+    valid_from = ma.fields.Date(required=True)
+    valid_to = ma.fields.Date(required=True)
+    waste_codes = ma.fields.List(ma.fields.String(), load_default=list)
+    methods = ma.fields.List(ma.fields.String(), load_default=list)
+    annual_capacity_kg = Kg(load_default=None, allow_none=True)
+
+
+class PermitOut(PermitIn):
+    id = ma.fields.Integer()
+    organization_id = ma.fields.Integer()
+
+
+class VehicleIn(ma.Schema):
+    plate = ma.fields.String(required=True)
+    max_load_kg = Kg(load_default=None, allow_none=True)
+
+
+class VehicleOut(VehicleIn):
+    id = ma.fields.Integer()
+    organization_id = ma.fields.Integer()

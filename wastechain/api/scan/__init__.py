@@ -1,0 +1,1 @@
+from wastechain.api.scan.resources import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from wastechain.api.users.resources import bp  # noqa: F401

@@ -1,0 +1,12 @@
+import marshmallow as ma
+
+from wastechain.services.auth import ROLES
+
+
+class UserIn(ma.Schema):
+    username = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[A-Za-z0-9_.\-]{3,64}$",
+                                                                            error="3-64 位字母、数字、_ . -"))
+    password = ma.fields.String(required=True, load_only=True)
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
+    organization_id = ma.fields.Integer(load_default=None, allow_none=True)
+    region_code = ma.fields.String(load_default=None, allow_none=True)

@@ -1,0 +1,97 @@
+"""flask commands: each parses its options and calls one service."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from wastechain import schema
+from wastechain.db import utcnow
+
+db_group = AppGroup("db", help="Database schema (Alembic migrations).")
+
+
+def _engine():
+    return current_app.extensions["wastechain.engine"]
+
+
+def _session():
+    return current_app.extensions["wastechain.sessions"]()
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+def db_upgrade(revision):
+    """Create or migrate the schema, then load the reference catalogs."""
+    schema.upgrade(_engine(), revision)
+    _seed_catalog()
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision):
+    """Step the schema back to a revision."""
+    schema.downgrade(_engine(), revision)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message):
+    """Write a migration from the models' difference to the database (developers)."""
+    schema.revision(_engine(), message)
+
+
+@db_group.command("current")
+def db_current():
+    """Show the schema revision."""
+    schema.current(_engine())
+
+
+def _seed_catalog():
+    from wastechain.catalog import seed_catalog
+
+    with _session() as session:
+        written = seed_catalog(session)
+    click.echo(f"catalog: {written['regions']} regions and {written['waste_codes']} waste codes written "
+               "(0 means already up to date)")
+
+
+@click.command("seed-catalog")
+def seed_catalog_command():
+    """Load administrative divisions and waste codes (idempotent)."""
+    _seed_catalog()
+
+
+@click.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+def create_admin_command(username, password):
+    """Create an administrator account."""
+    from wastechain.domain.errors import DomainError
+    from wastechain.services.auth import create_admin
+
+    with _session() as session:
+        try:
+            create_admin(session, username=username, password=password,
+                         hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+    click.echo(f"administrator {username} created")
+
+
+@click.command("seed-demo")
+@click.option("--password", default="demo12345", show_default=True, help="password of every demo account")
+def seed_demo_command(password):
+    """Build a small Quzhou world with manifests in every state, and print the logins."""
+    from wastechain.services.demo import seed_demo
+
+    with _session() as session:
+        logins = seed_demo(session, password=password, hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                           now=utcnow(), base_url=current_app.config["PUBLIC_BASE_URL"])
+    click.echo("demo accounts (password: %s):" % password)
+    for username, description in logins:
+        click.echo(f"  {username:<22} {description}")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(db_group)
+    for command in (seed_catalog_command, create_admin_command, seed_demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,124 @@
+"""Declarative base, column types shared by all models, and the engine and session of each app."""
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from wastechain.domain.quantities import GRAMS_PER_KG, kg_from_grams
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime on every database (SQLite keeps no offset, so we store naive UTC there)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused; pass an aware datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Mass(TypeDecorator):
+    """A mass in kilograms as an exact Decimal in Python, stored as integer grams.
+
+    Integer grams keep sums exact in SQL on SQLite too (its NUMERIC is a binary float).
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        grams = Decimal(value) * GRAMS_PER_KG
+        if grams != grams.to_integral_value():
+            raise ValueError(f"{value} kg has more than 3 decimals")
+        return int(grams)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else kg_from_grams(int(value))
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _serialize_sqlite_writers(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _serialize_sqlite_writers(engine: Engine) -> None:
+    """Begin every SQLite transaction IMMEDIATE, so read-then-write steps cannot interleave.
+
+    PostgreSQL gets the same guarantee from row locks (SELECT ... FOR UPDATE) in the services.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def init_app(app) -> None:
+    """Gives the app its engine and a session per request, closed at teardown."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["wastechain.engine"] = engine
+    app.extensions["wastechain.sessions"] = make_session_factory(engine)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        from flask import g
+
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def request_session() -> Session:
+    """The session of the current request (or app context)."""
+    from flask import current_app, g
+
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["wastechain.sessions"]()
+    return g.db_session

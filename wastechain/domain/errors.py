@@ -1,0 +1,50 @@
+"""Domain errors, each with the stable error code the API reports (API.md)."""
+
+
+class DomainError(Exception):
+    code = "DOMAIN_ERROR"
+
+    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or {}
+
+
+class ValidationFailed(DomainError):
+    """Input that cannot be valid: 422."""
+
+    code = "VALIDATION_ERROR"
+
+
+class RuleViolation(DomainError):
+    """A business rule refuses the step: 422 with the rule's own code."""
+
+
+class InvalidTransition(DomainError):
+    """A step that the manifest's state does not allow: 409."""
+
+    code = "INVALID_TRANSITION"
+
+
+class Conflict(DomainError):
+    """A duplicate or a concurrent change: 409."""
+
+    code = "CONFLICT"
+
+
+class NotFound(DomainError):
+    """Absent or not visible to this user: 404."""
+
+    code = "NOT_FOUND"
+
+
+class Forbidden(DomainError):
+    """Visible, but this user may not do it: 403."""
+
+    code = "FORBIDDEN"
+
+
+class InvalidQR(NotFound):
+    code = "INVALID_QR"

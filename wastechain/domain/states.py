@@ -1,0 +1,88 @@
+"""The manifest state machine (SPEC.md "The chain and its state machine"), as data."""
+from dataclasses import dataclass
+from enum import StrEnum
+
+from wastechain.domain.errors import InvalidTransition
+
+
+class ManifestStatus(StrEnum):
+    ISSUED = "issued"
+    CANCELLED = "cancelled"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    RECEIVED = "received"
+    REJECTED = "rejected"
+    CLOSED = "closed"
+
+
+class Step(StrEnum):
+    ISSUE = "issue"
+    CANCEL = "cancel"
+    PICKUP = "pickup"
+    DELIVER = "deliver"
+    RECEIVE = "receive"
+    DISPOSE = "dispose"
+
+
+class Party(StrEnum):
+    """Who in the chain may take a step; users map to parties by role and organization."""
+
+    ISSUER = "issuer"
+    REGULATOR = "regulator"
+    DRIVER = "driver"
+    RECEIVER = "receiver"
+
+
+@dataclass(frozen=True)
+class Transition:
+    step: Step
+    source: ManifestStatus | None
+    targets: tuple[ManifestStatus, ...]  # more than one: the outcome of the step decides
+    parties: frozenset[Party]
+
+
+S = ManifestStatus
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(Step.ISSUE, None, (S.ISSUED,), frozenset({Party.ISSUER})),
+    Transition(Step.CANCEL, S.ISSUED, (S.CANCELLED,), frozenset({Party.ISSUER, Party.REGULATOR})),
+    Transition(Step.PICKUP, S.ISSUED, (S.IN_TRANSIT,), frozenset({Party.DRIVER})),
+    Transition(Step.DELIVER, S.IN_TRANSIT, (S.DELIVERED,), frozenset({Party.DRIVER})),
+    Transition(Step.RECEIVE, S.DELIVERED, (S.RECEIVED, S.REJECTED), frozenset({Party.RECEIVER})),
+    # Disposal may come in several records; the manifest closes when all accepted quantity is treated.
+    Transition(Step.DISPOSE, S.RECEIVED, (S.RECEIVED, S.CLOSED), frozenset({Party.RECEIVER})),
+)
+_BY_KEY = {(t.source, t.step): t for t in TRANSITIONS}
+
+STATUS_NAMES = {
+    S.ISSUED: "已开具",
+    S.CANCELLED: "已作废",
+    S.IN_TRANSIT: "运输中",
+    S.DELIVERED: "已送达",
+    S.RECEIVED: "已接收",
+    S.REJECTED: "已拒收",
+    S.CLOSED: "已闭环",
+}
+STEP_NAMES = {
+    Step.ISSUE: "开具联单",
+    Step.CANCEL: "作废",
+    Step.PICKUP: "提货",
+    Step.DELIVER: "送达",
+    Step.RECEIVE: "接收",
+    Step.DISPOSE: "利用/处置",
+}
+
+
+def transition_for(status: str | None, step: str) -> Transition:
+    """The transition a step makes from a state, or InvalidTransition naming what the state allows."""
+    transition = _BY_KEY.get((ManifestStatus(status) if status else None, Step(step)))
+    if transition is None:
+        allowed = [t.step.value for t in TRANSITIONS if t.source == status]
+        raise InvalidTransition(
+            f"联单当前状态为「{STATUS_NAMES.get(status, status)}」，不能执行「{STEP_NAMES[Step(step)]}」",
+            details={"status": status, "step": step, "allowed_steps": allowed},
+        )
+    return transition
+
+
+def steps_from(status: str) -> list[Step]:
+    return [t.step for t in TRANSITIONS if t.source == status]

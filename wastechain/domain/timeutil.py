@@ -1,0 +1,36 @@
+"""Time: stored as aware UTC; calendars and business days in Asia/Shanghai."""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from wastechain.domain.errors import ValidationFailed
+
+CHINA = ZoneInfo("Asia/Shanghai")
+MAX_PAST = timedelta(days=7)
+MAX_FUTURE = timedelta(minutes=5)
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(CHINA).date()
+
+
+def add_working_days(start: date, days: int) -> date:
+    """Counts Monday to Friday only (statutory holidays are not modelled yet)."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
+    """The device's time of a step: at most 7 days old, at most 5 minutes ahead (API.md); omitted means now."""
+    if occurred_at is None:
+        return now
+    if occurred_at.tzinfo is None:
+        raise ValidationFailed("occurred_at 必须带时区，例如 2026-11-23T08:30:00+08:00", details={"occurred_at": "no offset"})
+    if occurred_at > now + MAX_FUTURE:
+        raise ValidationFailed("occurred_at 晚于服务器时间超过 5 分钟", details={"occurred_at": "in the future"})
+    if occurred_at < now - MAX_PAST:
+        raise ValidationFailed("occurred_at 早于 7 天前，请走纸质联单补录流程", details={"occurred_at": "older than 7 days"})
+    return occurred_at

@@ -1,0 +1,9 @@
+"""ORM classes; importing this package registers every table on Base.metadata."""
+from wastechain.models.catalog import Region, WasteCode
+from wastechain.models.parties import ApiToken, Approval, Organization, Permit, Site, User, Vehicle
+from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial
+
+__all__ = [
+    "ApiToken", "Approval", "Batch", "Manifest", "ManifestEvent", "ManifestLine", "ManifestSerial",
+    "Organization", "Permit", "Region", "Site", "User", "Vehicle", "WasteCode",
+]

@@ -1,0 +1,114 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wastechain.db import Base, Mass, UTCDateTime, utcnow
+
+
+class Organization(Base):
+    """An enterprise or agency, identified by its 统一社会信用代码."""
+
+    __tablename__ = "organization"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sites: Mapped[list["Site"]] = relationship(back_populates="organization", order_by="Site.id")
+    permits: Mapped[list["Permit"]] = relationship(back_populates="organization", order_by="Permit.id")
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class Site(Base):
+    """A production site, a storage site (贮存点) or a utilization/disposal facility."""
+
+    __tablename__ = "site"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    capacity_kg: Mapped[Decimal | None] = mapped_column(Mass)
+
+    organization: Mapped[Organization] = relationship(back_populates="sites")
+
+
+class Permit(Base):
+    """危险废物经营许可证 (hw_operation) or 危险货物道路运输许可 (hw_transport)."""
+
+    __tablename__ = "permit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    waste_codes: Mapped[list[str]] = mapped_column(JSON)
+    methods: Mapped[list[str]] = mapped_column(JSON)
+    annual_capacity_kg: Mapped[Decimal | None] = mapped_column(Mass)
+
+    organization: Mapped[Organization] = relationship(back_populates="permits")
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    plate: Mapped[str] = mapped_column(String(16), unique=True)
+    max_load_kg: Mapped[Decimal | None] = mapped_column(Mass)
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))  # a regulator's jurisdiction
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class Approval(Base):
+    """跨区域转移审批: a regulator's exception for a producer, codes, destination, quantity and period."""
+
+    __tablename__ = "approval"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    waste_codes: Mapped[list[str]] = mapped_column(JSON)
+    destination_site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    max_quantity_kg: Mapped[Decimal] = mapped_column(Mass)
+    reserved_kg: Mapped[Decimal] = mapped_column(Mass, default=Decimal(0))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def remaining_kg(self) -> Decimal:
+        return self.max_quantity_kg - self.reserved_kg

@@ -1,0 +1,131 @@
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wastechain.db import Base, Mass, UTCDateTime, utcnow
+from wastechain.models.catalog import WasteCode
+from wastechain.models.parties import Organization, Site
+
+
+class Batch(Base):
+    """A quantity of one waste code produced at a site and put in storage (产生 + 贮存)."""
+
+    __tablename__ = "batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(37), unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    waste_code: Mapped[str] = mapped_column(ForeignKey("waste_code.code"), index=True)
+    quantity_kg: Mapped[Decimal] = mapped_column(Mass)
+    remaining_kg: Mapped[Decimal] = mapped_column(Mass)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    container_count: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    site: Mapped[Site] = relationship()
+    waste: Mapped[WasteCode] = relationship()
+
+
+class ManifestSerial(Base):
+    """The last manifest serial used per city and year; a row lock on it serializes numbering."""
+
+    __tablename__ = "manifest_serial"
+    city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer)
+
+
+class Manifest(Base):
+    """转移联单: one vehicle trip from an origin site to a receiver site."""
+
+    __tablename__ = "manifest"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(14), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    origin_site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    origin_region_code: Mapped[str] = mapped_column(String(6), index=True)
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    receiver_site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    destination_region_code: Mapped[str] = mapped_column(String(6), index=True)
+    transporter_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("approval.id"))
+    planned_pickup_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    total_kg: Mapped[Decimal] = mapped_column(Mass)
+    pickup_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    received_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    accepted_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    rejected_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    disposed_kg: Mapped[Decimal] = mapped_column(Mass, default=Decimal(0))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    lines: Mapped[list["ManifestLine"]] = relationship(back_populates="manifest", order_by="ManifestLine.id")
+    events: Mapped[list["ManifestEvent"]] = relationship(back_populates="manifest", order_by="ManifestEvent.seq")
+    issuer: Mapped[Organization] = relationship(foreign_keys=[issuer_id])
+    receiver: Mapped[Organization] = relationship(foreign_keys=[receiver_id])
+    transporter: Mapped[Organization] = relationship(foreign_keys=[transporter_id])
+    origin_site: Mapped[Site] = relationship(foreign_keys=[origin_site_id])
+    receiver_site: Mapped[Site] = relationship(foreign_keys=[receiver_site_id])
+
+
+class ManifestLine(Base):
+    """A quantity taken from one batch onto a manifest."""
+
+    __tablename__ = "manifest_line"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("manifest.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True)
+    waste_code: Mapped[str] = mapped_column(ForeignKey("waste_code.code"))
+    quantity_kg: Mapped[Decimal] = mapped_column(Mass)
+
+    manifest: Mapped[Manifest] = relationship(back_populates="lines")
+    batch: Mapped[Batch] = relationship()
+    waste: Mapped[WasteCode] = relationship()
+
+
+class ManifestEvent(Base):
+    """One step of a manifest; append-only and hash-linked to the previous event of the same manifest."""
+
+    __tablename__ = "manifest_event"
+    __table_args__ = (
+        UniqueConstraint("manifest_id", "seq"),  # two concurrent steps cannot both become step N
+        UniqueConstraint("manifest_id", "idempotency_key"),  # a retried step finds the first one
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("manifest.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(16))
+    status_after: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    quantity_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    accepted_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    rejected_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    method: Mapped[str | None] = mapped_column(String(8))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    manifest: Mapped[Manifest] = relationship(back_populates="events")
+
+    HASHED_FIELDS = (
+        "manifest_id", "seq", "type", "status_after", "actor_id", "actor_role", "idempotency_key", "occurred_at",
+        "recorded_at", "lat", "lon", "quantity_kg", "accepted_kg", "rejected_kg", "reason", "method", "data",
+    )
+
+    def hashed_content(self) -> dict:
+        return {name: getattr(self, name) for name in self.HASHED_FIELDS}

@@ -1,0 +1,75 @@
+"""Accounts and bearer tokens."""
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from wastechain.domain.errors import Conflict, DomainError, ValidationFailed
+from wastechain.models import ApiToken, User
+
+ROLES = ("admin", "regulator", "producer", "collector", "transporter", "driver", "receiver")
+MIN_PASSWORD = 8
+
+
+class Unauthorized(DomainError):
+    code = "UNAUTHORIZED"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str, method: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise ValidationFailed(f"密码至少 {MIN_PASSWORD} 位", details={"password": "too short"})
+    return generate_password_hash(password, method=method)
+
+
+def add_user(session, *, username: str, password: str, role: str, hash_method: str,
+             organization_id: int | None = None, region_code: str | None = None) -> User:
+    """Adds a user to the session (the caller commits); usernames are unique."""
+    if role not in ROLES:
+        raise ValidationFailed(f"未知角色：{role}", details={"role": f"one of {', '.join(ROLES)}"})
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"用户名 {username} 已存在", code="DUPLICATE")
+    user = User(username=username, password_hash=hash_password(password, hash_method), role=role,
+                organization_id=organization_id, region_code=region_code)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_admin(session, *, username: str, password: str, hash_method: str) -> User:
+    """Creates an administrator account."""
+    user = add_user(session, username=username, password=password, role="admin", hash_method=hash_method)
+    session.commit()
+    return user
+
+
+def authenticate(session, *, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
+        return None
+    return user
+
+
+def issue_token(session, *, username: str, password: str, now: datetime, ttl_hours: int) -> tuple[str, ApiToken]:
+    """Exchanges a username and password for a bearer token; only the token's hash is kept."""
+    user = authenticate(session, username=username, password=password)
+    if user is None:
+        raise Unauthorized("用户名或密码错误")
+    token = secrets.token_urlsafe(32)
+    record = ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=now + timedelta(hours=ttl_hours))
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at < now))
+    session.add(record)
+    session.commit()
+    return token, record
+
+
+def user_for_token(session, token: str, *, now: datetime) -> User | None:
+    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if record is None or record.expires_at <= now or not record.user.active:
+        return None
+    return record.user

@@ -1,0 +1,51 @@
+"""Resolving a scanned QR token to what it names."""
+from wastechain.domain.errors import InvalidQR, NotFound
+from wastechain.domain.qrtoken import read_token
+from wastechain.domain.states import STATUS_NAMES, steps_from, transition_for
+from wastechain.models import Batch, Manifest, User
+from wastechain.services import access
+
+
+def resolve(session, *, secret: str, token: str, actor: User | None) -> dict:
+    """What a QR names: a public minimum for anyone, more for a user who may see the record."""
+    subject = read_token(secret, token)
+    model = {"manifest": Manifest, "batch": Batch}.get(subject.kind)
+    record = session.get(model, subject.id) if model else None
+    if record is None:
+        raise InvalidQR("二维码指向的记录不存在")
+    if subject.kind == "manifest":
+        return _manifest_view(session, record, actor)
+    return _batch_view(session, record, actor)
+
+
+def _visible(session, actor: User | None, query, model, record_id: int) -> bool:
+    if actor is None:
+        return False
+    try:
+        access.get_visible(session, query, model, record_id, "")
+    except NotFound:
+        return False
+    return True
+
+
+def _manifest_view(session, manifest: Manifest, actor: User | None) -> dict:
+    view = {"kind": "manifest", "id": manifest.id, "number": manifest.number, "status": manifest.status,
+            "status_name": STATUS_NAMES[manifest.status], "total_kg": manifest.total_kg,
+            "waste_codes": sorted({line.waste_code for line in manifest.lines}), "detail": False}
+    if _visible(session, actor, access.visible_manifests(actor) if actor else None, Manifest, manifest.id):
+        parties = access.manifest_party(actor, manifest)
+        allowed = [s.value for s in steps_from(manifest.status)
+                   if parties & {p.value for p in transition_for(manifest.status, s).parties}]
+        view.update(detail=True, issuer=manifest.issuer.name, origin_site=manifest.origin_site.name,
+                    receiver=manifest.receiver.name, receiver_site=manifest.receiver_site.name,
+                    transporter=manifest.transporter.name, allowed_steps=allowed)
+    return view
+
+
+def _batch_view(session, batch: Batch, actor: User | None) -> dict:
+    view = {"kind": "batch", "id": batch.id, "unit_code": batch.unit_code, "status": batch.status,
+            "waste_code": batch.waste_code, "waste_name": batch.waste.name, "detail": False}
+    if _visible(session, actor, access.visible_batches(actor) if actor else None, Batch, batch.id):
+        view.update(detail=True, quantity_kg=batch.quantity_kg, remaining_kg=batch.remaining_kg,
+                    producer=batch.organization.name, site=batch.site.name)
+    return view

@@ -34,9 +34,10 @@ def db_downgrade(revision):
 
 @db_group.command("revision")
 @click.option("-m", "--message", required=True)
-def db_revision(message):
+@click.option("--head", default="head", show_default=True, help="the revision to branch from")
+def db_revision(message, head):
     """Write a migration from the models' difference to the database (developers)."""
-    schema.revision(_engine(), message)
+    schema.revision(_engine(), message, head)
 
 
 @db_group.command("current")

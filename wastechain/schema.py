@@ -24,10 +24,10 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(_config(connection), revision)
 
 
-def revision(engine: Engine, message: str) -> None:
-    """Writes a new migration from the difference between the models and the database."""
+def revision(engine: Engine, message: str, head: str = "head") -> None:
+    """Writes a new migration from the difference between the models and the database (upgraded to every head)."""
     with engine.begin() as connection:
-        command.revision(_config(connection), message=message, autogenerate=True)
+        command.revision(_config(connection), message=message, autogenerate=True, head=head)
 
 
 def current(engine: Engine) -> None:

@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 957db8185893
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:03:03.996754
+Create Date: 2026-11-23 11:04:38.199993
 """
 from alembic import op
 import sqlalchemy as sa
 import wastechain.db
 
 
-revision = '957db8185893'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -256,8 +256,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_manifest_event_actor_id_user_account')),
     sa.ForeignKeyConstraint(['manifest_id'], ['manifest.id'], name=op.f('fk_manifest_event_manifest_id_manifest')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_manifest_event')),
-    sa.UniqueConstraint('manifest_id', 'idempotency_key', name=op.f('uq_manifest_event_manifest_id')),
-    sa.UniqueConstraint('manifest_id', 'seq', name=op.f('uq_manifest_event_manifest_id'))
+    sa.UniqueConstraint('manifest_id', 'idempotency_key', name=op.f('uq_manifest_event_manifest_id_idempotency_key')),
+    sa.UniqueConstraint('manifest_id', 'seq', name=op.f('uq_manifest_event_manifest_id_seq'))
     )
     with op.batch_alter_table('manifest_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_manifest_event_occurred_at'), ['occurred_at'], unique=False)

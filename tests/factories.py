@@ -1,0 +1,167 @@
+"""Builders of test data (real rows in the real database) and a small API client."""
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from werkzeug.security import generate_password_hash
+
+from wastechain.domain.credit_code import make_credit_code
+from wastechain.models import Batch, Organization, Permit, Site, User, Vehicle
+
+PASSWORD = "password123"
+_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+_serial = itertools.count(1)
+
+KECHENG, QUJIANG, CHANGSHAN, KAIHUA, LONGYOU, JIANGSHAN = "330802", "330803", "330822", "330824", "330825", "330881"
+QUZHOU = "330800"
+HANGZHOU_SHANGCHENG = "330102"
+NOW = datetime.now(timezone.utc)
+
+
+def make_org(session, *, name: str, roles: list[str], region: str = KECHENG) -> Organization:
+    n = next(_serial)
+    org = Organization(name=name, credit_code=make_credit_code(region, f"{n:08d}"), region_code=region, roles=roles)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def make_site(session, org: Organization, *, kind: str = "production", region: str | None = None,
+              name: str | None = None, lat: float = 28.97, lon: float = 118.87) -> Site:
+    site = Site(organization_id=org.id, name=name or f"{org.name}{kind}场所", kind=kind,
+                region_code=region or org.region_code, address="测试地址", lat=lat, lon=lon)
+    session.add(site)
+    session.flush()
+    return site
+
+
+def make_user(session, *, username: str, role: str, org: Organization | None = None, region: str | None = None) -> User:
+    user = User(username=username, password_hash=_HASH, role=role, organization_id=org.id if org else None,
+                region_code=region)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_permit(session, org: Organization, *, kind: str = "hw_operation", codes=("HW01", "HW08", "HW49"),
+                methods=("R4", "D10"), capacity: str | None = "1000000", valid_from: date | None = None,
+                valid_to: date | None = None) -> Permit:
+    permit = Permit(organization_id=org.id, number=f"ZJ-{kind}-{next(_serial):05d}", kind=kind,
+                    valid_from=valid_from or date(2020, 1, 1), valid_to=valid_to or date(2035, 12, 31),
+                    waste_codes=list(codes), methods=list(methods),
+                    annual_capacity_kg=Decimal(capacity) if capacity else None)
+    session.add(permit)
+    session.flush()
+    return permit
+
+
+def make_batch(session, org: Organization, site: Site, *, code: str = "900-041-49", kg: str = "1000",
+               generated_at: datetime | None = None) -> Batch:
+    n = next(_serial)
+    quantity = Decimal(kg)
+    batch = Batch(unit_code=f"{org.credit_code}{code.replace('-', '')[:8].ljust(8, '0')}20260101{n % 1000:03d}",
+                  organization_id=org.id, site_id=site.id, waste_code=code, quantity_kg=quantity,
+                  remaining_kg=quantity, status="stored", generated_at=generated_at or NOW - timedelta(days=1))
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+@dataclass
+class World:
+    """A small Quzhou: a producer in 柯城, a receiver in 衢江, a transporter, regulators, and outsiders."""
+
+    producer: Organization
+    producer_site: Site
+    receiver: Organization
+    receiver_site: Site
+    transporter: Organization
+    vehicle: Vehicle
+    other_producer: Organization
+    other_site: Site
+    far_receiver: Organization
+    far_site: Site
+    county_receiver: Organization
+    county_site: Site
+    extra: dict = field(default_factory=dict)
+
+
+def build_world(session) -> World:
+    producer = make_org(session, name="衢州示范化工有限公司", roles=["producer"], region=KECHENG)
+    producer_site = make_site(session, producer, kind="production")
+    receiver = make_org(session, name="衢州危废处置中心", roles=["receiver"], region=QUJIANG)
+    receiver_site = make_site(session, receiver, kind="facility", lat=28.98, lon=118.95)
+    make_permit(session, receiver)
+    transporter = make_org(session, name="衢州安运物流", roles=["transporter"], region=KECHENG)
+    make_permit(session, transporter, kind="hw_transport", codes=(), methods=())
+    vehicle = Vehicle(organization_id=transporter.id, plate="浙H12345")
+    session.add(vehicle)
+    other_producer = make_org(session, name="江山另一家制造厂", roles=["producer"], region=JIANGSHAN)
+    other_site = make_site(session, other_producer)
+    far_receiver = make_org(session, name="杭州远方处置公司", roles=["receiver"], region=HANGZHOU_SHANGCHENG)
+    far_site = make_site(session, far_receiver, kind="facility", lat=30.25, lon=120.17)
+    make_permit(session, far_receiver)
+    county_receiver = make_org(session, name="柯城区一般固废利用厂", roles=["receiver"], region=KECHENG)
+    county_site = make_site(session, county_receiver, kind="facility")
+    make_user(session, username="admin", role="admin")
+    make_user(session, username="producer", role="producer", org=producer)
+    make_user(session, username="other_producer", role="producer", org=other_producer)
+    make_user(session, username="receiver", role="receiver", org=receiver)
+    make_user(session, username="county_receiver", role="receiver", org=county_receiver)
+    make_user(session, username="far_receiver", role="receiver", org=far_receiver)
+    make_user(session, username="transporter", role="transporter", org=transporter)
+    make_user(session, username="driver", role="driver", org=transporter)
+    make_user(session, username="driver2", role="driver", org=transporter)
+    make_user(session, username="city_regulator", role="regulator", region=QUZHOU)
+    make_user(session, username="kecheng_regulator", role="regulator", region=KECHENG)
+    make_user(session, username="jiangshan_regulator", role="regulator", region=JIANGSHAN)
+    make_user(session, username="hangzhou_regulator", role="regulator", region="330100")
+    session.commit()
+    return World(producer, producer_site, receiver, receiver_site, transporter, vehicle, other_producer, other_site,
+                 far_receiver, far_site, county_receiver, county_site)
+
+
+class Api:
+    """The test client with a bearer token per username: api.post("/manifests", {...}, as_="producer")."""
+
+    def __init__(self, client):
+        self.client = client
+        self._tokens: dict[str, str] = {}
+
+    def token(self, username: str) -> str:
+        if username not in self._tokens:
+            response = self.client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+            assert response.status_code == 200, response.json
+            self._tokens[username] = response.json["token"]
+        return self._tokens[username]
+
+    def _headers(self, as_: str | None) -> dict:
+        return {"Authorization": f"Bearer {self.token(as_)}"} if as_ else {}
+
+    def get(self, path: str, *, as_: str | None = None, **kwargs):
+        return self._checked(self.client.get("/api/v1" + path, headers=self._headers(as_), **kwargs))
+
+    def post(self, path: str, body: dict | None = None, *, as_: str | None = None):
+        return self._checked(self.client.post("/api/v1" + path, json=body, headers=self._headers(as_)))
+
+    def patch(self, path: str, body: dict | None = None, *, as_: str | None = None):
+        return self._checked(self.client.patch("/api/v1" + path, json=body, headers=self._headers(as_)))
+
+    @staticmethod
+    def _checked(response):
+        assert response.status_code < 500, response.get_data(as_text=True)[:2000]
+        return response
+
+    # shortcuts for the common path through the chain
+
+    def issue(self, world: World, batch: Batch, kg: str = "100", *, as_: str = "producer", receiver_site=None,
+              **extra):
+        body = {"lines": [{"batch_id": batch.id, "quantity_kg": Decimal(kg)}],
+                "receiver_site_id": (receiver_site or world.receiver_site).id, "transporter_id": world.transporter.id,
+                "planned_pickup_at": (NOW + timedelta(hours=2)).isoformat(), **extra}
+        return self.post("/manifests", body, as_=as_)
+
+    def step(self, manifest_id: int, type_: str, *, as_: str, key: str | None = None, **fields):
+        body = {"type": type_, "idempotency_key": key or f"{type_}-{manifest_id}-{next(_serial)}", **fields}
+        return self.post(f"/manifests/{manifest_id}/events", body, as_=as_)

@@ -28,6 +28,8 @@ def status_of(error: DomainError) -> int:
 
 class Api(SmorestApi):
     def handle_http_exception(self, error: HTTPException):
+        if not request.path.startswith("/api/"):
+            return render_page_error(error.code, MESSAGES.get(error.code, error.description or error.name))
         data = getattr(error, "data", None) or {}
         messages = data.get("messages")
         if error.code == 400:
@@ -49,7 +51,16 @@ def _flatten(messages) -> dict:
     return flat
 
 
+def render_page_error(status: int, message: str):
+    """Pages get a readable page, never JSON or a stack trace."""
+    if status == 400 and "CSRF" in message:
+        message = "表单已过期或来源无效，请返回刷新后重试"
+    return render_template("error.html", status=status, message=message), status
+
+
 def handle_domain_error(error: DomainError):
+    if not request.path.startswith("/api/"):
+        return render_page_error(status_of(error), error.message)
     return jsonify(error_body(error.code, error.message, error.details)), status_of(error)
 
 

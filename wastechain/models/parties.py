@@ -68,6 +68,8 @@ class Vehicle(Base):
 
 
 class User(Base):
+    """An account; its role says what it may do, its organization or jurisdiction what it may see."""
+
     __tablename__ = "user_account"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -79,6 +81,17 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization | None] = relationship()
+
+    # Flask-Login's user protocol
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
 
 
 class ApiToken(Base):

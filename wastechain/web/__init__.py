@@ -1,7 +1,32 @@
-"""HTML pages for drivers, enterprises and regulators."""
-from flask import Blueprint, render_template
+"""HTML pages for drivers, enterprises and regulators: session login, CSRF on every form."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect
+
+from wastechain.db import request_session
+from wastechain.models import User
+from wastechain.services.auth import authenticate
 
 bp = Blueprint("web", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "web.login"
+login_manager.login_message = "请先登录"
+csrf = CSRFProtect()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    user = request_session().get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a logged-in user to another host."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("web.home")
 
 
 @bp.get("/")
@@ -9,5 +34,39 @@ def home():
     return render_template("home.html")
 
 
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        user = authenticate(request_session(), username=request.form.get("username", "").strip(),
+                            password=request.form.get("password", ""))
+        if user is None:
+            flash("用户名或密码错误", "error")
+            return render_template("login.html", next=request.form.get("next", "")), 401
+        login_user(user, remember=True)
+        return redirect(_safe_next(request.form.get("next")))
+    return render_template("login.html", next=request.args.get("next", ""))
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("已退出登录", "info")
+    return redirect(url_for("web.login"))
+
+
 def init_app(app) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    @app.before_request
+    def _csrf_for_pages():
+        # The JSON API authenticates with bearer tokens, which a foreign page cannot send; forms need CSRF.
+        if app.config.get("WTF_CSRF_ENABLED", True) and not request.path.startswith("/api/"):
+            csrf.protect()
+
+    @app.context_processor
+    def _user():
+        return {"current_user": current_user}
+
     app.register_blueprint(bp)

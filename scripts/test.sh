@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole test suite on SQLite, then on PostgreSQL: ./scripts/test.sh [pytest args]
+# A missing PostgreSQL server or Chromium fails the run; nothing is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh dev
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing Chromium for the browser tests…"
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null; else sudo apt-get install -y -q chromium >/dev/null; fi
+fi
+PG_URL=${PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "starting PostgreSQL…"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+export PYTHONDONTWRITEBYTECODE=1
+echo "== tests on SQLite =="
+.venv/bin/python -m pytest -q "$@"
+echo "== tests on PostgreSQL =="
+TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q "$@"

@@ -2,7 +2,7 @@
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 GENESIS_HASH = "0" * 64
@@ -10,7 +10,9 @@ GENESIS_HASH = "0" * 64
 
 def _canonical_value(value):
     if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
+        # One instant, one text: a device's +08:00 and the database's UTC must hash alike.
+        utc = value.astimezone(timezone.utc) if value.tzinfo else value
+        return utc.isoformat(timespec="microseconds")
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, float):

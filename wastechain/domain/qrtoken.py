@@ -1,7 +1,7 @@
 """Signed QR tokens: compact, carrying no personal data, refused when changed.
 
 Scheme: base32(kind letter + id as 5 bytes + HMAC-SHA256 truncated to 10 bytes). An HMAC keeps the token short
-(24 characters), so the whole URL fits a version 4 QR at level M, readable from a 5 cm label; an Ed25519
+(26 characters), so the whole URL fits a version 4 QR at level M, readable from a 5 cm label; an Ed25519
 signature (64 bytes) would more than double it. Only our server needs to verify tokens, so a shared secret is
 enough; 80 bits of tag make forgery by guessing hopeless.
 """
@@ -39,6 +39,9 @@ def read_token(secret: str, token: str) -> QRSubject:
         raw = base64.b32decode(token.upper() + "=" * (-len(token) % 8))
     except (ValueError, TypeError):
         raise InvalidQR("二维码无效：无法识别") from None
+    # Base32's last character carries 2 unused bits: without this check 4 spellings of one token would pass.
+    if base64.b32encode(raw).decode().rstrip("=") != token.upper():
+        raise InvalidQR("二维码无效：签名不符，可能被篡改或伪造")
     body, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
     expected = hmac.new(_key(secret), body, hashlib.sha256).digest()[:TAG_BYTES]
     if len(body) != 6 or not hmac.compare_digest(tag, expected) or body[:1] not in _KIND_BY_BYTE:

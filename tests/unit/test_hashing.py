@@ -1,0 +1,85 @@
+"""The event hash chain: intact chains verify; altered, removed or reordered events are found."""
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from wastechain.domain.hashing import GENESIS_HASH, canonical_bytes, event_hash, verify_chain
+
+T0 = datetime(2026, 6, 1, 8, 30, tzinfo=timezone.utc)
+
+
+def _chain(n: int = 4) -> list[tuple[int, str, str, dict]]:
+    events, prev = [], GENESIS_HASH
+    for seq in range(1, n + 1):
+        content = {"seq": seq, "type": f"step{seq}", "quantity_kg": Decimal("120.500"), "occurred_at": T0 + timedelta(hours=seq),
+                   "lat": 28.97, "reason": "原因" if seq == 2 else None}
+        digest = event_hash(prev, content)
+        events.append((seq, prev, digest, content))
+        prev = digest
+    return events
+
+
+def test_an_intact_chain_verifies():
+    assert verify_chain(_chain()).ok is True
+    assert verify_chain(_chain()).events == 4
+
+
+def test_an_empty_chain_verifies():
+    assert verify_chain([]).ok is True
+
+
+def test_the_first_event_links_to_the_genesis_hash():
+    assert _chain()[0][1] == "0" * 64
+
+
+def test_an_altered_quantity_is_detected_at_its_event():
+    events = _chain()
+    seq, prev, digest, content = events[2]
+    events[2] = (seq, prev, digest, {**content, "quantity_kg": Decimal("12.500")})
+    check = verify_chain(events)
+    assert check.ok is False and check.broken_at == 3
+
+
+def test_an_altered_hash_breaks_the_next_link():
+    events = _chain()
+    seq, prev, _, content = events[1]
+    events[1] = (seq, prev, "f" * 64, content)
+    assert verify_chain(events).broken_at == 2
+
+
+def test_a_removed_event_is_detected():
+    events = _chain()
+    del events[1]
+    check = verify_chain(events)
+    assert check.ok is False and check.broken_at == 3
+
+
+def test_a_removed_last_event_leaves_a_shorter_valid_prefix_counted_by_events():
+    assert verify_chain(_chain()[:-1]).events == 3
+
+
+def test_reordered_events_are_detected():
+    events = _chain()
+    events[1], events[2] = events[2], events[1]
+    assert verify_chain(events).ok is False
+
+
+def test_a_rehashed_forgery_still_breaks_the_following_link():
+    events = _chain()
+    seq, prev, _, content = events[1]
+    forged = {**content, "quantity_kg": Decimal("1.000")}
+    events[1] = (seq, prev, event_hash(prev, forged), forged)
+    assert verify_chain(events).broken_at == 3
+
+
+def test_canonical_content_ignores_key_order():
+    assert canonical_bytes({"a": 1, "b": 2}) == canonical_bytes({"b": 2, "a": 1})
+
+
+def test_the_same_instant_in_another_offset_hashes_alike():
+    # a device sends +08:00, the database gives back UTC: the hash must not depend on the offset
+    china = T0.astimezone(timezone(timedelta(hours=8)))
+    assert canonical_bytes({"t": china}) == canonical_bytes({"t": T0})
+
+
+def test_decimal_quantities_hash_as_fixed_strings():
+    assert canonical_bytes({"q": Decimal("120.500")}) == b'{"q":"120.500"}'

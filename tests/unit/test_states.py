@@ -1,0 +1,48 @@
+"""The manifest state machine: every allowed transition, and every other one refused."""
+import itertools
+
+import pytest
+
+from wastechain.domain.errors import InvalidTransition
+from wastechain.domain.states import ManifestStatus as S, Party, Step, steps_from, transition_for
+
+ALLOWED = {
+    (None, Step.ISSUE): ((S.ISSUED,), {Party.ISSUER}),
+    (S.ISSUED, Step.CANCEL): ((S.CANCELLED,), {Party.ISSUER, Party.REGULATOR}),
+    (S.ISSUED, Step.PICKUP): ((S.IN_TRANSIT,), {Party.DRIVER}),
+    (S.IN_TRANSIT, Step.DELIVER): ((S.DELIVERED,), {Party.DRIVER}),
+    (S.DELIVERED, Step.RECEIVE): ((S.RECEIVED, S.REJECTED), {Party.RECEIVER}),
+    (S.RECEIVED, Step.DISPOSE): ((S.RECEIVED, S.CLOSED), {Party.RECEIVER}),
+}
+REFUSED = [(status, step) for status, step in itertools.product([None, *S], Step) if (status, step) not in ALLOWED]
+
+
+@pytest.mark.parametrize("status, step", list(ALLOWED))
+def test_each_allowed_transition_leads_where_the_spec_says_and_only_for_its_actors(status, step):
+    transition = transition_for(status, step)
+    targets, parties = ALLOWED[(status, step)]
+    assert transition.targets == targets and transition.parties == parties
+
+
+@pytest.mark.parametrize("status, step", REFUSED)
+def test_every_other_transition_is_refused(status, step):
+    with pytest.raises(InvalidTransition) as caught:
+        transition_for(status, step)
+    assert caught.value.code == "INVALID_TRANSITION"
+    assert caught.value.details["step"] == step
+
+
+def test_the_refusal_says_which_steps_the_state_allows():
+    with pytest.raises(InvalidTransition) as caught:
+        transition_for("issued", "receive")
+    assert sorted(caught.value.details["allowed_steps"]) == ["cancel", "pickup"]
+    assert "已开具" in caught.value.message and "接收" in caught.value.message
+
+
+@pytest.mark.parametrize("status", [S.CANCELLED, S.REJECTED, S.CLOSED])
+def test_final_states_allow_no_step(status):
+    assert steps_from(status) == []
+
+
+def test_the_refused_list_covers_all_the_other_pairs():
+    assert len(REFUSED) + len(ALLOWED) == (len(S) + 1) * len(Step)

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wastechain.db import Base, Mass, UTCDateTime, utcnow

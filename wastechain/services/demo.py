@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from wastechain.domain.credit_code import make_credit_code
-from wastechain.models import Organization, Site, User, Vehicle
+from wastechain.models import User
 from wastechain.services import batches, manifests, parties
 from wastechain.services.auth import add_user
 

@@ -1,13 +1,13 @@
 from sqlalchemy import String, cast, or_, select
 
-from wastechain.api.common import Blueprint, config, current_user, login_required, page_of, page_schema
+from wastechain.api.common import Blueprint, current_user, login_required, page_of, page_schema
 from wastechain.api.organizations.schemas import (OrganizationArgs, OrganizationIn, OrganizationOut, PermitIn,
                                                   PermitOut, SiteIn, SiteOut, VehicleIn, VehicleOut)
 from wastechain.db import request_session
 from wastechain.domain.errors import NotFound
 from wastechain.domain.regions import jurisdiction_prefix
 from wastechain.models import Organization, Permit, Vehicle
-from wastechain.services import access, parties
+from wastechain.services import parties
 
 bp = Blueprint("organizations", __name__, description="组织、场所、许可证、车辆")
 

@@ -1,7 +1,7 @@
 """flask commands: each parses its options and calls one service."""
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from wastechain import schema
 from wastechain.db import utcnow
@@ -56,12 +56,14 @@ def _seed_catalog():
 
 
 @click.command("seed-catalog")
+@with_appcontext
 def seed_catalog_command():
     """Load administrative divisions and waste codes (idempotent)."""
     _seed_catalog()
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--username", required=True)
 @click.option("--password", required=True)
 def create_admin_command(username, password):
@@ -79,6 +81,7 @@ def create_admin_command(username, password):
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--password", default="demo12345", show_default=True, help="password of every demo account")
 def seed_demo_command(password):
     """Build a small Quzhou world with manifests in every state, and print the logins."""

@@ -1,9 +1,10 @@
 """ORM classes; importing this package registers every table on Base.metadata."""
 from wastechain.models.catalog import Region, WasteCode
+from wastechain.models.handover import HandoverCode
 from wastechain.models.parties import ApiToken, Approval, Organization, Permit, Site, User, Vehicle
 from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial
 
 __all__ = [
-    "ApiToken", "Approval", "Batch", "Manifest", "ManifestEvent", "ManifestLine", "ManifestSerial",
+    "ApiToken", "Approval", "Batch", "HandoverCode", "Manifest", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "Region", "Site", "User", "Vehicle", "WasteCode",
 ]

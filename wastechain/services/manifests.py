@@ -233,6 +233,7 @@ class StepRequest:
     rejected_kg: Decimal | None = None
     reason: str | None = None
     method: str | None = None
+    data: dict | None = None  # evidence set by a service (e.g. the handover confirmation), never by the client
 
 
 @dataclass(frozen=True)
@@ -391,7 +392,7 @@ def _append_event(session, manifest: Manifest, *, step: Step, actor: User, now: 
         accepted_kg=_kg_or_none(request.accepted_kg) if request else None,
         rejected_kg=_kg_or_none(request.rejected_kg) if request else None,
         reason=request.reason if request else None, method=(request.method or None) if request else None,
-        data=data or {}, prev_hash=prev_hash, hash="")
+        data=data or _step_data(step, request), prev_hash=prev_hash, hash="")
     if step == Step.PICKUP and event.quantity_kg is None:
         event.quantity_kg = manifest.pickup_kg
     if event.method:
@@ -400,6 +401,14 @@ def _append_event(session, manifest: Manifest, *, step: Step, actor: User, now: 
     session.add(event)
     session.flush()
     return event
+
+
+def _step_data(step: Step, request: StepRequest | None) -> dict:
+    """Evidence beyond the columns: a pickup says whether the producer's gate confirmed the handover (交接)."""
+    extra = dict(request.data or {}) if request else {}
+    if step == Step.PICKUP:
+        extra.setdefault("handover_confirmed", False)
+    return extra
 
 
 def _kg_or_none(value) -> Decimal | None:

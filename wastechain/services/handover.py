@@ -1,0 +1,152 @@
+"""Handover codes (交接码): the producer's gate confirms a pickup on the driver's phone.
+
+《危险废物转移管理办法》 requires a handover record at every transfer. A scan alone proves the driver was near the QR,
+not that the producer handed the load over. So the producer shows, in its own account, a one-time code that its
+gate staff type on the driver's phone (or read aloud); the pickup event then carries `handover_confirmed: true`.
+
+Scheme, and why it beats a static company code (Trackdéchets' 4 digits, the same for every pickup):
+- 6 random digits from `secrets`, bound to one manifest, valid 10 minutes, single use: a code seen once is
+  worthless afterwards and for any other manifest.
+- Stored only as HMAC-SHA256(server secret, manifest id + code): a copy of the database does not reveal a live
+  code, and without the secret the million candidates cannot be tried offline.
+- 5 wrong codes lock it; only the producer can issue a new one (which replaces the old). A guesser has
+  5 in 1,000,000 per code the producer chooses to issue.
+- Validity is judged at the step's device time (occurred_at): a driver in a dead zone types the code at the
+  gate, the phone queues the pickup, and it is accepted when it syncs later, as long as the code was valid when
+  the handover happened and has not been used or replaced since.
+"""
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from wastechain.domain.errors import Forbidden, RuleViolation, ValidationFailed
+from wastechain.domain.states import ManifestStatus, Step, transition_for
+from wastechain.domain.timeutil import check_occurred_at
+from wastechain.models import HandoverCode, Manifest, ManifestEvent, User
+from wastechain.services import access, manifests
+
+CODE_DIGITS = 6
+CODE_TTL = timedelta(minutes=10)
+MAX_FAILED_ATTEMPTS = 5
+CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little behind the server's
+
+
+class HandoverRefused(RuleViolation):
+    """The code does not confirm this pickup: 422, nothing recorded but the failed attempt."""
+
+    code = "HANDOVER_CODE_INVALID"
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class CodeState:
+    issued_at: datetime
+    expires_at: datetime
+    used: bool
+    locked: bool
+    failed_attempts: int
+
+    def active(self, now: datetime) -> bool:
+        return not self.used and not self.locked and now <= self.expires_at
+
+
+def _hash(secret: str, manifest_id: int, code: str) -> str:
+    key = hashlib.sha256(b"wastechain-handover:" + secret.encode()).digest()
+    return hmac.new(key, f"{manifest_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _locked_row(session, manifest_id: int) -> HandoverCode | None:
+    return session.scalars(select(HandoverCode).where(HandoverCode.manifest_id == manifest_id).with_for_update()
+                           .execution_options(populate_existing=True)).first()
+
+
+def issue_code(session, *, actor: User, manifest_id: int, secret: str, now: datetime) -> IssuedCode:
+    """Issues the manifest's one-time pickup code for the producer's gate, replacing any earlier one."""
+    manifest = manifests.get_manifest(session, actor=actor, manifest_id=manifest_id)
+    if "issuer" not in access.manifest_party(actor, manifest):
+        raise Forbidden("只有开具联单的产生单位可以生成交接码")
+    if manifest.status != ManifestStatus.ISSUED:
+        transition_for(manifest.status, Step.PICKUP)  # raises INVALID_TRANSITION naming the state
+    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    row = _locked_row(session, manifest.id)
+    if row is None:
+        row = HandoverCode(manifest_id=manifest.id)
+        session.add(row)
+    row.code_hash = _hash(secret, manifest.id, code)
+    row.issued_at, row.expires_at, row.issued_by_id = now, now + CODE_TTL, actor.id
+    row.failed_attempts, row.locked_at, row.used_at, row.used_by_id = 0, None, None, None
+    session.commit()
+    return IssuedCode(code=code, expires_at=row.expires_at)
+
+
+def code_state(session, *, manifest_id: int) -> CodeState | None:
+    """The state of a manifest's code (never the code itself: only its hash is kept)."""
+    row = session.scalar(select(HandoverCode).where(HandoverCode.manifest_id == manifest_id))
+    if row is None:
+        return None
+    return CodeState(issued_at=row.issued_at, expires_at=row.expires_at, used=row.used_at is not None,
+                     locked=row.locked_at is not None, failed_attempts=row.failed_attempts)
+
+
+def confirm_pickup(session, *, actor: User, manifest_id: int, code: str, request: manifests.StepRequest,
+                   secret: str, now: datetime) -> manifests.StepResult:
+    """Records a pickup confirmed by the producer's one-time code; a wrong code counts towards the lockout.
+
+    A retry with the idempotency key of a recorded pickup returns it without looking at the code again.
+    """
+    if request.type != Step.PICKUP:
+        raise ValidationFailed("交接码只用于提货", details={"type": request.type})
+    manifest = manifests.get_manifest(session, actor=actor, manifest_id=manifest_id)
+    if _recorded(session, manifest.id, request.idempotency_key):
+        return manifests.record_step(session, actor=actor, manifest_id=manifest.id, request=request, now=now)
+    transition_for(manifest.status, Step.PICKUP)
+    if "driver" not in access.manifest_party(actor, manifest):
+        raise Forbidden(f"您不是联单 {manifest.number} 指定运输单位的驾驶员，不能提货",
+                        details={"step": "pickup", "allowed": ["driver"]})
+    occurred_at = check_occurred_at(request.occurred_at, now)
+    code = (code or "").strip().replace(" ", "")
+    if not (len(code) == CODE_DIGITS and code.isdigit()):
+        raise ValidationFailed(f"请输入生产单位提供的 {CODE_DIGITS} 位交接码", details={"handover_code": "format"})
+    row = _locked_row(session, manifest.id)
+    _check(session, row, manifest, code, occurred_at, secret, now)
+    row.used_at, row.used_by_id = now, actor.id
+    evidence = {"handover_confirmed": True, "handover_code_issued_by": row.issued_by_id,
+                "handover_code_issued_at": row.issued_at.isoformat()}
+    # record_step commits the event and the code's use together; if it refuses, both roll back.
+    return manifests.record_step(session, actor=actor, manifest_id=manifest.id, now=now,
+                                 request=replace(request, data={**(request.data or {}), **evidence}))
+
+
+def _recorded(session, manifest_id: int, key: str) -> bool:
+    return session.scalar(select(ManifestEvent.id).where(ManifestEvent.manifest_id == manifest_id,
+                                                        ManifestEvent.idempotency_key == key)) is not None
+
+
+def _check(session, row: HandoverCode | None, manifest: Manifest, code: str, occurred_at: datetime, secret: str,
+           now: datetime) -> None:
+    if row is None:
+        raise HandoverRefused("产生单位尚未生成交接码：请对方在系统中点击「生成交接码」", code="HANDOVER_CODE_MISSING")
+    if row.locked_at is not None:
+        raise HandoverRefused("交接码输错次数过多已锁定：请产生单位重新生成交接码", code="HANDOVER_CODE_LOCKED")
+    if row.used_at is not None:
+        raise HandoverRefused("交接码已使用过：请产生单位重新生成", code="HANDOVER_CODE_USED")
+    if not hmac.compare_digest(row.code_hash, _hash(secret, manifest.id, code)):
+        row.failed_attempts += 1
+        left = MAX_FAILED_ATTEMPTS - row.failed_attempts
+        if left <= 0:
+            row.locked_at = now
+        session.commit()  # the failed attempt counts even though the step is refused
+        if left <= 0:
+            raise HandoverRefused("交接码错误次数过多，已锁定：请产生单位重新生成交接码", code="HANDOVER_CODE_LOCKED")
+        raise HandoverRefused(f"交接码错误，还可尝试 {left} 次", details={"attempts_left": left})
+    if not (row.issued_at - CLOCK_SKEW <= occurred_at <= row.expires_at):
+        raise HandoverRefused("交接码已过期（有效期 10 分钟）：请产生单位重新生成", code="HANDOVER_CODE_EXPIRED")

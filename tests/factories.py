@@ -165,3 +165,67 @@ class Api:
     def step(self, manifest_id: int, type_: str, *, as_: str, key: str | None = None, **fields):
         body = {"type": type_, "idempotency_key": key or f"{type_}-{manifest_id}-{next(_serial)}", **fields}
         return self.post(f"/manifests/{manifest_id}/events", body, as_=as_)
+
+
+# ---- added for the API tests of issue 2 (only additions below) ----
+
+def make_vehicle(session, org: Organization, *, plate: str | None = None) -> Vehicle:
+    vehicle = Vehicle(organization_id=org.id, plate=plate or f"浙H{next(_serial) % 100000:05d}")
+    session.add(vehicle)
+    session.flush()
+    return vehicle
+
+
+def make_approval(session, *, producer: Organization, destination: Site, codes=("900-041-49",), kg: str = "500",
+                  granted_by: User | None = None, valid_from: date | None = None, valid_to: date | None = None):
+    from wastechain.models import Approval
+
+    granted_by = granted_by or session.query(User).filter_by(role="regulator").first()
+    approval = Approval(producer_id=producer.id, waste_codes=list(codes), destination_site_id=destination.id,
+                        max_quantity_kg=Decimal(kg), reserved_kg=Decimal(0),
+                        valid_from=valid_from or date(2020, 1, 1), valid_to=valid_to or date(2035, 12, 31),
+                        granted_by_id=granted_by.id)
+    session.add(approval)
+    session.flush()
+    return approval
+
+
+def user_named(session, username: str) -> User:
+    from sqlalchemy import select
+
+    user = session.scalar(select(User).where(User.username == username))
+    session.commit()  # on SQLite every transaction holds the write lock: never leave one open while the app writes
+    return user
+
+
+def make_rival_transporter(session, *, region: str = KECHENG) -> Organization:
+    """Another licensed transporter, with a driver "rival_driver" and a vehicle."""
+    rival = make_org(session, name="另一家运输公司", roles=["transporter"], region=region)
+    make_permit(session, rival, kind="hw_transport", codes=(), methods=())
+    make_vehicle(session, rival)
+    make_user(session, username="rival_driver", role="driver", org=rival)
+    session.commit()
+    return rival
+
+
+# ---- added for storage, containers and lineage (issue 4; only additions below) ----
+
+def build_collection(session, world: World) -> dict:
+    """A 小微收集中心 in 柯城 (user "collector") with a licensed storage site, and a third small producer "small"."""
+    collector = make_org(session, name="柯城小微危废收集中心", roles=["collector"], region=KECHENG)
+    collector_site = make_site(session, collector, kind="storage", name="收集中心贮存库")
+    make_permit(session, collector, codes=("HW01", "HW08", "HW49"), methods=("C1",))
+    make_user(session, username="collector", role="collector", org=collector)
+    small = make_org(session, name="衢江小型汽修厂", roles=["producer"], region=QUJIANG)
+    small_site = make_site(session, small)
+    make_user(session, username="small", role="producer", org=small)
+    session.commit()
+    world.extra.update(collector=collector, collector_site=collector_site, small=small, small_site=small_site)
+    return world.extra
+
+
+def lines_body(world: World, lines: list[tuple[int, str]], receiver_site: Site, **extra) -> dict:
+    """A manifest body with several (batch_id, kg) lines."""
+    return {"lines": [{"batch_id": b, "quantity_kg": Decimal(kg)} for b, kg in lines],
+            "receiver_site_id": receiver_site.id, "transporter_id": world.transporter.id,
+            "planned_pickup_at": (NOW + timedelta(hours=2)).isoformat(), **extra}

@@ -14,10 +14,10 @@ from wastechain.domain.numbering import manifest_number
 from wastechain.domain.quantities import ZERO, parse_kg
 from wastechain.domain.regions import city_of, jurisdiction_prefix
 from wastechain.domain.states import ManifestStatus, Step, transition_for
-from wastechain.domain.streams import Stream, is_hazardous
+from wastechain.domain.streams import HAZARDOUS_STREAMS, Stream, is_hazardous
 from wastechain.domain.timeutil import CHINA, check_occurred_at, local_date
 from wastechain.models import (Approval, Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial,
-                               Organization, Permit, Site, User, Vehicle)
+                               Organization, Permit, Site, User, Vehicle, WasteCode)
 from wastechain.services import access
 from wastechain.services.batches import batch_status
 
@@ -178,7 +178,9 @@ def _committed_to_receiver(session, receiver_id: int, year: int) -> Decimal:
     total = session.scalar(
         select(func.coalesce(func.sum(ManifestLine.quantity_kg), 0))
         .join(Manifest, Manifest.id == ManifestLine.manifest_id)
+        .join(WasteCode, WasteCode.code == ManifestLine.waste_code)
         .where(Manifest.receiver_id == receiver_id, Manifest.status.in_(OPEN_STATUSES),
+               WasteCode.stream.in_([s.value for s in HAZARDOUS_STREAMS]),
                Manifest.planned_pickup_at >= start, Manifest.planned_pickup_at < end))
     return Decimal(total or 0)
 
@@ -186,15 +188,17 @@ def _committed_to_receiver(session, receiver_id: int, year: int) -> Decimal:
 def _check_permits(session, batches, lines, receiver_site: Site, transporter: Organization, on) -> None:
     receiver = receiver_site.organization
     used = _committed_to_receiver(session, receiver.id, on.year)
-    permits = [_permit_facts(p, used) for p in receiver.permits]
     hazardous = False
     for line in lines:
         batch = batches[line.batch_id]
         stream = Stream(batch.waste.stream)
-        hazardous = hazardous or is_hazardous(stream)
+        # The earlier lines of this manifest count against the capacity too.
+        permits = [_permit_facts(p, used) for p in receiver.permits]
         _raise(rules.receiver_permit_violation(stream=stream, waste_code=batch.waste_code,
                                                category=batch.waste.category, quantity_kg=line.quantity_kg, on=on,
                                                permits=permits, receiver_name=receiver.name))
+        if is_hazardous(stream):
+            hazardous, used = True, used + line.quantity_kg
     _raise(rules.transport_permit_violation(hazardous=hazardous, on=on, transporter_name=transporter.name,
                                             permits=[_permit_facts(p) for p in transporter.permits]))
 

@@ -47,7 +47,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Step.CANCEL, S.ISSUED, (S.CANCELLED,), frozenset({Party.ISSUER, Party.REGULATOR})),
     Transition(Step.PICKUP, S.ISSUED, (S.IN_TRANSIT,), frozenset({Party.DRIVER})),
     Transition(Step.DELIVER, S.IN_TRANSIT, (S.DELIVERED,), frozenset({Party.DRIVER})),
-    Transition(Step.RECEIVE, S.DELIVERED, (S.RECEIVED, S.REJECTED), frozenset({Party.RECEIVER})),
+    # Received into a collector's stock, the manifest closes at receipt: that storage record is the end of its
+    # leg and the lineage continues on the collector's consolidated outbound manifests.
+    Transition(Step.RECEIVE, S.DELIVERED, (S.RECEIVED, S.REJECTED, S.CLOSED), frozenset({Party.RECEIVER})),
     # Disposal may come in several records; the manifest closes when all accepted quantity is treated.
     Transition(Step.DISPOSE, S.RECEIVED, (S.RECEIVED, S.CLOSED), frozenset({Party.RECEIVER})),
 )

@@ -3,8 +3,9 @@ from wastechain.models.catalog import Region, WasteCode
 from wastechain.models.handover import HandoverCode
 from wastechain.models.parties import ApiToken, Approval, Organization, Permit, Site, User, Vehicle
 from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial
+from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 
 __all__ = [
-    "ApiToken", "Approval", "Batch", "HandoverCode", "Manifest", "ManifestEvent", "ManifestLine", "ManifestSerial",
+    "ApiToken", "Approval", "Batch", "Container", "DisposalRecord", "HandoverCode", "LineageFlow", "Manifest", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "Region", "Site", "User", "Vehicle", "WasteCode",
 ]

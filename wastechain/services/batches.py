@@ -33,19 +33,25 @@ def register_batch(session, *, actor: User, site_id: int, waste_code: str, quant
         raise ValidationFailed("产生时间不能晚于当前时间", details={"generated_at": "in the future"})
     if container_count is not None and container_count < 1:
         raise ValidationFailed("容器数量必须为正整数", details={"container_count": "must be positive"})
-    prefix = unit_code(site.organization.credit_code, waste.code, local_date(generated_at), 0)[:PREFIX_LEN]
+    batch = Batch(unit_code=next_unit_code(session, site.organization.credit_code, waste.code, generated_at),
+                  organization_id=actor.organization_id, site_id=site.id,
+                  waste_code=waste.code, quantity_kg=quantity_kg, remaining_kg=quantity_kg, status="stored",
+                  generated_at=generated_at, container_count=container_count)
+    session.add(batch)
+    session.commit()
+    return batch
+
+
+def next_unit_code(session, credit_code: str, waste_code: str, generated_at: datetime) -> str:
+    """The next free HJ 1276 unit code of an organization's batches of one code on one day."""
+    prefix = unit_code(credit_code, waste_code, local_date(generated_at), 0)[:PREFIX_LEN]
     # The org's same-day batches of one code are numbered in order; IMMEDIATE (SQLite) or the unique
     # constraint (PostgreSQL, retried by the caller as a conflict) keeps the numbering unique.
     last = session.scalar(select(func.max(Batch.unit_code)).where(Batch.unit_code.like(prefix + "%")))
     sequence = int(last[PREFIX_LEN:]) + 1 if last else 1
     if sequence > 999:
         raise ValidationFailed("同一天同一废物代码的批次已达 999 个", details={"generated_at": "sequence exhausted"})
-    batch = Batch(unit_code=prefix + f"{sequence:03d}", organization_id=actor.organization_id, site_id=site.id,
-                  waste_code=waste.code, quantity_kg=quantity_kg, remaining_kg=quantity_kg, status="stored",
-                  generated_at=generated_at, container_count=container_count)
-    session.add(batch)
-    session.commit()
-    return batch
+    return prefix + f"{sequence:03d}"
 
 
 def get_batch(session, *, actor: User, batch_id: int) -> Batch:

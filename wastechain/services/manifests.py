@@ -18,7 +18,7 @@ from wastechain.domain.streams import HAZARDOUS_STREAMS, Stream, is_hazardous
 from wastechain.domain.timeutil import CHINA, check_occurred_at, local_date
 from wastechain.models import (Approval, Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial,
                                Organization, Permit, Site, User, Vehicle, WasteCode)
-from wastechain.services import access
+from wastechain.services import access, lineage
 from wastechain.services.batches import batch_status
 
 OPEN_STATUSES = ("issued", "in_transit", "delivered", "received", "closed")
@@ -79,6 +79,7 @@ def issue_manifest(session, *, actor: User, lines: list[LineRequest], receiver_s
     if approval and needs_approval:
         approval.reserved_kg += needs_approval
     session.flush()
+    lineage.record_shipment(session, manifest, now)
     _append_event(session, manifest, step=Step.ISSUE, actor=actor, now=now, occurred_at=now,
                   idempotency_key=f"issue-{manifest.id}", data={"number": manifest.number})
     session.commit()
@@ -273,6 +274,7 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
         raise AssertionError(f"{request.type} cannot lead to {status}")
     event = _append_event(session, manifest, step=Step(request.type), actor=actor, now=now, occurred_at=occurred_at,
                           idempotency_key=request.idempotency_key, status_after=status, request=request)
+    lineage.record_step_effects(session, manifest=manifest, event=event)
     try:
         session.commit()
     except IntegrityError:
@@ -349,6 +351,8 @@ def _receive(session, manifest: Manifest, request: StepRequest, occurred_at: dat
         _recheck_receiver_permit(manifest, local_date(occurred_at))
     manifest.received_kg, manifest.accepted_kg, manifest.rejected_kg = weighed, accepted, rejected
     status = ManifestStatus.RECEIVED if accepted > 0 else ManifestStatus.REJECTED
+    if status is ManifestStatus.RECEIVED and lineage.receives_into_stock(manifest):
+        status = ManifestStatus.CLOSED  # a collector's storage record ends this leg; lineage continues onward
     return _set_status(manifest, status, occurred_at)
 
 

@@ -1,0 +1,1 @@
+from wastechain.api.lineage.resources import bp  # noqa: F401

@@ -1,6 +1,9 @@
+from datetime import date, datetime, time, timedelta
+
 import marshmallow as ma
 
 from wastechain.api.common import Kg, PageArgs, Time, qr_url_for
+from wastechain.domain.timeutil import CHINA
 from wastechain.domain.states import ManifestStatus, Step
 
 
@@ -90,11 +93,29 @@ class ManifestDetailOut(ManifestOut):
     events = ma.fields.List(ma.fields.Nested(EventOut))
 
 
+class Moment(Time):
+    """A time with offset, or a plain date meaning that day in China (as `to`, up to the end of that day)."""
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.end_of_day = end_of_day
+        self.metadata.setdefault("description", "ISO 8601 time with offset, or a date YYYY-MM-DD (China time)")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
+            return datetime.combine(day + timedelta(days=1 if self.end_of_day else 0), time(), CHINA)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class ManifestArgs(PageArgs):
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf([s.value for s in ManifestStatus]))
     region = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{6}$"))
-    date_from = Time(load_default=None, data_key="from")
-    date_to = Time(load_default=None, data_key="to")
+    date_from = Moment(load_default=None, data_key="from")
+    date_to = Moment(load_default=None, data_key="to", end_of_day=True)
     q = ma.fields.String(load_default=None, metadata={"description": "part of the manifest number"})
 
 

@@ -13,10 +13,14 @@ from decimal import Decimal
 from functools import cache
 from xml.sax.saxutils import escape
 
+from sqlalchemy import select
+
+from wastechain.domain.errors import Forbidden, NotFound, ValidationFailed
 from wastechain.domain.streams import Stream, is_hazardous
 from wastechain.domain.timeutil import local_date
 from wastechain.services.pdf import cjk_font_file, register_cjk_font
-from wastechain.services.qr import ERROR_CORRECTION
+from wastechain.services import access
+from wastechain.services.qr import ERROR_CORRECTION, qr_url
 
 LABEL_MM = 100.0
 QR_MM = 34.0
@@ -26,6 +30,38 @@ SHEET_MARGIN_MM, SHEET_GAP_MM = 4.0, 2.0  # A4: 4 + 100 + 2 + 100 + 4 = 210 mm, 
 HAZARD_NAMES = {"T": "毒性", "C": "腐蚀性", "I": "易燃性", "R": "反应性", "In": "感染性"}
 ORANGE = "#F7A21B"  # GB 18597-2023: 标签背景色为醒目的橘黄色
 SVG_FONTS = "'WenQuanYi Micro Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif"
+
+
+MAX_SHEET = 200
+
+
+def batches_for_labels(session, *, actor, batch_ids: list[int]) -> list:
+    """The actor's own batches, in the order asked: labels are printed by the owner only (a regulator may read a
+    batch but not print its labels: 403; someone else's batch is not found: 404)."""
+    if not batch_ids or len(batch_ids) > MAX_SHEET:
+        raise ValidationFailed(f"请选择 1–{MAX_SHEET} 个批次", details={"ids": f"1..{MAX_SHEET} batch ids"})
+    from wastechain.models import Batch
+
+    found = {b.id: b for b in session.scalars(access.visible_batches(actor).where(Batch.id.in_(batch_ids)))}
+    missing = [i for i in batch_ids if i not in found]
+    if missing:
+        raise NotFound(f"批次 {', '.join(map(str, missing))} 不存在或无权查看", details={"ids": missing})
+    foreign = [i for i in batch_ids if found[i].organization_id != actor.organization_id]
+    if foreign:
+        raise Forbidden("只有批次的产生单位可以打印标签", details={"ids": foreign})
+    return [found[i] for i in batch_ids]
+
+
+def parse_batch_ids(values: list[str]) -> list[int]:
+    """?ids=1,2,3 or ?ids=1&ids=2 (a form's checkboxes), without duplicates."""
+    parts = [p.strip() for v in values for p in v.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise ValidationFailed("ids 应为以逗号分隔的批次编号，例如 ids=1,2,3", details={"ids": "comma-separated integers"})
+    return list(dict.fromkeys(int(p) for p in parts))
+
+
+def batch_qr_url(base_url: str, secret: str, batch) -> str:
+    return qr_url(base_url, secret, "batch", batch.id)
 
 
 @dataclass(frozen=True)
@@ -294,5 +330,5 @@ def render(content: LabelContent, fmt: str) -> tuple[bytes, str]:
     return draw(content), mimetype
 
 
-__all__ = ["LabelContent", "hazard_names", "label_content", "label_pdf", "label_png", "label_svg",
+__all__ = ["LabelContent", "batch_qr_url", "batches_for_labels", "parse_batch_ids", "hazard_names", "label_content", "label_pdf", "label_png", "label_svg",
            "labels_sheet_pdf", "qr_matrix", "render"]

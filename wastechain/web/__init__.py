@@ -1,11 +1,13 @@
 """HTML pages for drivers, enterprises and regulators: session login, CSRF on every form."""
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from wastechain.db import request_session
+from wastechain.domain.timeutil import CHINA
 from wastechain.models import User
 from wastechain.services.auth import authenticate
 
@@ -54,6 +56,18 @@ def logout():
     return redirect(url_for("web.login"))
 
 
+def _kg(value) -> str:
+    """1250.500 → 1250.5 (kilograms as people write them; the value stays exact)."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _cn_time(value) -> str:
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
 def init_app(app) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
@@ -65,8 +79,29 @@ def init_app(app) -> None:
         if app.config.get("WTF_CSRF_ENABLED", True) and not request.path.startswith("/api/"):
             csrf.protect()
 
+    @app.errorhandler(CSRFError)
+    def _csrf_failed(error):
+        # The phone's sync script needs JSON to know it should fetch a fresh token and retry.
+        if request.is_json:
+            from flask import jsonify
+
+            from wastechain.api import error_body
+
+            return jsonify(error_body("CSRF_INVALID", "表单已过期或来源无效，请刷新后重试")), 400
+        from wastechain.api import render_page_error
+
+        return render_page_error(400, "CSRF " + (error.description or ""))
+
+    app.add_template_filter(_kg, "kg")
+    app.add_template_filter(_cn_time, "cn_time")
+
     @app.context_processor
     def _user():
         return {"current_user": current_user}
 
+    from wastechain.web import driver, producer, receiver, scan
+
     app.register_blueprint(bp)
+    for module in (scan, driver, producer, receiver):
+        app.register_blueprint(module.bp)
+    # Regulator pages register here too.

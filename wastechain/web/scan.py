@@ -1,0 +1,132 @@
+"""The driver's phone: the scan page a QR opens, its pickup/deliver step, and what keeps it working offline.
+
+Steps go to a small session-authenticated JSON endpoint here rather than to the bearer-token API. Why: the driver
+already logged in on this page (a long-lived remember-me cookie); a bearer token would have to sit in the page's
+localStorage, readable by any script, and expires after TOKEN_TTL_HOURS, while a pickup queued in a dead zone may
+sync much later. The endpoint is CSRF-protected (X-CSRFToken header; the page fetches a fresh token from
+/csrf-token before syncing old steps) and calls the very services the API calls, with the same idempotency keys.
+"""
+from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, send_from_directory
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from wastechain.domain.errors import DomainError, InvalidQR, ValidationFailed
+from wastechain.domain.qrtoken import read_token
+from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, Step
+from wastechain.services import handover, manifests, scan
+from wastechain.web.common import (actor, db, domain_error_json, new_key, now, optional_float, optional_kg,
+                                   parse_time, roles_required, secret, wants_json)
+
+bp = Blueprint("scan_page", __name__)
+DRIVER_STEPS = (Step.PICKUP.value, Step.DELIVER.value)
+
+
+def _view(token: str) -> dict:
+    user = actor() if current_user.is_authenticated else None
+    return scan.resolve(db(), secret=secret(), token=token, actor=user)
+
+
+def _driver_notice(view: dict) -> str | None:
+    """Why a logged-in driver sees no action: said plainly, since he cannot ask anyone at the gate."""
+    if not current_user.is_authenticated or current_user.role != "driver" or view["kind"] != "manifest":
+        return None
+    if not view["detail"]:
+        return "该联单不属于您所在的运输单位，您不能操作。"
+    if view.get("allowed_steps"):
+        return None
+    if view["status"] in ("issued", "in_transit"):
+        return "该联单已指定其他驾驶员，您不能操作。"
+    return f"联单当前状态为「{view['status_name']}」，无需驾驶员操作。"
+
+
+@bp.get("/s/<token>")
+def page(token):
+    """What a QR names; for a driver of the named transporter, the pickup or delivery that fits its state."""
+    try:
+        view = _view(token)
+    except InvalidQR as error:
+        return render_template("scan/invalid.html", message=error.message), 404
+    manifest = None
+    if view["kind"] == "manifest" and view["detail"]:
+        manifest = manifests.get_manifest(db(), actor=actor(), manifest_id=view["id"])
+    steps = [s for s in view.get("allowed_steps", []) if s in DRIVER_STEPS]
+    return render_template("scan/page.html", token=token, view=view, manifest=manifest, steps=steps,
+                           notice=_driver_notice(view), step_names=STEP_NAMES, key=new_key(),
+                           status_names=STATUS_NAMES)
+
+
+def _step_request(form) -> manifests.StepRequest:
+    step = (form.get("type") or "").strip()
+    if step not in DRIVER_STEPS:
+        raise ValidationFailed("此页面只能提货或送达", details={"type": step})
+    key = (form.get("idempotency_key") or "").strip()
+    if not 8 <= len(key) <= 100:
+        raise ValidationFailed("缺少幂等键 idempotency_key（8–100 个字符）", details={"idempotency_key": "required"})
+    return manifests.StepRequest(
+        type=step, idempotency_key=key, occurred_at=parse_time(form.get("occurred_at")),
+        lat=optional_float(form.get("lat"), "lat", -90, 90), lon=optional_float(form.get("lon"), "lon", -180, 180),
+        quantity_kg=optional_kg(form.get("quantity_kg"), "quantity_kg") if step == Step.PICKUP else None)
+
+
+def _record(token: str, form) -> manifests.StepResult:
+    subject = read_token(secret(), token)
+    if subject.kind != "manifest":
+        raise ValidationFailed("这个二维码不是转移联单，不能提货或送达", details={"kind": subject.kind})
+    request_ = _step_request(form)
+    if request_.type == Step.PICKUP:
+        # Pickup on the phone always needs the producer's code: it proves both parties were at the gate.
+        return handover.confirm_pickup(db(), actor=actor(), manifest_id=subject.id, code=form.get("handover_code", ""),
+                                       request=request_, secret=secret(), now=now())
+    return manifests.record_step(db(), actor=actor(), manifest_id=subject.id, request=request_, now=now())
+
+
+@bp.post("/s/<token>/step")
+@roles_required()
+def step(token):
+    """Records a driver's step from the scan page: JSON from the page's script (also replays of the offline
+    queue), or a plain form post when scripts are off."""
+    form = (request.get_json(silent=True) or {}) if request.is_json else request.form
+    try:
+        result = _record(token, form)
+    except DomainError as error:
+        if wants_json():
+            return domain_error_json(error)
+        db().rollback()
+        flash(error.message, "error")
+        return redirect(request.path.removesuffix("/step"))
+    event, manifest = result.event, result.manifest
+    if wants_json():
+        return jsonify({"created": result.created, "status": manifest.status,
+                        "status_name": STATUS_NAMES[manifest.status], "number": manifest.number,
+                        "event": {"id": event.id, "type": event.type, "occurred_at": event.occurred_at.isoformat(),
+                                  "recorded_at": event.recorded_at.isoformat(), "lat": event.lat, "lon": event.lon,
+                                  "quantity_kg": str(event.quantity_kg) if event.quantity_kg is not None else None,
+                                  "data": event.data}}), 201 if result.created else 200
+    flash(f"✓ {STEP_NAMES[Step(event.type)]}已记录：联单 {manifest.number} 现为「{STATUS_NAMES[manifest.status]}」", "info")
+    return redirect(request.path.removesuffix("/step"))
+
+
+@bp.get("/csrf-token")
+def csrf_token():
+    """A fresh CSRF token for a page that syncs steps queued long ago (a token expires after an hour)."""
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so its scope covers /s/ (a worker under /static/ could not)."""
+    from flask import current_app
+
+    response = make_response(send_from_directory(current_app.static_folder, "sw.js", max_age=0))
+    response.headers["Content-Type"] = "application/javascript; charset=utf-8"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/offline")
+def offline():
+    """The shell the service worker shows for a scan page never opened online: it can still queue a step."""
+    return render_template("scan/offline.html")

@@ -90,9 +90,9 @@ def init_api(app) -> Api:
 
     for module in (auth, catalog, organizations, users, approvals, batches, manifests, scan):
         api.register_blueprint(module.bp, url_prefix="/api/v1")
-    from wastechain.api import lineage  # storage, containers, lineage and ledger (issue 4)
+    from wastechain.api import containers, ledger, lineage  # storage, containers, lineage and ledger (issue 4)
 
-    for module in (lineage,):
+    for module in (lineage, ledger, containers):
         api.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)

@@ -2,19 +2,21 @@
 from wastechain.domain.errors import InvalidQR, NotFound
 from wastechain.domain.qrtoken import read_token
 from wastechain.domain.states import STATUS_NAMES, steps_from, transition_for
-from wastechain.models import Batch, Manifest, User
+from wastechain.models import Batch, Container, Manifest, User
 from wastechain.services import access
 
 
 def resolve(session, *, secret: str, token: str, actor: User | None) -> dict:
     """What a QR names: a public minimum for anyone, more for a user who may see the record."""
     subject = read_token(secret, token)
-    model = {"manifest": Manifest, "batch": Batch}.get(subject.kind)
+    model = {"manifest": Manifest, "batch": Batch, "container": Container}.get(subject.kind)
     record = session.get(model, subject.id) if model else None
     if record is None:
         raise InvalidQR("二维码指向的记录不存在")
     if subject.kind == "manifest":
         return _manifest_view(session, record, actor)
+    if subject.kind == "container":
+        return _container_view(session, record, actor)
     return _batch_view(session, record, actor)
 
 
@@ -48,4 +50,21 @@ def _batch_view(session, batch: Batch, actor: User | None) -> dict:
     if _visible(session, actor, access.visible_batches(actor) if actor else None, Batch, batch.id):
         view.update(detail=True, quantity_kg=batch.quantity_kg, remaining_kg=batch.remaining_kg,
                     producer=batch.organization.name, site=batch.site.name)
+    return view
+
+
+def _container_view(session, container: Container, actor: User | None) -> dict:
+    """A box or drum: what it holds in total (nested boxes included) and the manifest it travels on."""
+    from wastechain.services import containers
+
+    view = {"kind": "container", "id": container.id, "code": container.code, "status": container.status,
+            "container_kind": container.kind, "detail": False}
+    if actor is None:
+        return view
+    try:
+        described = containers.describe(session, actor=actor, container_id=container.id)
+    except NotFound:
+        return view
+    view.update(detail=True, total_kg=described["total_kg"], container_count=described["container_count"],
+                manifest_id=container.manifest_id, batches=described["batches"], site_id=container.site_id)
     return view

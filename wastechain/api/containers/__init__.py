@@ -1,0 +1,1 @@
+from wastechain.api.containers.resources import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from wastechain.api.ledger.resources import bp  # noqa: F401

@@ -1,0 +1,191 @@
+"""Containers (小箱进大箱): boxes and drums with their own code and QR, nesting, and acting on a whole tree."""
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, func, or_, select, text, type_coerce
+
+from wastechain.domain.errors import Conflict, NotFound, ValidationFailed
+from wastechain.domain.quantities import ZERO, kg_from_grams
+from wastechain.models import Batch, Container, LineageFlow, Manifest, Site, User
+from wastechain.services import access
+
+KINDS = ("small_box", "big_box", "drum", "bag", "ibc", "pallet")
+
+_TREE_SQL = text("""
+WITH RECURSIVE tree(id, depth) AS (
+    SELECT id, 0 FROM container WHERE id IN :roots
+    UNION ALL
+    SELECT c.id, t.depth + 1 FROM container c JOIN tree t ON c.parent_id = t.id
+)
+SELECT id, depth FROM tree
+""")
+
+
+def _tree_ids(session, root_ids: list[int]) -> list[int]:
+    from sqlalchemy import bindparam
+
+    query = _TREE_SQL.bindparams(bindparam("roots", expanding=True))
+    return [row.id for row in session.execute(query, {"roots": list(root_ids)}).all()]
+
+
+def _visible(session, actor: User, container_id: int) -> Container:
+    container = session.get(Container, container_id)
+    if container is None:
+        raise NotFound(f"容器 {container_id} 不存在或无权查看")
+    mine = actor.organization_id is not None and actor.organization_id == container.organization_id
+    on_my_manifest = False
+    if container.manifest_id and not mine:
+        manifest = session.get(Manifest, container.manifest_id)
+        on_my_manifest = actor.organization_id in (manifest.receiver_id, manifest.transporter_id, manifest.issuer_id)
+    if not (mine or on_my_manifest or access.in_jurisdiction(actor, container.site.region_code)):
+        raise NotFound(f"容器 {container_id} 不存在或无权查看")
+    return container
+
+
+def create_container(session, *, actor: User, site_id: int, kind: str, now: datetime,
+                     code: str | None = None) -> Container:
+    """A new empty container at one of the actor's sites; its code is given or made from the site and id."""
+    access.require_role(actor, "producer", "collector", "receiver", doing="登记容器")
+    site = session.get(Site, site_id)
+    if site is None or site.organization_id != actor.organization_id:
+        raise ValidationFailed(f"场所 {site_id} 不存在或不属于本单位", details={"site_id": "not your site"})
+    if kind not in KINDS:
+        raise ValidationFailed(f"容器类型必须是 {', '.join(KINDS)}", details={"kind": "unknown"})
+    if code is not None and session.scalar(select(Container.id).where(Container.code == code)):
+        raise Conflict(f"容器编码 {code} 已存在", details={"code": code})
+    container = Container(code=code or f"tmp-{now.timestamp()}-{site_id}", kind=kind,
+                          organization_id=actor.organization_id, site_id=site.id, quantity_kg=ZERO, status="open",
+                          created_at=now)
+    session.add(container)
+    session.flush()
+    if code is None:
+        container.code = f"CT{site.id:06d}{container.id:08d}"
+    session.commit()
+    return container
+
+
+def _own_open(session, actor: User, container_id: int, label: str) -> Container:
+    container = session.scalars(select(Container).where(Container.id == container_id).with_for_update()
+                                .execution_options(populate_existing=True)).first()
+    if container is None or container.organization_id != actor.organization_id:
+        raise NotFound(f"{label} {container_id} 不存在或无权操作")
+    if container.status != "open":
+        raise Conflict(f"容器 {container.code} 已装车或已接收，不能再改变内容", code="INVALID_TRANSITION",
+                       details={"status": container.status})
+    return container
+
+
+def put_into(session, *, actor: User, container_id: int, child_container_id: int | None = None,
+             batch_id: int | None = None, quantity_kg: Decimal | None = None) -> Container:
+    """Puts a small container into a bigger one (小箱进大箱), or a quantity of a batch into a container."""
+    if (child_container_id is None) == (batch_id is None):
+        raise ValidationFailed("请给出 child_container_id 或 batch_id 之一", details={"body": "one of the two"})
+    outer = _own_open(session, actor, container_id, "容器")
+    if child_container_id is not None:
+        inner = _own_open(session, actor, child_container_id, "容器")
+        if inner.parent_id is not None:
+            raise Conflict(f"容器 {inner.code} 已装在另一个容器中", details={"parent_id": inner.parent_id})
+        if inner.site_id != outer.site_id:
+            raise ValidationFailed("两个容器不在同一场所", details={"child_container_id": "other site"})
+        if outer.id in _tree_ids(session, [inner.id]):
+            raise ValidationFailed("不能把容器装进它自己或它里面的容器", details={"child_container_id": "cycle"})
+        inner.parent_id = outer.id
+    else:
+        if quantity_kg is None:
+            raise ValidationFailed("装入批次时必须填写 quantity_kg", details={"quantity_kg": "required"})
+        batch = session.scalars(select(Batch).where(Batch.id == batch_id).with_for_update()).first()
+        if batch is None or batch.organization_id != actor.organization_id or batch.site_id != outer.site_id:
+            raise ValidationFailed(f"批次 {batch_id} 不存在、不属于本单位或不在该场所", details={"batch_id": "not here"})
+        if outer.batch_id not in (None, batch.id):
+            raise ValidationFailed("一个容器直接装一个批次；不同批次请用不同小箱", details={"batch_id": "other batch"})
+        packed = session.scalar(select(func.coalesce(func.sum(type_coerce(Container.quantity_kg, BigInteger)), 0))
+                                .where(Container.batch_id == batch.id, Container.status == "open"))
+        if kg_from_grams(int(packed)) + quantity_kg > batch.remaining_kg:
+            raise ValidationFailed(f"批次 {batch.unit_code} 剩余 {batch.remaining_kg} kg，已装箱 "
+                                   f"{kg_from_grams(int(packed))} kg，不能再装 {quantity_kg} kg",
+                                   code="INSUFFICIENT_QUANTITY", details={"remaining_kg": batch.remaining_kg})
+        outer.batch_id = batch.id
+        outer.quantity_kg += quantity_kg
+    session.commit()
+    return outer
+
+
+def contents(session, container_ids: list[int]) -> dict[int, Decimal]:
+    """Kilograms per batch inside the given containers and everything nested in them (weights add up)."""
+    ids = _tree_ids(session, container_ids)
+    rows = session.execute(select(Container.batch_id, func.sum(type_coerce(Container.quantity_kg, BigInteger)))
+                           .where(Container.id.in_(ids), Container.batch_id.is_not(None))
+                           .group_by(Container.batch_id)).all()
+    return {batch_id: kg_from_grams(int(g)) for batch_id, g in rows if g}
+
+
+def describe(session, *, actor: User, container_id: int) -> dict:
+    """A container with its children, total weight and what batches it holds."""
+    container = _visible(session, actor, container_id)
+    held = contents(session, [container.id])
+    children = session.scalars(select(Container).where(Container.parent_id == container.id)
+                               .order_by(Container.id)).all()
+    return {"id": container.id, "code": container.code, "kind": container.kind, "status": container.status,
+            "organization_id": container.organization_id, "site_id": container.site_id,
+            "parent_id": container.parent_id, "manifest_id": container.manifest_id,
+            "batch_id": container.batch_id, "own_kg": container.quantity_kg,
+            "total_kg": sum(held.values(), ZERO), "container_count": len(_tree_ids(session, [container.id])),
+            "children": [{"id": c.id, "code": c.code, "kind": c.kind,
+                          "total_kg": sum(contents(session, [c.id]).values(), ZERO)} for c in children],
+            "batches": [{"batch_id": b, "quantity_kg": q} for b, q in sorted(held.items())]}
+
+
+def issue_for_containers(session, *, actor: User, container_ids: list[int], now: datetime, **manifest) -> Manifest:
+    """Loads whole containers on a new manifest: their nested contents become the lines, and every container
+    inside is marked loaded on it."""
+    from wastechain.services.manifests import LineRequest, issue_manifest
+
+    if not container_ids:
+        raise ValidationFailed("至少需要一个容器", details={"container_ids": "empty"})
+    roots = [_own_open(session, actor, cid, "容器") for cid in container_ids]
+    if any(r.parent_id is not None for r in roots):
+        raise ValidationFailed("请扫描最外层的容器", details={"container_ids": "nested container"})
+    ids = _tree_ids(session, container_ids)
+    lines = [LineRequest(batch_id=b, quantity_kg=q) for b, q in sorted(contents(session, container_ids).items())]
+    if not lines:
+        raise ValidationFailed("容器是空的", details={"container_ids": "empty containers"})
+    issued = issue_manifest(session, actor=actor, lines=lines, now=now, **manifest)
+    for container in session.scalars(select(Container).where(Container.id.in_(ids))):
+        container.manifest_id, container.status = issued.id, "loaded"
+    session.commit()
+    return issued
+
+
+def receive_container(session, *, actor: User, container_id: int, idempotency_key: str, now: datetime,
+                      accepted_kg: Decimal | None = None, rejected_kg: Decimal | None = None,
+                      reason: str | None = None, occurred_at: datetime | None = None):
+    """Receiving the outer container receives its manifest; the containers then belong to the receiving site.
+
+    With no figures the whole load is accepted as loaded. At a collector the containers' contents point at the
+    new stock batches so the big box can be shipped onward as it is.
+    """
+    from wastechain.services.manifests import StepRequest, record_step
+
+    container = _visible(session, actor, container_id)
+    if container.manifest_id is None:
+        raise Conflict(f"容器 {container.code} 没有装在联单上", code="INVALID_TRANSITION")
+    manifest_id = container.manifest_id
+    manifest = session.get(Manifest, manifest_id)
+    if accepted_kg is None:
+        accepted_kg, rejected_kg = manifest.total_kg - (rejected_kg or ZERO), rejected_kg
+    result = record_step(session, actor=actor, manifest_id=manifest_id, now=now, request=StepRequest(
+        type="receive", idempotency_key=idempotency_key, accepted_kg=accepted_kg, rejected_kg=rejected_kg,
+        reason=reason, occurred_at=occurred_at))
+    if result.created and result.manifest.status in ("received", "closed"):
+        stock = dict(session.execute(select(LineageFlow.waste_code, LineageFlow.batch_id).where(
+            LineageFlow.manifest_id == manifest_id, LineageFlow.kind == "stocked")).all())
+        loaded = session.scalars(select(Container).where(Container.manifest_id == manifest_id)).all()
+        for box in loaded:
+            box.site_id, box.organization_id = manifest.receiver_site_id, manifest.receiver_id
+            box.status = "open" if stock else "received"  # in a collector's stock it can be packed and shipped again
+            if box.batch_id is not None:
+                code = session.get(Batch, box.batch_id).waste_code
+                box.batch_id = stock.get(code, box.batch_id)
+        session.commit()
+    return result

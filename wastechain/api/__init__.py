@@ -1,7 +1,7 @@
 """The JSON API under /api/v1: one error shape, one OpenAPI document."""
 from flask import jsonify, render_template, request
 from flask_smorest import Api as SmorestApi
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from wastechain.domain.errors import (Conflict, DomainError, Forbidden, InvalidTransition, NotFound, RuleViolation,
@@ -84,6 +84,9 @@ def init_api(app) -> Api:
         API_TITLE="wastechain", API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
+    from wastechain.api.common import IdConverter, handle_out_of_range
+
+    app.url_map.converters["int"] = IdConverter
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
     from wastechain.api import auth, batches, catalog, manifests, organizations, scan, users, approvals
@@ -97,6 +100,8 @@ def init_api(app) -> Api:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_busy_database)
+    app.register_error_handler(DataError, handle_out_of_range)
+    app.register_error_handler(OverflowError, handle_out_of_range)
 
     @app.get("/api/v1/docs")
     def api_docs():

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import marshmallow as ma
 import simplejson
-from flask import current_app, g, request
+from flask import current_app, g, jsonify, request
 from flask.json.provider import JSONProvider
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.core import missing
+from werkzeug.routing import IntegerConverter
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from wastechain.db import request_session, utcnow
@@ -127,6 +128,25 @@ def login_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs, bounded so that an absurd id is a 404 rather than a database overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def handle_out_of_range(error):
+    """A number too large for its column (any schema's integer field): nothing was written."""
+    request_session().rollback()
+    from wastechain.api import error_body
+
+    return jsonify(error_body("VALIDATION_ERROR", "数值超出允许范围")), 422
 
 
 def config(name: str):

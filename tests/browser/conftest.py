@@ -1,0 +1,78 @@
+"""A real browser on a phone: Debian's Chromium driven by Playwright, against the app on a real local port.
+
+Chromium missing is a failure, never a skip: CI installs it (apt-get install chromium).
+"""
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import TEST_CONFIG
+from wastechain import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+GATE = {"latitude": 28.9701, "longitude": 118.8702}  # the producer's gate in 柯城
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
+         "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "geolocation": GATE, "permissions": ["geolocation"]}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium (browser tests must run)"
+    # Without this, Chromium's service worker fetches bypass Playwright's network emulation, so set_offline()
+    # would not take the phone offline once the worker controls the page.
+    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def app(database_url):
+    """The app as deployed: CSRF on (the pages must send it), QR codes pointing at the live server."""
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": True})
+    yield app
+    app.extensions["wastechain.engine"].dispose()
+
+
+@pytest.fixture
+def live_url(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def phone(browser, live_url):
+    """A new phone (its own cookies, storage and service worker) per call."""
+    contexts = []
+
+    def make(**extra):
+        context = browser.new_context(base_url=live_url, **{**PHONE, **extra})
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, username: str) -> None:
+    from tests.factories import PASSWORD
+
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("button[type=submit].primary").tap()

@@ -11,7 +11,8 @@ ALLOWED = {
     (S.ISSUED, Step.CANCEL): ((S.CANCELLED,), {Party.ISSUER, Party.REGULATOR}),
     (S.ISSUED, Step.PICKUP): ((S.IN_TRANSIT,), {Party.DRIVER}),
     (S.IN_TRANSIT, Step.DELIVER): ((S.DELIVERED,), {Party.DRIVER}),
-    (S.DELIVERED, Step.RECEIVE): ((S.RECEIVED, S.REJECTED), {Party.RECEIVER}),
+    # received into a collector's stock the manifest closes at receipt (its leg ends in storage; lineage goes on)
+    (S.DELIVERED, Step.RECEIVE): ((S.RECEIVED, S.REJECTED, S.CLOSED), {Party.RECEIVER}),
     (S.RECEIVED, Step.DISPOSE): ((S.RECEIVED, S.CLOSED), {Party.RECEIVER}),
 }
 REFUSED = [(status, step) for status, step in itertools.product([None, *S], Step) if (status, step) not in ALLOWED]

@@ -8,6 +8,7 @@
   var match = location.pathname.match(/^\/s\/([^/]+)/);
   var token = (scan && scan.dataset.token) || (match && match[1]) || null;
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var user = (scan && scan.dataset.user) || "";
   var syncing = false;
 
   if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/sw.js").catch(function () {}); }
@@ -101,7 +102,8 @@
   function sync() {
     if (syncing) { return Promise.resolve(); }
     syncing = true;
-    var pending = load().filter(function (i) { return i.state === "pending"; });
+    // A step is sent only under the account that took it: a shared phone never files it as someone else's.
+    var pending = load().filter(function (i) { return i.state === "pending" && (!i.user || i.user === user); });
     var reload = false, failure = null;
     var chain = Promise.resolve("start");
     pending.forEach(function (item) {
@@ -139,7 +141,7 @@
       form.dataset.busy = "1";
       var data = new FormData(form);
       var item = { key: data.get("idempotency_key") || newKey(), token: token, type: data.get("type"),
-                   label: form.dataset.label, occurred_at: new Date().toISOString(), state: "pending",
+                   label: form.dataset.label, user: user, occurred_at: new Date().toISOString(), state: "pending",
                    quantity_kg: data.get("quantity_kg") || null, handover_code: data.get("handover_code") || null };
       var gps = form.querySelector("[data-gps]");
       if (gps) { gps.textContent = "正在定位…"; }

@@ -1,4 +1,5 @@
 """ORM classes; importing this package registers every table on Base.metadata."""
+from wastechain.models.anomaly import Anomaly, AnomalyNote, DaySeal, Declaration, Payment, ReceiverIntake
 from wastechain.models.catalog import Region, WasteCode
 from wastechain.models.handover import HandoverCode
 from wastechain.models.parties import ApiToken, Approval, Organization, Permit, Site, User, Vehicle
@@ -6,6 +7,7 @@ from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine
 from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 
 __all__ = [
+    "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Payment", "ReceiverIntake",
     "ApiToken", "Approval", "Batch", "Container", "DisposalRecord", "HandoverCode", "LineageFlow", "Manifest", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "Region", "Site", "User", "Vehicle", "WasteCode",
 ]

@@ -1,0 +1,288 @@
+"""The anomaly catalog of SPEC.md ("Anomalies"): codes, severities, default thresholds, evidence, the day seal.
+
+Pure Python. The reconciliation service finds candidate rows with set-based SQL; the functions here turn a
+row's plain facts into a Finding (stable fingerprint, severity, evidence a regulator can act on).
+"""
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from wastechain.domain.timeutil import CHINA, add_working_days
+
+SEVERITIES = ("critical", "high", "medium", "low")
+STATUSES = ("open", "acknowledged", "resolved")
+# A regulator moves an anomaly forward; resolved is final (a new finding would carry a new fingerprint).
+STATUS_MOVES = {"open": {"acknowledged", "resolved"}, "acknowledged": {"resolved"}, "resolved": set()}
+
+
+@dataclass(frozen=True)
+class AnomalyType:
+    code: str
+    name: str  # Chinese label for the report
+    severity: str  # default severity; some checks raise it with the size of the deviation
+    rule: str  # what is checked and where the rule comes from
+
+
+CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
+    AnomalyType("TRANSIT_OVERDUE", "运输超时", "high",
+                "提货后超过 TRANSIT_OVERDUE_HOURS 小时未送达（《危险废物转移管理办法》运输全程记录）"),
+    AnomalyType("RECEIPT_OVERDUE", "接收确认超期", "medium",
+                "送达后 RECEIPT_OVERDUE_WORKING_DAYS 个工作日内未确认接收（《危险废物转移管理办法》第十九条：5 个工作日）"),
+    AnomalyType("WEIGHT_MISMATCH", "重量差异", "high",
+                "接收过磅量与提货量之差超过 WEIGHT_TOLERANCE（《危险废物转移管理办法》第十九条：数量不符须报告）"),
+    AnomalyType("STORAGE_OVERDUE", "贮存超期", "high",
+                "危险废物贮存超过 STORAGE_LIMIT_DAYS_HAZARDOUS 天（固废法第八十一条：一年）；"
+                "医疗废物暂存超过 STORAGE_LIMIT_HOURS_MEDICAL 小时（《医疗废物管理条例》第十七条）"),
+    AnomalyType("LOOP_NOT_CLOSED", "未闭环", "medium",
+                "接收后 LOOP_CLOSE_DAYS 天内接收量未全部利用或处置（闭环管理）"),
+    AnomalyType("JURISDICTION_BREACH", "跨区域转移", "high",
+                "废物送达其允许区域之外且无有效审批（衢州「危险废物不出市、一般固体废物不出县」）"),
+    AnomalyType("LOCATION_MISMATCH", "位置不符", "medium",
+                "提货或送达扫码位置距所称场所超过 LOCATION_TOLERANCE_M 米"),
+    AnomalyType("PERMIT_INVALID", "许可无效", "high",
+                "步骤发生时许可证已过期或不覆盖该废物代码（危险废物经营许可证、危险货物道路运输许可）"),
+    AnomalyType("CAPACITY_EXCEEDED", "超许可规模", "high",
+                "接收单位年度接收量超过其危险废物经营许可证的年经营规模（处置能力与产生量相匹配）"),
+    AnomalyType("MASS_BALANCE", "物料不平衡", "high",
+                "批次库存（产生 − 转出）为负或与台账剩余量不一致（固废法第三十六条、第七十八条 管理台账）"),
+    AnomalyType("DECLARATION_MISSING", "未申报", "low",
+                "年产危险废物 ≥ DECLARATION_ANNUAL_THRESHOLD_KG 的单位未按期年度申报；大宗工业固废未按期月报"),
+    AnomalyType("PAYMENT_ANOMALY", "资金流异常", "medium",
+                "处置费付给运输单位而非接收单位，或闭环 PAYMENT_DUE_DAYS 天后仍无付款记录（资金直付）"),
+    AnomalyType("CHAIN_BROKEN", "记录被篡改", "critical",
+                "事件哈希链或日封印不符：记录被修改、插入或删除（电子联单数据须完整保存）"),
+    AnomalyType("LONG_DISTANCE", "长距离运输", "low",
+                "起运地与接收地直线距离超过 LONG_DISTANCE_KM 公里（严控长距离运输）"),
+    AnomalyType("OVERWEIGHT_LOAD", "车辆超载", "medium",
+                "同一车辆同时在途的联单合计重量超过车辆核定载重或 MAX_LOAD_KG"),
+)}
+
+# Default thresholds (each one a config key of the same name; README "Reconciliation thresholds").
+DEFAULT_THRESHOLDS = {
+    "TRANSIT_OVERDUE_HOURS": 48,
+    "RECEIPT_OVERDUE_WORKING_DAYS": 5,
+    "WEIGHT_TOLERANCE": Decimal("0.05"),
+    "STORAGE_LIMIT_DAYS_HAZARDOUS": 365,
+    "STORAGE_LIMIT_HOURS_MEDICAL": 48,
+    "LOOP_CLOSE_DAYS": 30,
+    "LOCATION_TOLERANCE_M": 1000,
+    "LONG_DISTANCE_KM": 200,
+    "MAX_LOAD_KG": Decimal("40000"),
+    "PAYMENT_DUE_DAYS": 30,
+    "DECLARATION_ANNUAL_THRESHOLD_KG": Decimal("5000"),
+    "DECLARATION_ANNUAL_DUE": "03-31",
+    "DECLARATION_MONTHLY_DUE_DAY": 15,
+    "BULK_INDUSTRIAL_CATEGORIES": "SW01,SW02,SW11,SW16",
+    "SEAL_RECHECK_DAYS": 7,
+    "SEAL_REGION": "330800",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    transit_overdue_hours: int = 48
+    receipt_overdue_working_days: int = 5
+    weight_tolerance: Decimal = Decimal("0.05")
+    storage_limit_days_hazardous: int = 365
+    storage_limit_hours_medical: int = 48
+    loop_close_days: int = 30
+    location_tolerance_m: int = 1000
+    long_distance_km: int = 200
+    max_load_kg: Decimal = Decimal("40000")
+    payment_due_days: int = 30
+    declaration_annual_threshold_kg: Decimal = Decimal("5000")
+    declaration_annual_due: str = "03-31"
+    declaration_monthly_due_day: int = 15
+    bulk_industrial_categories: tuple[str, ...] = ("SW01", "SW02", "SW11", "SW16")
+    seal_recheck_days: int = 7
+    seal_region: str = "330800"
+
+    @classmethod
+    def from_config(cls, config) -> "Thresholds":
+        def get(key):
+            return config.get(key, DEFAULT_THRESHOLDS[key])
+
+        bulk = get("BULK_INDUSTRIAL_CATEGORIES")
+        return cls(
+            transit_overdue_hours=int(get("TRANSIT_OVERDUE_HOURS")),
+            receipt_overdue_working_days=int(get("RECEIPT_OVERDUE_WORKING_DAYS")),
+            weight_tolerance=Decimal(str(get("WEIGHT_TOLERANCE"))),
+            storage_limit_days_hazardous=int(get("STORAGE_LIMIT_DAYS_HAZARDOUS")),
+            storage_limit_hours_medical=int(get("STORAGE_LIMIT_HOURS_MEDICAL")),
+            loop_close_days=int(get("LOOP_CLOSE_DAYS")),
+            location_tolerance_m=int(get("LOCATION_TOLERANCE_M")),
+            long_distance_km=int(get("LONG_DISTANCE_KM")),
+            max_load_kg=Decimal(str(get("MAX_LOAD_KG"))),
+            payment_due_days=int(get("PAYMENT_DUE_DAYS")),
+            declaration_annual_threshold_kg=Decimal(str(get("DECLARATION_ANNUAL_THRESHOLD_KG"))),
+            declaration_annual_due=str(get("DECLARATION_ANNUAL_DUE")),
+            declaration_monthly_due_day=int(get("DECLARATION_MONTHLY_DUE_DAY")),
+            bulk_industrial_categories=tuple(c.strip() for c in (bulk.split(",") if isinstance(bulk, str) else bulk)
+                                             if c.strip()),
+            seal_recheck_days=int(get("SEAL_RECHECK_DAYS")),
+            seal_region=str(get("SEAL_REGION")),
+        )
+
+    def as_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(self).items()}
+
+
+@dataclass
+class Finding:
+    """One anomaly as found: the fingerprint makes a rerun find the same row instead of adding one."""
+
+    code: str
+    fingerprint: str
+    subject_type: str  # manifest | batch | organization | payment | day
+    subject_id: int | None
+    subject_label: str
+    region_code: str
+    evidence: dict
+    severity: str = ""
+    related_region_code: str | None = None
+    organization_id: int | None = None
+    manifest_id: int | None = None
+
+    def __post_init__(self):
+        if not self.severity:
+            self.severity = CATALOG[self.code].severity
+        self.evidence.setdefault("rule", CATALOG[self.code].rule)
+
+
+# ---------------------------------------------------------------- the day
+
+@dataclass(frozen=True)
+class DayWindow:
+    day: date
+    start: datetime  # aware, 00:00 China time
+    end: datetime  # aware, 00:00 China time of the next day
+
+
+def day_window(day: date) -> DayWindow:
+    start = datetime.combine(day, time(0), tzinfo=CHINA)
+    return DayWindow(day, start, start + timedelta(days=1))
+
+
+def receipt_cutoff(day: date, working_days: int) -> date:
+    """The latest delivery date whose receipt deadline (N working days later) has passed by the end of `day`."""
+    candidate = day - timedelta(days=1)
+    while add_working_days(candidate, working_days) >= day:
+        candidate -= timedelta(days=1)
+    return candidate
+
+
+def annual_due_date(year: int, due: str) -> date:
+    """The annual declaration for `year` is due on MM-DD of the following year."""
+    month, dom = (int(part) for part in due.split("-"))
+    return date(year + 1, month, dom)
+
+
+def monthly_period_due_on(day: date, due_day: int) -> str | None:
+    """The month ('YYYY-MM') whose monthly report falls due on `day`, if any."""
+    if day.day != due_day:
+        return None
+    previous = day.replace(day=1) - timedelta(days=1)
+    return f"{previous.year:04d}-{previous.month:02d}"
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius); the SQL checks use the same formula."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+EARTH_RADIUS_M = 6371008.8
+
+
+def kg(grams) -> Decimal:
+    return (Decimal(int(grams)) / 1000).quantize(Decimal("0.001"))
+
+
+def exceeds_tolerance(reference_g: int, measured_g: int, tolerance: Decimal) -> bool:
+    """|measured − reference| > tolerance × reference, in exact integer arithmetic."""
+    return Decimal(abs(measured_g - reference_g)) > tolerance * Decimal(reference_g)
+
+
+def weight_severity(reference_g: int, measured_g: int, tolerance: Decimal) -> str:
+    deviation = Decimal(abs(measured_g - reference_g)) / Decimal(reference_g or 1)
+    return "high" if deviation > 2 * tolerance else "medium"
+
+
+# ---------------------------------------------------------------- the seal
+
+def merkle_leaf(event_id: int, event_hash: str) -> bytes:
+    return hashlib.sha256(b"\x00" + f"{event_id}:{event_hash}".encode()).digest()
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+class MerkleBuilder:
+    """RFC 6962-shaped Merkle tree hash built from a stream of leaves in O(log n) memory."""
+
+    def __init__(self):
+        self._stack: list[tuple[int, bytes]] = []  # (height, hash); heights strictly decrease
+        self.count = 0
+
+    def add(self, leaf: bytes) -> None:
+        self.count += 1
+        node, height = leaf, 0
+        while self._stack and self._stack[-1][0] == height:
+            _, left = self._stack.pop()
+            node, height = _node(left, node), height + 1
+        self._stack.append((height, node))
+
+    def root(self) -> str:
+        if not self._stack:
+            return hashlib.sha256(b"").hexdigest()
+        node = self._stack[-1][1]
+        for _, left in reversed(self._stack[:-1]):
+            node = _node(left, node)
+        return node.hex()
+
+
+def merkle_root(leaves: list[tuple[int, str]]) -> str:
+    builder = MerkleBuilder()
+    for event_id, event_hash in leaves:
+        builder.add(merkle_leaf(event_id, event_hash))
+    return builder.root()
+
+
+def seal_signature(secret: str, day: date, count: int, root: str) -> str:
+    """HMAC-SHA256 with the server's SECRET_KEY: a root cannot be replaced without the key."""
+    message = f"wastechain-day-seal|{day.isoformat()}|{count}|{root}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def seal_ok(secret: str, day: date, count: int, root: str, signature: str) -> bool:
+    return hmac.compare_digest(seal_signature(secret, day, count, root), signature)
+
+
+@dataclass
+class RunSummary:
+    """What one reconciliation run did (returned to the CLI and the API)."""
+
+    date: date
+    anomalies_found: int = 0  # anomalies of this day (new and already known)
+    new_anomalies: int = 0
+    by_code: dict = field(default_factory=dict)
+    rerun: bool = False
+    seal: str = ""  # created | unchanged | mismatch | deferred
+    events_sealed: int = 0
+    manifests_verified: int = 0
+    seals_rechecked: int = 0
+    duration_s: float = 0.0
+    changes: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"date": self.date.isoformat(), "anomalies_found": self.anomalies_found,
+                "new_anomalies": self.new_anomalies, "by_code": dict(sorted(self.by_code.items())),
+                "rerun": self.rerun, "seal": self.seal, "events_sealed": self.events_sealed,
+                "manifests_verified": self.manifests_verified, "seals_rechecked": self.seals_rechecked,
+                "duration_s": round(self.duration_s, 3), "changes": self.changes}

@@ -4,9 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh dev
-if [ ! -x /usr/bin/chromium ]; then
-  echo "installing Chromium for the browser tests…"
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null; else sudo apt-get install -y -q chromium >/dev/null; fi
+# Debian's Chromium drives the browser tests; WenQuanYi Micro Hei is the CJK font embedded in PDF labels.
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$missing fonts-wqy-microhei"
+if [ -n "$missing" ]; then
+  echo "installing$missing…"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get install -y -q $missing >/dev/null || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q $missing >/dev/null; }
 fi
 PG_URL=${PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

@@ -95,7 +95,30 @@ def seed_demo_command(password):
         click.echo(f"  {username:<22} {description}")
 
 
+@click.command("reconcile")
+@click.option("--date", "day", default=None, help="the business day YYYY-MM-DD (default: yesterday, Asia/Shanghai)")
+def reconcile_command(day):
+    """Run the daily reconciliation of one day: anomalies, day seal, summary (idempotent)."""
+    from wastechain.cli_reconcile import reconcile
+
+    raise SystemExit(reconcile(current_app, day))
+
+
+@click.command("generate-city")
+@click.option("--start", required=True, help="first day YYYY-MM-DD")
+@click.option("--days", type=int, default=90, show_default=True)
+@click.option("--per-day", type=int, default=50, show_default=True, help="manifests per day")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--no-faults", is_flag=True, help="a clean city, no injected faults")
+def generate_city_command(start, days, per_day, seed, no_faults):
+    """Write a synthetic Quzhou (six counties, months of manifests, injected faults) into the database."""
+    from wastechain.cli_reconcile import generate
+
+    raise SystemExit(generate(current_app, start=start, days=days, per_day=per_day, seed=seed, faults=not no_faults))
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_group)
-    for command in (seed_catalog_command, create_admin_command, seed_demo_command):
+    for command in (seed_catalog_command, create_admin_command, seed_demo_command, reconcile_command,
+                    generate_city_command):
         app.cli.add_command(command)

@@ -97,6 +97,10 @@ def init_api(app) -> Api:
 
     for module in (lineage, ledger, containers):
         api.register_blueprint(module.bp, url_prefix="/api/v1")
+    from wastechain.api import anomalies, payments  # reconciliation, anomalies, payments, declarations (issue 5)
+
+    for module in (anomalies, payments):
+        api.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_busy_database)

@@ -283,6 +283,9 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
         if replay:
             return StepResult(replay, session.get(Manifest, manifest_id), created=False)
         raise Conflict("联单刚被其他操作更新，请刷新后重试", code="INVALID_TRANSITION") from None
+    from wastechain.services.reconciliation import after_step  # run-time anomalies; never fails the step
+
+    after_step(session, event_id=event.id, now=now)
     return StepResult(event, manifest, created=True)
 
 

@@ -921,3 +921,23 @@ def check_event(session, *, event_id: int, now: datetime, thresholds: Thresholds
     new = store_findings(session, findings, day=on, now=now, source="runtime")
     session.commit()
     return new
+
+
+# Thresholds for run-time findings: set from the app's configuration when the API is registered (services do not
+# read Flask's config); the defaults are the documented ones.
+RUNTIME = {"thresholds": Thresholds(), "enabled": True}
+
+
+def configure_runtime(thresholds: Thresholds, enabled: bool = True) -> None:
+    RUNTIME["thresholds"], RUNTIME["enabled"] = thresholds, enabled
+
+
+def after_step(session, *, event_id: int, now: datetime) -> None:
+    """Called by record_step after its commit: records run-time findings of the step, never failing the step."""
+    if not RUNTIME["enabled"]:
+        return
+    try:
+        check_event(session, event_id=event_id, now=now, thresholds=RUNTIME["thresholds"])
+    except Exception:  # a finding that cannot be recorded now is found again by the nightly run
+        log.exception("run-time anomaly check failed for event %s", event_id)
+        session.rollback()

@@ -52,6 +52,7 @@ class CityPlan:
     faults: bool = True
     producers: int | None = None  # default: scales with the daily volume
     declarations: bool = True
+    tail_until: date | None = None  # steps of the period's manifests may run on until this day (default: its end)
 
 
 @dataclass
@@ -169,7 +170,7 @@ class CityGenerator:
         self.ids = _Ids(connection)
         self.out = GeneratedCity()
         self.tag = f"{plan.seed}{self.ids.next['organization']:05d}"
-        self.end_moment = day_window(plan.start + timedelta(days=plan.days - 1)).end
+        self.end_moment = day_window(plan.tail_until or plan.start + timedelta(days=plan.days - 1)).end
         self.serials: dict[int, int] = {}
         self.production = defaultdict(Decimal)  # (org, year) hazardous kg; (org, "YYYY-MM") bulk kg
         self.unit_seq = defaultdict(int)

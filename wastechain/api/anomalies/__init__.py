@@ -1,0 +1,1 @@
+from wastechain.api.anomalies.resources import bp  # noqa: F401

@@ -1,0 +1,74 @@
+import marshmallow as ma
+
+from wastechain.api.common import PageArgs, Time
+from wastechain.domain.anomalies import CATALOG, SEVERITIES, STATUSES
+
+
+class ReconciliationIn(ma.Schema):
+    date = ma.fields.Date(required=True)
+
+
+class ReconciliationOut(ma.Schema):
+    date = ma.fields.String()
+    anomalies_found = ma.fields.Integer()
+    new_anomalies = ma.fields.Integer()
+    by_code = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    rerun = ma.fields.Boolean()
+    seal = ma.fields.String(metadata={"description": "created | unchanged | mismatch | deferred"})
+    events_sealed = ma.fields.Integer()
+    manifests_verified = ma.fields.Integer()
+    seals_rechecked = ma.fields.Integer()
+    duration_s = ma.fields.Float()
+    changes = ma.fields.List(ma.fields.String())
+
+
+class AnomalyArgs(PageArgs):
+    date = ma.fields.Date(load_default=None)
+    date_from = ma.fields.Date(load_default=None, data_key="from")
+    date_to = ma.fields.Date(load_default=None, data_key="to")
+    code = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(CATALOG)))
+    region = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{6}$"))
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUSES))
+    severity = ma.fields.String(load_default=None, validate=ma.validate.OneOf(SEVERITIES))
+
+
+class NoteOut(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    author_id = ma.fields.Integer()
+    author_role = ma.fields.String()
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String(allow_none=True)
+    note = ma.fields.String()
+    created_at = Time()
+
+
+class AnomalyOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.Function(lambda a: CATALOG[a.code].name)
+    severity = ma.fields.String()
+    status = ma.fields.String()
+    date = ma.fields.Date(attribute="day")
+    source = ma.fields.String()
+    subject = ma.fields.Function(lambda a: {"type": a.subject_type, "id": a.subject_id, "label": a.subject_label})
+    region_code = ma.fields.String()
+    related_region_code = ma.fields.String(allow_none=True)
+    organization_id = ma.fields.Integer(allow_none=True)
+    manifest_id = ma.fields.Integer(allow_none=True)
+    evidence = ma.fields.Dict()
+    detected_at = Time()
+    status_changed_at = Time(allow_none=True)
+
+
+class AnomalyDetailOut(AnomalyOut):
+    history = ma.fields.List(ma.fields.Nested(NoteOut), attribute="notes")
+
+
+class StatusIn(ma.Schema):
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["acknowledged", "resolved"]))
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+
+
+class NoteIn(ma.Schema):
+    note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))

@@ -1,0 +1,1 @@
+from wastechain.api.payments.resources import bp  # noqa: F401

@@ -106,3 +106,16 @@ def test_concurrent_manifests_in_one_city_get_consecutive_serials(app, api, worl
     serials = [int(n[8:]) for n in numbers]
     assert serials == list(range(serials[0], serials[0] + THREADS + 1))  # increasing with issue order, no gap
     assert all(n[:8] == first[:8] for n in numbers)
+
+
+def test_concurrent_manifests_never_exceed_a_receivers_annual_capacity(app, api, world, session):
+    for permit in world.receiver.permits:
+        permit.annual_capacity_kg = Decimal("500")
+    batches = [make_batch(session, world.producer, world.producer_site, kg="100") for _ in range(THREADS)]
+    session.commit()
+    headers = _auth(api, "producer")
+    calls = [lambda c, b=b: c.post("/api/v1/manifests", headers=headers, json=_issue_body(world, b, "100"))
+             for b in batches]
+    responses = _together(app, calls)
+    refused = [r.json["error"]["code"] for r in responses if r.status_code != 201]
+    assert len(refused) == THREADS - 5 and set(refused) == {"PERMIT_INVALID"}

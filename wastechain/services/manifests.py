@@ -188,6 +188,8 @@ def _committed_to_receiver(session, receiver_id: int, year: int) -> Decimal:
 
 def _check_permits(session, batches, lines, receiver_site: Site, transporter: Organization, on) -> None:
     receiver = receiver_site.organization
+    # The receiver's row lock makes concurrent manifests to it take turns, so capacity is never over-committed.
+    session.execute(select(Organization.id).where(Organization.id == receiver.id).with_for_update())
     used = _committed_to_receiver(session, receiver.id, on.year)
     hazardous = False
     for line in lines:

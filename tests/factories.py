@@ -229,3 +229,21 @@ def lines_body(world: World, lines: list[tuple[int, str]], receiver_site: Site, 
     return {"lines": [{"batch_id": b, "quantity_kg": Decimal(kg)} for b, kg in lines],
             "receiver_site_id": receiver_site.id, "transporter_id": world.transporter.id,
             "planned_pickup_at": (NOW + timedelta(hours=2)).isoformat(), **extra}
+
+
+def make_anomaly(session, *, code: str = "TRANSIT_OVERDUE", region: str = KECHENG, org: Organization | None = None,
+                 day: date | None = None, status: str = "open", severity: str = "high", related: str | None = None,
+                 manifest_id: int | None = None, evidence: dict | None = None):
+    """An anomaly row as the reconciliation would write it (issue 5)."""
+    from wastechain.models import Anomaly
+
+    n = next(_serial)
+    anomaly = Anomaly(fingerprint=f"{code}:test:{n}", code=code, severity=severity, status=status,
+                      day=day or (NOW - timedelta(days=1)).date(), source="nightly", subject_type="manifest",
+                      subject_id=manifest_id, subject_label=f"TEST{n}", region_code=region,
+                      related_region_code=related, organization_id=org.id if org else None, manifest_id=manifest_id,
+                      evidence=evidence or {"rule": "test", "hours_in_transit": 60}, detected_at=NOW,
+                      status_changed_at=NOW)
+    session.add(anomaly)
+    session.commit()
+    return anomaly

@@ -668,10 +668,10 @@ def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[C
     touched = touched.subquery("touched")
     found: list[Candidate] = []
     verified = 0
-    query = (select(ManifestEvent, M.c.status.label("manifest_status"))
-             .join(M, M.c.id == ManifestEvent.manifest_id)
-             .where(ManifestEvent.manifest_id.in_(select(touched.c[0])))
-             .order_by(ManifestEvent.manifest_id, ManifestEvent.seq))
+    query = (select(E, M.c.status.label("manifest_status"))
+             .join(M, M.c.id == E.c.manifest_id)
+             .where(E.c.manifest_id.in_(select(touched.c[0])))
+             .order_by(E.c.manifest_id, E.c.seq))
     current, chain, last_status = None, [], None
 
     def finish():
@@ -689,14 +689,15 @@ def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[C
         if progress and verified % 10000 == 0:
             progress("hash chains", verified, 0)
 
-    result = ctx.session.execute(query.execution_options(yield_per=CHUNK))
-    for event, manifest_status in result:
-        if event.manifest_id != current:
+    # Core rows (typed by the columns), not ORM objects: nothing cached in the session can hide an edit.
+    for row in ctx.session.execute(query.execution_options(yield_per=CHUNK)):
+        event = row._mapping
+        if event["manifest_id"] != current:
             finish()
-            current, chain = event.manifest_id, []
-        chain.append((event.seq, event.prev_hash, event.hash, event.hashed_content()))
-        last_status = (event.status_after, manifest_status)
-        ctx.session.expunge(event)
+            current, chain = event["manifest_id"], []
+        chain.append((event["seq"], event["prev_hash"], event["hash"],
+                      {name: event[name] for name in ManifestEvent.HASHED_FIELDS}))
+        last_status = (event["status_after"], event["manifest_status"])
     finish()
     return found, verified
 

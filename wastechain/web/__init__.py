@@ -104,4 +104,5 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     for module in (scan, driver, producer, receiver):
         app.register_blueprint(module.bp)
-    # Regulator pages register here too.
+    from wastechain.web import regulator  # noqa: E402  the regulators' anomaly report (issue 5)
+    app.register_blueprint(regulator.bp)

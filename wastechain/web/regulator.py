@@ -1,0 +1,192 @@
+"""The regulators' anomaly report: the day's anomalies of the jurisdiction, evidence, lifecycle, counts, export."""
+import csv
+import io
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from wastechain.domain.anomalies import CATALOG, SEVERITIES, STATUSES
+from wastechain.domain.errors import DomainError
+from wastechain.domain.regions import level_of
+from wastechain.domain.states import STATUS_NAMES, STEP_NAMES
+from wastechain.domain.timeutil import CHINA, local_date
+from wastechain.models import ManifestEvent, Region
+from wastechain.services import access, anomalies
+from wastechain.web.common import actor, db, now, roles_required
+
+bp = Blueprint("regulator", __name__, url_prefix="/regulator")
+
+VIEWERS = ("regulator", "admin", "producer", "collector", "receiver", "transporter")
+PER_PAGE = 50
+EXPORT_LIMIT = 100_000
+SEVERITY_NAMES = {"critical": "严重", "high": "高", "medium": "中", "low": "低"}
+STATUS_LABELS = {"open": "待处理", "acknowledged": "已确认", "resolved": "已处理"}
+
+
+def _filters() -> dict:
+    """The report's filters from the query string; no date given means yesterday (the morning report)."""
+    args = request.args
+    raw_date = args.get("date")
+    try:
+        day = (local_date(now()) - timedelta(days=1)) if raw_date is None else (
+            date.fromisoformat(raw_date) if raw_date else None)
+    except ValueError:
+        abort(400)
+    code = args.get("code") or None
+    severity = args.get("severity") or None
+    status = args.get("status") or None
+    county = args.get("county") or None
+    if (code and code not in CATALOG) or (severity and severity not in SEVERITIES) or \
+            (status and status not in STATUSES) or (county and not (county.isdigit() and len(county) == 6)):
+        abort(400)
+    return {"day": day, "code": code, "severity": severity, "status": status, "region": county}
+
+
+def _query(filters: dict):
+    return anomalies.list_anomalies(actor(), **filters)
+
+
+def _counties() -> list[Region]:
+    user = actor()
+    if access.is_regulator(user) and user.region_code and level_of(user.region_code) == "county":
+        return db().scalars(select(Region).where(Region.code == user.region_code)).all()
+    parent = user.region_code if access.is_regulator(user) and user.region_code else None
+    if parent is None:
+        return []
+    return db().scalars(select(Region).where(Region.parent_code == parent).order_by(Region.code)).all()
+
+
+def _region_names(codes) -> dict[str, str]:
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(db().execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+
+
+@bp.get("/")
+@roles_required(*VIEWERS)
+def index():
+    return redirect(url_for("regulator.report"))
+
+
+@bp.get("/anomalies")
+@roles_required(*VIEWERS)
+def report():
+    """异常日报: filters, counts by county and type, one page of anomalies."""
+    filters = _filters()
+    query = _query(filters)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    totals = anomalies.counts(db(), query)
+    rows = db().scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    names = _region_names(list(totals["by_region"]) + [a.region_code for a in rows])
+    pages = max(1, -(-totals["total"] // PER_PAGE))
+    export_args = {k: v for k, v in request.args.items() if k != "page"}
+    if "date" not in export_args:
+        export_args["date"] = filters["day"].isoformat() if filters["day"] else ""
+    return render_template("regulator/report.html", rows=rows, totals=totals, filters=filters, page=page,
+                           pages=pages, catalog=CATALOG, severities=SEVERITY_NAMES, statuses=STATUS_LABELS,
+                           counties=_counties(), region_names=names, export_args=export_args)
+
+
+@bp.get("/anomalies/<int:anomaly_id>")
+@roles_required(*VIEWERS)
+def detail(anomaly_id: int):
+    """One anomaly: its evidence, the manifest's timeline, its history, and what the user may do."""
+    anomaly = anomalies.get_anomaly(db(), actor=actor(), anomaly_id=anomaly_id)
+    events = []
+    if anomaly.manifest_id:
+        events = db().scalars(select(ManifestEvent).where(ManifestEvent.manifest_id == anomaly.manifest_id)
+                              .order_by(ManifestEvent.seq)).all()
+    user = actor()
+    evidence = {k: v for k, v in anomaly.evidence.items() if k not in ("manifest", "rule")}
+    return render_template("regulator/detail.html", anomaly=anomaly, type=CATALOG[anomaly.code], events=events,
+                           evidence=evidence, manifest=anomaly.evidence.get("manifest"),
+                           history=anomalies.history(db(), anomaly), step_names=STEP_NAMES,
+                           status_names=STATUS_NAMES, severities=SEVERITY_NAMES, statuses=STATUS_LABELS,
+                           region_names=_region_names([anomaly.region_code, anomaly.related_region_code]),
+                           can_act=access.is_regulator(user) or access.is_admin(user))
+
+
+@bp.post("/anomalies/<int:anomaly_id>/status")
+@roles_required("regulator", "admin")
+def change_status(anomaly_id: int):
+    try:
+        anomalies.change_status(db(), actor=actor(), anomaly_id=anomaly_id, status=request.form.get("status", ""),
+                                note=request.form.get("note", ""), now=now())
+    except DomainError as error:
+        db().rollback()
+        if error.code == "NOT_FOUND":
+            raise
+        flash(error.message, "error")
+    else:
+        flash("已更新异常状态", "info")
+    return redirect(url_for("regulator.detail", anomaly_id=anomaly_id))
+
+
+@bp.post("/anomalies/<int:anomaly_id>/notes")
+@roles_required(*VIEWERS)
+def add_note(anomaly_id: int):
+    try:
+        anomalies.add_note(db(), actor=actor(), anomaly_id=anomaly_id, note=request.form.get("note", ""), now=now())
+    except DomainError as error:
+        db().rollback()
+        if error.code == "NOT_FOUND":
+            raise
+        flash(error.message, "error")
+    else:
+        flash("说明已提交", "info")
+    return redirect(url_for("regulator.detail", anomaly_id=anomaly_id))
+
+
+# ---------------------------------------------------------------- export
+
+HEADER = ["编号", "日期", "类型代码", "类型", "严重程度", "状态", "区县", "对象", "联单号", "规则", "证据", "发现时间"]
+
+
+def _export_rows():
+    filters = _filters()
+    query = _query(filters).limit(EXPORT_LIMIT)
+    rows = db().scalars(query).all()
+    names = _region_names(a.region_code for a in rows)
+    for a in rows:
+        manifest = a.evidence.get("manifest") or {}
+        evidence = "; ".join(f"{k}={v}" for k, v in a.evidence.items() if k not in ("manifest", "rule"))
+        yield [a.id, a.day.isoformat(), a.code, CATALOG[a.code].name, SEVERITY_NAMES.get(a.severity, a.severity),
+               STATUS_LABELS.get(a.status, a.status), f"{a.region_code} {names.get(a.region_code, '')}".strip(),
+               a.subject_label, manifest.get("number", ""), a.evidence.get("rule", ""), evidence,
+               a.detected_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")]
+
+
+def _filename(ext: str) -> str:
+    day = request.args.get("date") or "all"
+    return f"anomalies-{day}.{ext}"
+
+
+@bp.get("/anomalies.csv")
+@roles_required(*VIEWERS)
+def export_csv():
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese text correctly only with a BOM
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerows(_export_rows())
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={_filename('csv')}"})
+
+
+@bp.get("/anomalies.xlsx")
+@roles_required(*VIEWERS)
+def export_xlsx():
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("异常")
+    sheet.append(HEADER)
+    for row in _export_rows():
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return Response(out.getvalue(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={_filename('xlsx')}"})

@@ -26,6 +26,15 @@ class Config:
         self.LOCATION_TOLERANCE_M = int(env.get("LOCATION_TOLERANCE_M", "1000"))
         self.LONG_DISTANCE_KM = int(env.get("LONG_DISTANCE_KM", "200"))
         self.MAX_LOAD_KG = Decimal(env.get("MAX_LOAD_KG", "40000"))
+        # Issue 5 (defaults in wastechain/domain/anomalies.py DEFAULT_THRESHOLDS):
+        self.PAYMENT_DUE_DAYS = int(env.get("PAYMENT_DUE_DAYS", "30"))  # closed manifest still unpaid after N days
+        self.DECLARATION_ANNUAL_THRESHOLD_KG = Decimal(env.get("DECLARATION_ANNUAL_THRESHOLD_KG", "5000"))
+        self.DECLARATION_ANNUAL_DUE = env.get("DECLARATION_ANNUAL_DUE", "03-31")  # MM-DD of the following year
+        self.DECLARATION_MONTHLY_DUE_DAY = int(env.get("DECLARATION_MONTHLY_DUE_DAY", "15"))  # of the next month
+        self.BULK_INDUSTRIAL_CATEGORIES = env.get("BULK_INDUSTRIAL_CATEGORIES", "SW01,SW02,SW11,SW16")
+        self.SEAL_RECHECK_DAYS = int(env.get("SEAL_RECHECK_DAYS", "7"))  # earlier day seals re-verified each night
+        self.SEAL_REGION = env.get("SEAL_REGION", "330800")  # region of platform-wide findings (a broken day seal)
+        self.RUNTIME_ANOMALY_CHECKS = env.get("RUNTIME_ANOMALY_CHECKS", "1") == "1"
         self.WTF_CSRF_ENABLED = env.get("WTF_CSRF_ENABLED", "1") == "1"
 
     def as_dict(self) -> dict:

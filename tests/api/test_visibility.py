@@ -155,3 +155,14 @@ def test_the_list_is_paginated(api, spread):
 def test_manifest_list_items_carry_their_qr_url(api, spread):
     items = api.get("/manifests", as_="producer").json["items"]
     assert all(item["qr_url"].startswith("http://testserver/s/") for item in items)
+
+
+def test_a_regulator_without_a_jurisdiction_sees_no_manifest(api, world, session):
+    from tests.factories import make_batch, make_user
+
+    batch = make_batch(session, world.producer, world.producer_site)
+    make_user(session, username="nowhere_regulator", role="regulator")
+    session.commit()
+    assert api.issue(world, batch).status_code == 201
+    listed = api.get("/manifests", as_="nowhere_regulator").json
+    assert listed == {"items": [], "total": 0}

@@ -1,5 +1,5 @@
 """Who may see and do what (SPEC.md: each role sees only its own records; 404 for what is not visible)."""
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 
 from wastechain.domain.errors import Forbidden, NotFound
 from wastechain.domain.regions import jurisdiction_prefix, within
@@ -45,8 +45,9 @@ def organization_for_write(session, actor: User, org_id: int, *, own_members: bo
 
 
 def _region_clause(column, actor: User):
-    prefix = jurisdiction_prefix(actor.region_code or "")
-    return column.like(prefix + "%")
+    if not actor.region_code:
+        return false()  # a regulator without a jurisdiction sees nothing, never everything
+    return column.like(jurisdiction_prefix(actor.region_code) + "%")
 
 
 def visible_manifests(actor: User) -> Select:

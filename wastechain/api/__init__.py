@@ -1,7 +1,7 @@
 """The JSON API under /api/v1: one error shape, one OpenAPI document."""
 from flask import jsonify, render_template, request
 from flask_smorest import Api as SmorestApi
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from wastechain.domain.errors import (Conflict, DomainError, Forbidden, InvalidTransition, NotFound, RuleViolation,
@@ -106,6 +106,7 @@ def init_api(app) -> Api:
     app.register_error_handler(OperationalError, handle_busy_database)
     app.register_error_handler(DataError, handle_out_of_range)
     app.register_error_handler(OverflowError, handle_out_of_range)
+    app.register_error_handler(StatementError, handle_out_of_range)  # a bound value the column cannot take
 
     @app.get("/api/v1/docs")
     def api_docs():

@@ -30,7 +30,10 @@ class DecimalJSONProvider(JSONProvider):
         return simplejson.dumps(obj, use_decimal=True, default=_json_default, **kwargs)
 
     def loads(self, s, **kwargs):
-        return simplejson.loads(s, use_decimal=True, **kwargs)
+        try:
+            return simplejson.loads(s, use_decimal=True, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None  # Flask answers 400 for a ValueError
 
 
 def _json_default(value):
@@ -50,7 +53,7 @@ class DecimalParser(FlaskParser):
         raw = req.get_data(cache=True)
         try:
             return simplejson.loads(raw.decode("utf-8"), use_decimal=True)
-        except (simplejson.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (simplejson.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             # webargs answers 400 for the standard library's error type
             raise json.JSONDecodeError(str(exc), raw.decode("utf-8", "replace"), 0) from None
 
@@ -142,7 +145,12 @@ class IdConverter(IntegerConverter):
 
 
 def handle_out_of_range(error):
-    """A number too large for its column (any schema's integer field): nothing was written."""
+    """A number too large for its column (any schema's integer field), or a time that cannot be converted to UTC
+    (year 1 or 9999 with an offset): nothing was written."""
+    from sqlalchemy.exc import StatementError
+
+    if isinstance(error, StatementError) and not isinstance(error.orig, OverflowError):
+        raise error
     request_session().rollback()
     from wastechain.api import error_body
 

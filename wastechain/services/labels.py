@@ -55,7 +55,7 @@ def batches_for_labels(session, *, actor, batch_ids: list[int]) -> list:
 def parse_batch_ids(values: list[str]) -> list[int]:
     """?ids=1,2,3 or ?ids=1&ids=2 (a form's checkboxes), without duplicates."""
     parts = [p.strip() for v in values for p in v.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(p.isascii() and p.isdigit() for p in parts):  # "²".isdigit() is True
         raise ValidationFailed("ids 应为以逗号分隔的批次编号，例如 ids=1,2,3", details={"ids": "comma-separated integers"})
     return list(dict.fromkeys(int(p) for p in parts))
 

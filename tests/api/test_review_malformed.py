@@ -1,0 +1,37 @@
+"""Reviewer's findings: odd input that used to end in a 500 answers a clear JSON error instead."""
+from tests.factories import make_batch
+
+
+def test_deeply_nested_json_is_a_bad_request_not_a_crash(api, world, client):
+    response = client.post("/api/v1/batches", data="[" * 5000, content_type="application/json",
+                           headers={"Authorization": f"Bearer {api.token('producer')}"})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "BAD_REQUEST"
+
+
+def test_deeply_nested_json_on_the_token_endpoint_is_a_bad_request(api, client):
+    response = client.post("/api/v1/auth/token", data="[" * 5000, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_a_unicode_digit_in_label_ids_is_a_validation_error(api, world, session):
+    batch = make_batch(session, world.producer, world.producer_site)
+    session.commit()
+    response = api.get("/batches/labels.pdf", as_="producer", query_string={"ids": f"{batch.id},²"})
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_manifest_list_from_year_one_is_a_validation_error(api, world):
+    for query in ({"from": "0001-01-01"}, {"from": "0001-01-01T00:00:00+14:00"},
+                  {"to": "9999-12-31T23:59:59-12:00"}):
+        response = api.get("/manifests", as_="producer", query_string=query)
+        assert response.status_code == 422, query
+        assert response.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_ledger_of_year_one_is_a_validation_error(api, world):
+    response = api.get(f"/sites/{world.producer_site.id}/ledger", as_="producer",
+                       query_string={"from": "0001-01-01", "to": "0001-01-02"})
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "VALIDATION_ERROR"

@@ -6,6 +6,8 @@ localStorage, readable by any script, and expires after TOKEN_TTL_HOURS, while a
 sync much later. The endpoint is CSRF-protected (X-CSRFToken header; the page fetches a fresh token from
 /csrf-token before syncing old steps) and calls the very services the API calls, with the same idempotency keys.
 """
+from decimal import Decimal
+
 from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, send_from_directory
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -80,13 +82,27 @@ def _record(token: str, form) -> manifests.StepResult:
     return manifests.record_step(db(), actor=actor(), manifest_id=subject.id, request=request_, now=now())
 
 
+def _json_form(body) -> dict:
+    """The phone's JSON as the form's strings: numbers become their text, anything else is refused."""
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ValidationFailed("请求体应为 JSON 对象", details={"body": "object expected"})
+    form = {}
+    for name, value in body.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal, type(None))):
+            raise ValidationFailed(f"{name} 的值无效", details={name: "string or number expected"})
+        form[name] = "" if value is None else str(value)
+    return form
+
+
 @bp.post("/s/<token>/step")
 @roles_required()
 def step(token):
     """Records a driver's step from the scan page: JSON from the page's script (also replays of the offline
     queue), or a plain form post when scripts are off."""
-    form = (request.get_json(silent=True) or {}) if request.is_json else request.form
     try:
+        form = _json_form(request.get_json(silent=True)) if request.is_json else request.form
         result = _record(token, form)
     except DomainError as error:
         if wants_json():

@@ -35,3 +35,23 @@ def test_ledger_of_year_one_is_a_validation_error(api, world):
                        query_string={"from": "0001-01-01", "to": "0001-01-02"})
     assert response.status_code == 422
     assert response.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_a_manifest_planned_in_year_9999_is_not_a_crash(api, world, session):
+    batch = make_batch(session, world.producer, world.producer_site)
+    session.commit()
+    response = api.issue(world, batch, "1", planned_pickup_at="9999-06-01T00:00:00+08:00")
+    assert response.status_code in (201, 422), response.json
+    # the permits of the test world end in 2035: the receiver has no valid permit that day
+    assert response.json["error"]["code"] == "PERMIT_INVALID"
+
+
+def test_a_regulator_without_a_jurisdiction_lists_no_approvals(api, world, session):
+    from tests.factories import make_approval, make_user
+
+    make_approval(session, producer=world.producer, destination=world.far_site)
+    make_user(session, username="nowhere_regulator", role="regulator")
+    session.commit()
+    response = api.get("/approvals", as_="nowhere_regulator")
+    assert response.status_code == 200
+    assert response.json == {"items": [], "total": 0}

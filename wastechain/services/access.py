@@ -50,6 +50,11 @@ def _region_clause(column, actor: User):
     return column.like(jurisdiction_prefix(actor.region_code) + "%")
 
 
+def jurisdiction_clause(column, actor: User):
+    """A WHERE clause: a region column inside the regulator's jurisdiction (nothing when it has none)."""
+    return _region_clause(column, actor)
+
+
 def visible_manifests(actor: User) -> Select:
     """A SELECT of the manifests the actor may see."""
     query = select(Manifest)

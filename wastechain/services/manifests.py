@@ -1,6 +1,6 @@
 """Issuing manifests and recording their steps: the only writer of a manifest's state."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -175,7 +175,8 @@ def _permit_facts(permit: Permit, used_kg: Decimal = ZERO) -> rules.PermitFacts:
 def _committed_to_receiver(session, receiver_id: int, year: int) -> Decimal:
     """Hazardous quantity on live manifests to a receiver planned in a year (what its permit's capacity covers)."""
     start = datetime(year, 1, 1, tzinfo=CHINA)
-    end = datetime(year + 1, 1, 1, tzinfo=CHINA)
+    # year 9999 has no next year in Python: its end is the end of time
+    end = datetime(year + 1, 1, 1, tzinfo=CHINA) if year < 9999 else datetime.max.replace(tzinfo=timezone.utc)
     total = session.scalar(
         select(func.coalesce(func.sum(ManifestLine.quantity_kg), 0))
         .join(Manifest, Manifest.id == ManifestLine.manifest_id)

@@ -3,7 +3,6 @@ from sqlalchemy import select
 from wastechain.api.approvals.schemas import ApprovalOut, ApprovalIn
 from wastechain.api.common import Blueprint, PageArgs, current_user, login_required, page_of, page_schema
 from wastechain.db import request_session
-from wastechain.domain.regions import jurisdiction_prefix
 from wastechain.models import Approval, Organization
 from wastechain.services import access, parties
 
@@ -28,7 +27,7 @@ def list_approvals(args):
     actor = current_user()
     query = select(Approval).join(Organization, Organization.id == Approval.producer_id)
     if access.is_regulator(actor):
-        query = query.where(Organization.region_code.like(jurisdiction_prefix(actor.region_code) + "%"))
+        query = query.where(access.jurisdiction_clause(Organization.region_code, actor))
     elif not access.is_admin(actor):
         query = query.where(Approval.producer_id == (actor.organization_id or -1))
     return page_of(query.order_by(Approval.id.desc()), args)

@@ -150,10 +150,10 @@ def issue_for_containers(session, *, actor: User, container_ids: list[int], now:
     lines = [LineRequest(batch_id=b, quantity_kg=q) for b, q in sorted(contents(session, container_ids).items())]
     if not lines:
         raise ValidationFailed("容器是空的", details={"container_ids": "empty containers"})
-    issued = issue_manifest(session, actor=actor, lines=lines, now=now, **manifest)
+    issued = issue_manifest(session, actor=actor, lines=lines, now=now, commit=False, **manifest)
     for container in session.scalars(select(Container).where(Container.id.in_(ids))):
         container.manifest_id, container.status = issued.id, "loaded"
-    session.commit()
+    session.commit()  # the manifest and its loaded containers together, or neither
     return issued
 
 
@@ -174,18 +174,25 @@ def receive_container(session, *, actor: User, container_id: int, idempotency_ke
     manifest = session.get(Manifest, manifest_id)
     if accepted_kg is None:
         accepted_kg, rejected_kg = manifest.total_kg - (rejected_kg or ZERO), rejected_kg
-    result = record_step(session, actor=actor, manifest_id=manifest_id, now=now, request=StepRequest(
+    # record_step moves the containers to the receiver in the same transaction (move_received)
+    return record_step(session, actor=actor, manifest_id=manifest_id, now=now, request=StepRequest(
         type="receive", idempotency_key=idempotency_key, accepted_kg=accepted_kg, rejected_kg=rejected_kg,
         reason=reason, occurred_at=occurred_at))
-    if result.created and result.manifest.status in ("received", "closed"):
-        stock = dict(session.execute(select(LineageFlow.waste_code, LineageFlow.batch_id).where(
-            LineageFlow.manifest_id == manifest_id, LineageFlow.kind == "stocked")).all())
-        loaded = session.scalars(select(Container).where(Container.manifest_id == manifest_id)).all()
-        for box in loaded:
-            box.site_id, box.organization_id = manifest.receiver_site_id, manifest.receiver_id
-            box.status = "open" if stock else "received"  # in a collector's stock it can be packed and shipped again
-            if box.batch_id is not None:
-                code = session.get(Batch, box.batch_id).waste_code
-                box.batch_id = stock.get(code, box.batch_id)
-        session.commit()
-    return result
+
+
+def move_received(session, manifest: Manifest) -> None:
+    """The containers loaded on a received manifest now belong to the receiving site (the caller commits).
+
+    At a collector the containers' contents point at the new stock batches so the big box can be shipped onward
+    as it is."""
+    stock = dict(session.execute(select(LineageFlow.waste_code, LineageFlow.batch_id).where(
+        LineageFlow.manifest_id == manifest.id, LineageFlow.kind == "stocked")).all())
+    loaded = session.scalars(select(Container).where(Container.manifest_id == manifest.id,
+                                                     Container.status == "loaded")).all()
+    for box in loaded:
+        box.site_id, box.organization_id = manifest.receiver_site_id, manifest.receiver_id
+        box.status = "open" if stock else "received"  # in a collector's stock it can be packed and shipped again
+        if box.batch_id is not None:
+            code = session.get(Batch, box.batch_id).waste_code
+            box.batch_id = stock.get(code, box.batch_id)
+    session.flush()

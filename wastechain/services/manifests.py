@@ -34,8 +34,11 @@ class LineRequest:
 
 def issue_manifest(session, *, actor: User, lines: list[LineRequest], receiver_site_id: int, transporter_id: int,
                    planned_pickup_at: datetime, now: datetime, vehicle_id: int | None = None,
-                   driver_id: int | None = None, approval_id: int | None = None) -> Manifest:
-    """Issues a transfer manifest once every rule of SPEC.md passes, reserving the quantities from the batches."""
+                   driver_id: int | None = None, approval_id: int | None = None, commit: bool = True) -> Manifest:
+    """Issues a transfer manifest once every rule of SPEC.md passes, reserving the quantities from the batches.
+
+    commit=False leaves the commit to a caller that writes more in the same transaction (loading containers).
+    """
     access.require_role(actor, *access.ISSUER_ROLES, doing="开具转移联单")
     if not lines:
         raise ValidationFailed("联单至少需要一行", details={"lines": "empty"})
@@ -82,7 +85,8 @@ def issue_manifest(session, *, actor: User, lines: list[LineRequest], receiver_s
     lineage.record_shipment(session, manifest, now)
     _append_event(session, manifest, step=Step.ISSUE, actor=actor, now=now, occurred_at=now,
                   idempotency_key=f"issue-{manifest.id}", data={"number": manifest.number})
-    session.commit()
+    if commit:
+        session.commit()
     return manifest
 
 
@@ -278,6 +282,10 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
     event = _append_event(session, manifest, step=Step(request.type), actor=actor, now=now, occurred_at=occurred_at,
                           idempotency_key=request.idempotency_key, status_after=status, request=request)
     lineage.record_step_effects(session, manifest=manifest, event=event)
+    if event.type == Step.RECEIVE and status in (ManifestStatus.RECEIVED, ManifestStatus.CLOSED):
+        from wastechain.services.containers import move_received
+
+        move_received(session, manifest)  # however the receipt is recorded (page, API, box scan), in this transaction
     try:
         session.commit()
     except IntegrityError:

@@ -13,13 +13,13 @@ from wastechain.services import access, lineage
 from wastechain.services.pdf import register_cjk_font
 
 
-def list_disposals(session, *, actor: User, manifest_id: int | None = None) -> list[DisposalRecord]:
-    """The records of manifests the actor may see (receiver, issuer, transporter, regulators)."""
+def list_disposals(session, *, actor: User, manifest_id: int | None = None):
+    """A SELECT of the records of manifests the actor may see (receiver, issuer, transporter, regulators)."""
     visible = access.visible_manifests(actor).with_only_columns(Manifest.id)
     query = select(DisposalRecord).where(DisposalRecord.manifest_id.in_(visible.scalar_subquery()))
     if manifest_id is not None:
         query = query.where(DisposalRecord.manifest_id == manifest_id)
-    return session.scalars(query.order_by(DisposalRecord.id).limit(1000)).all()
+    return query.order_by(DisposalRecord.id)
 
 
 def batch_certificate_pdf(session, *, actor: User, batch_id: int, now: datetime) -> bytes:

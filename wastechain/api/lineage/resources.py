@@ -1,6 +1,6 @@
 from flask import Response
 
-from wastechain.api.common import Blueprint, current_user, login_required
+from wastechain.api.common import Blueprint, current_user, login_required, page_of, page_schema
 from wastechain.api.lineage.schemas import DisposalArgs, DisposalOriginsOut, DisposalOut, OriginsOut, TraceOut
 from wastechain.db import request_session, utcnow
 from wastechain.services import disposal, lineage
@@ -26,11 +26,12 @@ def origins(manifest_id):
 
 @bp.get("/disposals")
 @bp.arguments(DisposalArgs, location="query")
-@bp.response(200, DisposalOut(many=True))
+@bp.response(200, page_schema(DisposalOut))
 @login_required
 def list_disposals(args):
     """Utilization/disposal records of the manifests the user may see."""
-    return disposal.list_disposals(request_session(), actor=current_user(), manifest_id=args["manifest_id"])
+    return page_of(disposal.list_disposals(request_session(), actor=current_user(), manifest_id=args["manifest_id"]),
+                   args)
 
 
 @bp.get("/disposals/<int:disposal_id>/origins")

@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from wastechain.api.common import Kg, Time
+from wastechain.api.common import Kg, PageArgs, Time
 
 
 class TraceManifestOut(ma.Schema):
@@ -117,5 +117,5 @@ class DisposalOut(ma.Schema):
     certificate_number = ma.fields.String()
 
 
-class DisposalArgs(ma.Schema):
+class DisposalArgs(PageArgs):
     manifest_id = ma.fields.Integer(load_default=None)

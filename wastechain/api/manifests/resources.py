@@ -1,10 +1,10 @@
 from flask import Response
 
-from wastechain.api.common import Blueprint, current_user, login_required, page_of, page_schema, qr_url_for
+from wastechain.api.common import Blueprint, config, current_user, login_required, page_of, page_schema, qr_url_for
 from wastechain.api.manifests.schemas import (ManifestArgs, ManifestDetailOut, ManifestIn, ManifestOut, StepEventOut,
                                               StepIn, VerifyOut)
 from wastechain.db import request_session, utcnow
-from wastechain.services import manifests, qr
+from wastechain.services import handover, manifests, qr
 
 bp = Blueprint("manifests", __name__, description="转移联单")
 
@@ -45,9 +45,19 @@ def get_manifest(manifest_id):
 @bp.alt_response(200, schema=StepEventOut, description="the same idempotency key again: the first event")
 @login_required
 def record_step(body, manifest_id):
-    """Record a step: pickup, deliver, receive, dispose or cancel."""
-    result = manifests.record_step(request_session(), actor=current_user(), manifest_id=manifest_id,
-                                   request=manifests.StepRequest(**body), now=utcnow())
+    """Record a step: pickup, deliver, receive, dispose or cancel.
+
+    A pickup with `handover_code` is confirmed by the producer's one-time code (a wrong code counts towards the
+    code's lockout); without it the pickup is recorded with `handover_confirmed: false`.
+    """
+    code = body.pop("handover_code", None)
+    request = manifests.StepRequest(**body)
+    if code is not None:
+        result = handover.confirm_pickup(request_session(), actor=current_user(), manifest_id=manifest_id, code=code,
+                                         request=request, secret=config("SECRET_KEY"), now=utcnow())
+    else:
+        result = manifests.record_step(request_session(), actor=current_user(), manifest_id=manifest_id,
+                                       request=request, now=utcnow())
     return result.event, 201 if result.created else 200
 
 

@@ -130,6 +130,8 @@ class StepIn(ma.Schema):
     rejected_kg = Kg(load_default=None, allow_none=True, allow_zero=True)
     reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
     method = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[RDCrdc]\d{1,2}$"))
+    handover_code = ma.fields.String(load_default=None, allow_none=True, load_only=True, metadata={
+        "description": "pickup only: the producer's one-time 交接码; the event then records handover_confirmed"})
 
 
 class VerifyOut(ma.Schema):

@@ -1,0 +1,47 @@
+"""Pure pieces of the reconciliation (issue 5): deadlines, tolerances, distances, the seal."""
+from datetime import date
+from decimal import Decimal
+
+from wastechain.domain.anomalies import (DEFAULT_THRESHOLDS, CATALOG, Thresholds, annual_due_date, distance_m,
+                                         exceeds_tolerance, merkle_root, monthly_period_due_on, receipt_cutoff,
+                                         seal_ok, seal_signature)
+
+
+def test_receipt_is_overdue_after_five_working_days_not_five_calendar_days():
+    # delivered Thursday 03-05: due Thursday 03-12, late from Friday 03-13
+    assert receipt_cutoff(date(2026, 3, 13), 5) == date(2026, 3, 5)
+    # delivered Friday 03-06 or over the weekend: due Friday 03-13, late from Saturday 03-14
+    assert receipt_cutoff(date(2026, 3, 14), 5) == date(2026, 3, 8)
+
+
+def test_weight_tolerance_is_exact_integer_arithmetic():
+    assert not exceeds_tolerance(1_000_000, 1_050_000, Decimal("0.05"))
+    assert exceeds_tolerance(1_000_000, 1_050_001, Decimal("0.05"))
+    assert exceeds_tolerance(1_000_000, 850_000, Decimal("0.05"))
+
+
+def test_declaration_deadlines():
+    assert annual_due_date(2025, "03-31") == date(2026, 3, 31)
+    assert monthly_period_due_on(date(2026, 3, 15), 15) == "2026-02"
+    assert monthly_period_due_on(date(2026, 1, 15), 15) == "2025-12"
+    assert monthly_period_due_on(date(2026, 3, 14), 15) is None
+
+
+def test_distance_quzhou_to_ningbo_is_long_and_within_a_county_is_short():
+    assert 250_000 < distance_m(28.969, 118.873, 29.874, 121.550) < 300_000
+    assert distance_m(28.969, 118.873, 28.970, 118.873) < 200
+
+
+def test_every_code_has_a_name_a_severity_and_a_rule_and_thresholds_have_defaults():
+    assert len(CATALOG) == 15
+    assert all(t.name and t.rule and t.severity in ("critical", "high", "medium", "low") for t in CATALOG.values())
+    assert Thresholds.from_config({}).as_dict()["transit_overdue_hours"] == DEFAULT_THRESHOLDS["TRANSIT_OVERDUE_HOURS"]
+    assert Thresholds.from_config({"WEIGHT_TOLERANCE": "0.1"}).weight_tolerance == Decimal("0.1")
+
+
+def test_a_seal_needs_the_secret():
+    root = merkle_root([(1, "a" * 64)])
+    signature = seal_signature("key", date(2026, 3, 1), 1, root)
+    assert seal_ok("key", date(2026, 3, 1), 1, root, signature)
+    assert not seal_ok("other", date(2026, 3, 1), 1, root, signature)
+    assert not seal_ok("key", date(2026, 3, 1), 2, root, signature)

@@ -55,3 +55,11 @@ def test_a_regulator_without_a_jurisdiction_lists_no_approvals(api, world, sessi
     response = api.get("/approvals", as_="nowhere_regulator")
     assert response.status_code == 200
     assert response.json == {"items": [], "total": 0}
+
+
+def test_an_id_beyond_32_bits_in_a_body_is_still_a_validation_error(api, world):
+    """The handler for times out of range must not swallow the database's own out-of-range errors."""
+    response = api.post("/batches", {"site_id": 2**31, "waste_code": "900-041-49", "quantity_kg": 1,
+                                      "generated_at": "2026-11-01T08:00:00+08:00"}, as_="producer")
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "VALIDATION_ERROR"

@@ -147,10 +147,11 @@ class IdConverter(IntegerConverter):
 def handle_out_of_range(error):
     """A number too large for its column (any schema's integer field), or a time that cannot be converted to UTC
     (year 1 or 9999 with an offset): nothing was written."""
-    from sqlalchemy.exc import StatementError
+    from sqlalchemy.exc import DBAPIError, StatementError
 
-    if isinstance(error, StatementError) and not isinstance(error.orig, OverflowError):
-        raise error
+    if isinstance(error, StatementError) and not isinstance(error, DBAPIError) \
+            and not isinstance(error.orig, OverflowError):
+        raise error  # not a value out of range: a real fault
     request_session().rollback()
     from wastechain.api import error_body
 

@@ -101,11 +101,16 @@ def ledger_csv(ledger: dict) -> bytes:
 
 def ledger_xlsx(ledger: dict) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook()
     sheet = book.active
     sheet.title = "台账"
-    sheet.append([f"{ledger['site']} 管理台账 {ledger['from']} 至 {ledger['to']}"])
+    # The site's name is the user's text: control characters are not allowed in a sheet, and text starting
+    # with "=" would become a formula that Excel runs (formula injection); it stays plain text.
+    title = sheet.cell(row=1, column=1)
+    title.value = ILLEGAL_CHARACTERS_RE.sub("", f"{ledger['site']} 管理台账 {ledger['from']} 至 {ledger['to']}")
+    title.data_type = "s"
     sheet.append(list(HEADERS))
     for row in ledger["rows"]:
         # kilograms with 3 decimals are exact in a double for any realistic stock; Excel needs numbers to sum

@@ -264,3 +264,9 @@ def test_the_producer_sees_its_approvals(api, world):
     api.post("/approvals", _approval(world), as_="kecheng_regulator")
     assert api.get("/approvals", as_="producer").json["total"] == 1
     assert api.get("/approvals", as_="other_producer").json["total"] == 0
+
+
+def test_a_site_name_with_control_characters_is_refused(api, world):
+    body = {"name": "厂区\x07", "kind": "production", "region_code": "330802"}
+    response = api.post(f"/organizations/{world.producer.id}/sites", body, as_="producer")
+    assert response.status_code == 422 and "name" in response.json["error"]["details"]

@@ -88,6 +88,19 @@ class Time(ma.fields.AwareDateTime):
         return None if value is None else value.astimezone(CHINA).isoformat()
 
 
+class Text(ma.fields.String):
+    """A name or note shown on labels, pages and exports: trimmed, no control characters."""
+
+    def __init__(self, *, min_length: int = 1, max_length: int = 200, **kwargs):
+        super().__init__(validate=ma.validate.Length(min=min_length, max=max_length), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if any(ord(c) < 32 or ord(c) == 127 for c in text):
+            raise ma.ValidationError("不能包含控制字符")
+        return text
+
+
 class PageArgs(ma.Schema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))

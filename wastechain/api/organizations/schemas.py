@@ -1,11 +1,11 @@
 import marshmallow as ma
 
-from wastechain.api.common import Kg, PageArgs, Time
+from wastechain.api.common import Kg, PageArgs, Text, Time
 from wastechain.services.parties import ORG_ROLES, PERMIT_KINDS, SITE_KINDS
 
 
 class OrganizationIn(ma.Schema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=200))
+    name = Text(required=True, min_length=2)
     credit_code = ma.fields.String(required=True)
     region_code = ma.fields.String(required=True)
     roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ORG_ROLES)), required=True,
@@ -13,10 +13,10 @@ class OrganizationIn(ma.Schema):
 
 
 class SiteIn(ma.Schema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    name = Text(required=True)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(SITE_KINDS))
     region_code = ma.fields.String(required=True)
-    address = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
+    address = Text(load_default="", min_length=0, max_length=300)
     lat = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
     lon = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))
     capacity_kg = Kg(load_default=None, allow_none=True)
@@ -51,7 +51,7 @@ class OrganizationArgs(PageArgs):
 
 
 class PermitIn(ma.Schema):
-    number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    number = Text(required=True, max_length=64)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(PERMIT_KINDS))
     valid_from = ma.fields.Date(required=True)
     valid_to = ma.fields.Date(required=True)

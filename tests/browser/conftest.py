@@ -42,16 +42,38 @@ def app(database_url):
     app.extensions["wastechain.engine"].dispose()
 
 
+class LiveServer:
+    """The app on a real local port; stop() makes the network really fail (connection refused), start() heals it."""
+
+    def __init__(self, app):
+        self.app = app
+        self.port = 0
+        self.start()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
 @pytest.fixture
-def live_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    thread.join(5)
+def live_server(app):
+    server = LiveServer(app)
+    app.config["PUBLIC_BASE_URL"] = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_url(live_server):
+    return live_server.url
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ streams. The same checks run for one event right after a step (run-time findings
 import logging
 import math
 import time as clock
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -88,6 +89,19 @@ def _ensure_sqlite_math(session) -> None:
         raw._wastechain_math = True
     except AttributeError:  # sqlite3.Connection has no __dict__ on some builds; registering twice is harmless
         pass
+
+
+@contextmanager
+def _without_nested_loops(session):
+    """Plans one statement without nested-loop joins (PostgreSQL only; SET LOCAL ends with the transaction)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text("SET LOCAL enable_nestloop = off"))
+    try:
+        yield
+    finally:
+        if postgres:
+            session.execute(text("SET LOCAL enable_nestloop = on"))
 
 
 def _insert(dialect: str):
@@ -494,8 +508,10 @@ def check_mass_balance(ctx: Context) -> Iterator[Candidate]:
     e = E.alias("e")
     touched_by_manifest = (select(L.c.batch_id).select_from(e.join(L, L.c.manifest_id == e.c.manifest_id))
                            .where(e.c.type.in_(("issue", "cancel")), ctx.scope(e)))
-    if ctx.nightly:
-        touched = or_(and_(B.c.generated_at >= ctx.start, B.c.generated_at < ctx.end), B.c.id.in_(touched_by_manifest))
+    if ctx.nightly:  # a UNION of ids, not an OR: an OR would make PostgreSQL read every batch ever stored
+        b2 = B.alias("b2")
+        touched = B.c.id.in_(union(select(b2.c.id).where(b2.c.generated_at >= ctx.start, b2.c.generated_at < ctx.end),
+                                   touched_by_manifest))
     else:
         touched = B.c.id.in_(touched_by_manifest)
     lm = M.alias("lm")
@@ -634,7 +650,11 @@ def check_overweight_load(ctx: Context) -> Iterator[Candidate]:
              .where(~delivered_before)
              .group_by(pr.c.manifest_id, pr.c.vehicle_id, V.c.plate, pr.c.occurred_at, pr.c.pickup_g, V.c.max_load_kg)
              .having(and_(load > max_g, load - pr.c.pickup_g <= max_g)))
-    for row in ctx.stream(query):
+    # The day's pickups are a few thousand rows on each side: a hash join on the vehicle. PostgreSQL misjudges
+    # the day's share of the events (an OR of two time ranges) and would pick a nested loop of N × N instead.
+    with _without_nested_loops(ctx.session):
+        rows = ctx.session.execute(query).all()  # at most one row per pickup that tipped a vehicle over
+    for row in rows:
         yield Candidate("OVERWEIGHT_LOAD", f"m:{row.manifest_id}", {
             "vehicle": row.plate, "vehicle_id": row.vehicle_id, "picked_up_at": _aware(row.occurred_at),
             "load_kg": kg(row.load_g), "max_load_kg": kg(row.max_g), "excess_kg": kg(row.load_g - row.max_g)},

@@ -1,7 +1,7 @@
 """storage and lineage: containers (小箱进大箱), disposal records, lineage flows with their indexes
 
-Revision ID: 0004_storage
-Revises: 0001
+Revision ID: 0003_storage
+Revises: 0002_handover
 Create Date: 2026-11-23 11:11:45.454454
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import wastechain.db
 
 
-revision = '0004_storage'
-down_revision = '0001'
+revision = '0003_storage'
+down_revision = '0002_handover'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """handover codes: the producer's one-time pickup confirmation code per manifest
 
-Revision ID: 0003_handover
+Revision ID: 0002_handover
 Revises: 0001
 Create Date: 2026-11-23 14:00:00
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import wastechain.db
 
 
-revision = '0003_handover'
+revision = '0002_handover'
 down_revision = '0001'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """anomalies and seals: anomaly (+ notes), day seals, receiver intake, payments, declarations
 
-Revision ID: 0005_anomalies
-Revises: 0001
+Revision ID: 0004_anomalies
+Revises: 0003_storage
 Create Date: 2026-11-23 11:20:59.815306
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import wastechain.db
 
 
-revision = '0005_anomalies'
-down_revision = '0001'
+revision = '0004_anomalies'
+down_revision = '0003_storage'
 branch_labels = None
 depends_on = None
 

@@ -48,3 +48,11 @@ def test_db_upgrade_on_an_empty_database_creates_the_schema_and_catalog(tmp_path
     output = _run(fresh, "db", "upgrade")
     assert "3348 regions and 496 waste codes written" in output
     fresh.extensions["wastechain.engine"].dispose()
+
+
+def test_seed_demo_leaves_the_regulators_a_report_of_the_injected_problems(app, session):
+    from wastechain.models import Anomaly
+
+    _run(app, "seed-demo")
+    codes = set(session.scalars(select(Anomaly.code)))
+    assert {"TRANSIT_OVERDUE", "WEIGHT_MISMATCH", "LOCATION_MISMATCH", "STORAGE_OVERDUE"} <= codes

@@ -23,11 +23,13 @@ def _site(session, admin, org, name, kind, lat, lon, address):
                             region_code=org.region_code, address=address, lat=lat, lon=lon)
 
 
-def seed_demo(session, *, password: str, hash_method: str, now: datetime, base_url: str) -> list[tuple[str, str]]:
-    """Creates the demo world once (a second run changes nothing) and returns (username, description) pairs."""
-    logins = DEMO_LOGINS
+def seed_demo(session, *, password: str, hash_method: str, now: datetime) -> bool:
+    """Creates the demo world once; False when it was already there (a second run changes nothing).
+
+    The caller reconciles the past days afterwards, so the regulators' report is not empty.
+    """
     if session.scalar(select(User.id).where(User.username == "kecheng_eb")) is not None:
-        return logins
+        return False
     admin = session.scalar(select(User).where(User.username == ADMIN))
     if admin is None:
         admin = add_user(session, username=ADMIN, password=password, role="admin", hash_method=hash_method)
@@ -110,7 +112,17 @@ def seed_demo(session, *, password: str, hash_method: str, now: datetime, base_u
     step(closed, "dispose", "reuse_receiver", 30, quantity_kg=Decimal("4990"), method="R4")
     cancelled = issue("chem_producer", sludge, "300", burner_site, 10)
     step(cancelled, "cancel", "chem_producer", 9, reason="车辆临时调度，改期转移")
-    return logins
+
+    # What a regulator should find the next morning: a truck that never arrived, a load that lost 15 % on the
+    # way, a pickup scanned 30 km from the gate, medical waste kept past 48 hours.
+    lost = issue("chem_producer", sludge, "1200", burner_site, 100)
+    step(lost, "pickup", "driver1", 98, quantity_kg=Decimal("1200"), lat=28.9703, lon=118.8593)
+    light = issue("chem_producer", oil, "1000", burner_site, 96)
+    step(light, "pickup", "driver2", 94, quantity_kg=Decimal("1000"), lat=29.2450, lon=118.8593)
+    step(light, "deliver", "driver2", 92, lat=28.9795, lon=118.9595)
+    step(light, "receive", "burner_receiver", 91, quantity_kg=Decimal("850"), accepted_kg=Decimal("850"))
+    batch("clinic_producer", clinic_site, "841-001-01", "42.3", 90)
+    return True
 
 
 def DEMO_USERS(chem, clinic, food, burner, reuse, collector, carrier):

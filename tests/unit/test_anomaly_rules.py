@@ -2,7 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
-from wastechain.domain.anomalies import (DEFAULT_THRESHOLDS, CATALOG, Thresholds, annual_due_date, distance_m,
+from wastechain.domain.anomalies import (CATALOG, Thresholds, annual_due_date, distance_m,
                                          exceeds_tolerance, merkle_root, monthly_period_due_on, receipt_cutoff,
                                          seal_ok, seal_signature)
 
@@ -35,7 +35,7 @@ def test_distance_quzhou_to_ningbo_is_long_and_within_a_county_is_short():
 def test_every_code_has_a_name_a_severity_and_a_rule_and_thresholds_have_defaults():
     assert len(CATALOG) == 15
     assert all(t.name and t.rule and t.severity in ("critical", "high", "medium", "low") for t in CATALOG.values())
-    assert Thresholds.from_config({}).as_dict()["transit_overdue_hours"] == DEFAULT_THRESHOLDS["TRANSIT_OVERDUE_HOURS"]
+    assert Thresholds.from_config({}).as_dict()["transit_overdue_hours"] == 48
     assert Thresholds.from_config({"WEIGHT_TOLERANCE": "0.1"}).weight_tolerance == Decimal("0.1")
 
 

@@ -6,7 +6,7 @@ row's plain facts into a Finding (stable fingerprint, severity, evidence a regul
 import hashlib
 import hmac
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -60,29 +60,13 @@ CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
                 "同一车辆同时在途的联单合计重量超过车辆核定载重或 MAX_LOAD_KG"),
 )}
 
-# Default thresholds (each one a config key of the same name; README "Reconciliation thresholds").
-DEFAULT_THRESHOLDS = {
-    "TRANSIT_OVERDUE_HOURS": 48,
-    "RECEIPT_OVERDUE_WORKING_DAYS": 5,
-    "WEIGHT_TOLERANCE": Decimal("0.05"),
-    "STORAGE_LIMIT_DAYS_HAZARDOUS": 365,
-    "STORAGE_LIMIT_HOURS_MEDICAL": 48,
-    "LOOP_CLOSE_DAYS": 30,
-    "LOCATION_TOLERANCE_M": 1000,
-    "LONG_DISTANCE_KM": 200,
-    "MAX_LOAD_KG": Decimal("40000"),
-    "PAYMENT_DUE_DAYS": 30,
-    "DECLARATION_ANNUAL_THRESHOLD_KG": Decimal("5000"),
-    "DECLARATION_ANNUAL_DUE": "03-31",
-    "DECLARATION_MONTHLY_DUE_DAY": 15,
-    "BULK_INDUSTRIAL_CATEGORIES": "SW01,SW02,SW11,SW16",
-    "SEAL_RECHECK_DAYS": 7,
-    "SEAL_REGION": "330800",
-}
-
-
 @dataclass(frozen=True)
 class Thresholds:
+    """The reconciliation thresholds and their documented defaults (README "Reconciliation thresholds").
+
+    Each field is also a configuration key: its name in upper case (TRANSIT_OVERDUE_HOURS, …).
+    """
+
     transit_overdue_hours: int = 48
     receipt_overdue_working_days: int = 5
     weight_tolerance: Decimal = Decimal("0.05")
@@ -94,40 +78,33 @@ class Thresholds:
     max_load_kg: Decimal = Decimal("40000")
     payment_due_days: int = 30
     declaration_annual_threshold_kg: Decimal = Decimal("5000")
-    declaration_annual_due: str = "03-31"
-    declaration_monthly_due_day: int = 15
+    declaration_annual_due: str = "03-31"  # MM-DD of the following year
+    declaration_monthly_due_day: int = 15  # of the following month
     bulk_industrial_categories: tuple[str, ...] = ("SW01", "SW02", "SW11", "SW16")
-    seal_recheck_days: int = 7
-    seal_region: str = "330800"
+    seal_recheck_days: int = 7  # earlier day seals re-verified each night
+    seal_region: str = "330800"  # region of platform-wide findings (a broken day seal)
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name.upper() for f in fields(cls)]
 
     @classmethod
     def from_config(cls, config) -> "Thresholds":
-        def get(key):
-            return config.get(key, DEFAULT_THRESHOLDS[key])
-
-        bulk = get("BULK_INDUSTRIAL_CATEGORIES")
-        return cls(
-            transit_overdue_hours=int(get("TRANSIT_OVERDUE_HOURS")),
-            receipt_overdue_working_days=int(get("RECEIPT_OVERDUE_WORKING_DAYS")),
-            weight_tolerance=Decimal(str(get("WEIGHT_TOLERANCE"))),
-            storage_limit_days_hazardous=int(get("STORAGE_LIMIT_DAYS_HAZARDOUS")),
-            storage_limit_hours_medical=int(get("STORAGE_LIMIT_HOURS_MEDICAL")),
-            loop_close_days=int(get("LOOP_CLOSE_DAYS")),
-            location_tolerance_m=int(get("LOCATION_TOLERANCE_M")),
-            long_distance_km=int(get("LONG_DISTANCE_KM")),
-            max_load_kg=Decimal(str(get("MAX_LOAD_KG"))),
-            payment_due_days=int(get("PAYMENT_DUE_DAYS")),
-            declaration_annual_threshold_kg=Decimal(str(get("DECLARATION_ANNUAL_THRESHOLD_KG"))),
-            declaration_annual_due=str(get("DECLARATION_ANNUAL_DUE")),
-            declaration_monthly_due_day=int(get("DECLARATION_MONTHLY_DUE_DAY")),
-            bulk_industrial_categories=tuple(c.strip() for c in (bulk.split(",") if isinstance(bulk, str) else bulk)
-                                             if c.strip()),
-            seal_recheck_days=int(get("SEAL_RECHECK_DAYS")),
-            seal_region=str(get("SEAL_REGION")),
-        )
+        """Reads each threshold from its upper-case key (text from the environment, or typed values)."""
+        values = {f.name: _coerce(config[f.name.upper()], f.default) for f in fields(cls) if f.name.upper() in config}
+        return cls(**values)
 
     def as_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(self).items()}
+
+
+def _coerce(raw, default):
+    if isinstance(default, tuple):
+        items = raw.split(",") if isinstance(raw, str) else raw
+        return tuple(item.strip() for item in items if item.strip())
+    if isinstance(default, Decimal):
+        return Decimal(str(raw))
+    return type(default)(raw)
 
 
 @dataclass

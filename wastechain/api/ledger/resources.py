@@ -1,10 +1,11 @@
 from datetime import datetime, time, timedelta
 
-from flask import Response
+from flask import Response, current_app
 
-from wastechain.api.common import Blueprint, config, current_user, login_required
+from wastechain.api.common import Blueprint, current_user, login_required
 from wastechain.api.ledger.schemas import LedgerArgs, LedgerOut, StockArgs, StockOut, StorageOut
 from wastechain.db import request_session, utcnow
+from wastechain.domain.anomalies import Thresholds
 from wastechain.domain.quantities import ZERO
 from wastechain.domain.timeutil import CHINA
 from wastechain.services import ledger, storage
@@ -53,6 +54,7 @@ def site_stock(args, site_id):
 @login_required
 def site_storage(site_id):
     """Batches in storage with their time in storage against the stream's limit; stock against capacity."""
+    limits = Thresholds.from_config(current_app.config)
     return storage.site_storage(request_session(), actor=current_user(), site_id=site_id, now=utcnow(),
-                                hazardous_days=config("STORAGE_LIMIT_DAYS_HAZARDOUS"),
-                                medical_hours=config("STORAGE_LIMIT_HOURS_MEDICAL"))
+                                hazardous_days=limits.storage_limit_days_hazardous,
+                                medical_hours=limits.storage_limit_hours_medical)

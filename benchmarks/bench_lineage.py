@@ -47,7 +47,6 @@ def _insert(connection, table, rows):
 def build(engine, manifests: int) -> dict:
     produced_n = manifests * 4 // 5
     produced_n -= produced_n % 4
-    outbound_n = produced_n // 4
     collectors, disposers = 40, 5
     rng = random.Random(4)
     orgs, sites = [], []

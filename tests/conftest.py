@@ -97,6 +97,16 @@ def world(session):
 
 
 @pytest.fixture
+def batch(session, world):
+    """1000 kg of 900-041-49 in the producer's storage."""
+    from tests.factories import make_batch
+
+    batch = make_batch(session, world.producer, world.producer_site, kg="1000")
+    session.commit()
+    return batch
+
+
+@pytest.fixture
 def api(client, world):
     from tests.factories import Api
 

@@ -2,7 +2,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.factories import NOW, build_collection, make_batch, make_site
+from tests.factories import NOW, build_collection, make_batch
 
 D = Decimal
 MEDICAL = "841-001-01"

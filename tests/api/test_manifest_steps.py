@@ -5,16 +5,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from tests.factories import make_batch, make_rival_transporter, user_named
+from tests.factories import make_rival_transporter, user_named
 
 CHINA = timezone(timedelta(hours=8))
-
-
-@pytest.fixture
-def batch(session, world):
-    batch = make_batch(session, world.producer, world.producer_site, kg="1000")
-    session.commit()
-    return batch
 
 
 @pytest.fixture

@@ -3,15 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import (HANGZHOU_SHANGCHENG, KECHENG, QUJIANG, make_approval, make_batch, make_permit,
-                             make_rival_transporter, make_site, make_vehicle, user_named)
-
-
-@pytest.fixture
-def batch(session, world):
-    batch = make_batch(session, world.producer, world.producer_site, kg="1000")
-    session.commit()
-    return batch
+from tests.factories import (HANGZHOU_SHANGCHENG, KECHENG, QUJIANG, make_approval, make_batch, make_rival_transporter, make_site, make_vehicle, user_named)
 
 
 @pytest.fixture

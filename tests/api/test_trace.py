@@ -103,7 +103,7 @@ def test_origins_of_the_consolidated_manifest_name_every_producer(api, chain, wo
 
 
 def test_every_disposal_record_has_origins_adding_up_to_its_quantity(api, chain):
-    records = api.get(f"/disposals", as_="receiver").json["items"]
+    records = api.get("/disposals", as_="receiver").json["items"]
     assert len(records) == 3
     for record in records:
         origins = api.get(f"/disposals/{record['id']}/origins", as_="city_regulator").json

@@ -3,14 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.factories import JIANGSHAN, make_batch, make_rival_transporter, make_site, make_user
-
-
-@pytest.fixture
-def batch(session, world):
-    batch = make_batch(session, world.producer, world.producer_site, kg="1000")
-    session.commit()
-    return batch
+from tests.factories import JIANGSHAN, make_batch, make_rival_transporter, make_user
 
 
 @pytest.fixture

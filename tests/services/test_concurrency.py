@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import NOW, Api, make_batch
+from tests.factories import NOW, make_batch
 from wastechain.models import Batch, Manifest, ManifestEvent, ManifestLine
 
 THREADS = 8

@@ -6,7 +6,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from wastechain.domain.anomalies import CATALOG, SEVERITIES, STATUS_MOVES, STATUSES, RunSummary, Thresholds
-from wastechain.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from wastechain.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from wastechain.domain.regions import jurisdiction_prefix
 from wastechain.domain.timeutil import local_date
 from wastechain.models import Anomaly, AnomalyNote, Declaration, Manifest, Organization, Payment, User

@@ -1,9 +1,8 @@
 """Containers (小箱进大箱): boxes and drums with their own code and QR, nesting, and acting on a whole tree."""
-from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, func, or_, select, text, type_coerce
+from sqlalchemy import BigInteger, func, select, text, type_coerce
 
 from wastechain.domain.errors import Conflict, NotFound, ValidationFailed
 from wastechain.domain.quantities import ZERO, kg_from_grams

@@ -13,7 +13,6 @@ from decimal import Decimal
 from functools import cache
 from xml.sax.saxutils import escape
 
-from sqlalchemy import select
 
 from wastechain.domain.errors import Forbidden, NotFound, ValidationFailed
 from wastechain.domain.streams import Stream, is_hazardous

@@ -17,13 +17,12 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, func, literal_column, or_, select, text, type_coerce
+from sqlalchemy import BigInteger, func, select, text, type_coerce
 from sqlalchemy.orm import aliased
 
 from wastechain.domain.lineage import Part, draw_fifo, split_receipt
 from wastechain.domain.quantities import ZERO, GRAMS_PER_KG, kg_from_grams
 from wastechain.models import Batch, DisposalRecord, LineageFlow, Manifest, ManifestEvent, Organization, Site, User
-from wastechain.services import access
 
 HOLDING_KINDS = ("produced", "stocked", "returned", "cancelled", "surplus")  # with batch_id: parts of a batch
 TREATABLE_KINDS = ("accepted", "surplus")  # with manifest_id and no batch: waiting at a receiver for disposal
@@ -218,7 +217,7 @@ def trace_batch(session, *, actor: User, batch_id: int) -> dict:
     batch = get_batch(session, actor=actor, batch_id=batch_id)
     rows = session.execute(_TRACE_SQL, {"batch_id": batch.id}).all()
     state = defaultdict(int)  # where the batch's grams are now, by the open leaves of its tree
-    manifests, stock, returns, disposals = {}, defaultdict(int), defaultdict(int), defaultdict(int)
+    stock, returns, disposals = defaultdict(int), defaultdict(int), defaultdict(int)
     per_manifest = defaultdict(lambda: defaultdict(int))
     for row in rows:
         held_here = row.batch_id == batch.id and row.kind in HOLDING_KINDS  # the batch's own parts

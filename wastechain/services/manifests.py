@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from wastechain.domain import rules
-from wastechain.domain.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
+from wastechain.domain.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
 from wastechain.domain.hashing import GENESIS_HASH, ChainCheck, event_hash, verify_chain
 from wastechain.domain.numbering import manifest_number
 from wastechain.domain.quantities import ZERO, parse_kg

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import (BigInteger, Float, and_, bindparam, delete, exists, func, literal, or_, select, text,
+from sqlalchemy import (BigInteger, Float, and_, delete, exists, func, or_, select, text,
                         type_coerce, union)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
@@ -24,8 +24,7 @@ from wastechain.domain import anomalies as catalog
 from wastechain.domain import rules
 from wastechain.domain.anomalies import Finding, Thresholds, day_window, kg
 from wastechain.domain.hashing import verify_chain
-from wastechain.domain.regions import city_of
-from wastechain.domain.streams import Stream, is_hazardous
+from wastechain.domain.streams import Stream
 from wastechain.domain.timeutil import add_working_days, local_date
 from wastechain.models import (Anomaly, Approval, Batch, DaySeal, Declaration, Manifest, ManifestEvent, ManifestLine,
                                Organization, Payment, Permit, ReceiverIntake, Site, Vehicle, WasteCode)

@@ -10,7 +10,7 @@ import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
@@ -217,7 +217,7 @@ class CityGenerator:
         return vid
 
     def build_parties(self):
-        rng, plan = self.rng, self.plan
+        plan = self.plan
         counties = list(COUNTIES)
         self.receivers = {"hazardous": [], "general": {}}
         for region in ("330803", "330825", "330881"):

@@ -111,31 +111,27 @@ def detail(anomaly_id: int):
 @bp.post("/anomalies/<int:anomaly_id>/status")
 @roles_required("regulator", "admin")
 def change_status(anomaly_id: int):
-    try:
-        anomalies.change_status(db(), actor=actor(), anomaly_id=anomaly_id, status=request.form.get("status", ""),
-                                note=request.form.get("note", ""), now=now())
-    except DomainError as error:
-        db().rollback()
-        if error.code == "NOT_FOUND":
-            raise
-        flash(error.message, "error")
-    else:
-        flash("已更新异常状态", "info")
-    return redirect(url_for("regulator.detail", anomaly_id=anomaly_id))
+    return _act(anomaly_id, "已更新异常状态", anomalies.change_status, status=request.form.get("status", ""),
+                note=request.form.get("note", ""))
 
 
 @bp.post("/anomalies/<int:anomaly_id>/notes")
 @roles_required(*VIEWERS)
 def add_note(anomaly_id: int):
+    return _act(anomaly_id, "说明已提交", anomalies.add_note, note=request.form.get("note", ""))
+
+
+def _act(anomaly_id: int, done: str, service, **fields):
+    """Runs one anomaly service from a form; a refusal becomes a message on the anomaly's page."""
     try:
-        anomalies.add_note(db(), actor=actor(), anomaly_id=anomaly_id, note=request.form.get("note", ""), now=now())
+        service(db(), actor=actor(), anomaly_id=anomaly_id, now=now(), **fields)
     except DomainError as error:
         db().rollback()
         if error.code == "NOT_FOUND":
             raise
         flash(error.message, "error")
     else:
-        flash("说明已提交", "info")
+        flash(done, "info")
     return redirect(url_for("regulator.detail", anomaly_id=anomaly_id))
 
 

@@ -1,5 +1,6 @@
 """A whole manifest from the phone: the driver scans, picks up with the gate's code, delivers; the receiver
 weighs in and records the disposal; and the offline path: a pickup taken with no network is sent once later."""
+import re
 from datetime import datetime
 
 from playwright.sync_api import expect
@@ -123,3 +124,12 @@ def test_a_pickup_taken_offline_is_pending_then_recorded_once_with_the_device_ti
     assert datetime.fromisoformat(pickup["occurred_at"]) == device_time
     assert (datetime.fromisoformat(pickup["recorded_at"]) - device_time).total_seconds() >= 1.5
     assert pickup["data"]["handover_confirmed"] is True and pickup["quantity_kg"] == 80
+
+    # logging out of the shared phone forgets the scan pages kept for offline use
+    cached_scan_pages = """() => caches.keys().then(names => Promise.all(names.map(n => caches.open(n)
+        .then(c => c.keys())))).then(lists => lists.flat().map(r => new URL(r.url).pathname)
+        .filter(p => p.startsWith('/s/')).length)"""
+    assert page.evaluate(cached_scan_pages) >= 1
+    page.get_by_role("button", name="退出").tap()
+    expect(page).to_have_url(re.compile(r"/login"))
+    assert page.evaluate(cached_scan_pages) == 0

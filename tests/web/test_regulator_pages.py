@@ -37,7 +37,7 @@ def test_an_anomaly_opens_to_its_evidence_and_is_resolved_with_a_note(client, se
                                                                                  "hours_in_transit": 61})
     login(client, "kecheng_regulator")
     page = client.get(f"/regulator/anomalies/{anomaly.id}").get_data(as_text=True)
-    assert "hours_in_transit" in page and "61" in page and 'name="csrf_token"' in page
+    assert "在途时长（小时）" in page and "61" in page and 'name="csrf_token"' in page
     response = client.post(f"/regulator/anomalies/{anomaly.id}/status", data={"status": "resolved", "note": "已核实"})
     assert response.status_code == 302
     page = client.get(f"/regulator/anomalies/{anomaly.id}").get_data(as_text=True)

@@ -64,6 +64,31 @@ def _region_names(codes) -> dict[str, str]:
     return dict(db().execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
 
 
+# Evidence keys as a regulator reads them (unknown keys are shown as they are).
+EVIDENCE_LABELS = {
+    "unit_code": "批次识别码", "waste_code": "废物代码", "stream": "废物类别", "generated_at": "产生时间",
+    "deadline": "期限", "limit_hours": "时限（小时）", "limit_days": "时限（天）", "status": "状态",
+    "organization": "单位", "site": "场所", "step": "环节", "scanned_at": "扫码时间", "scan_lat": "扫码纬度",
+    "scan_lon": "扫码经度", "site_lat": "场所纬度", "site_lon": "场所经度", "distance_m": "距离（米）",
+    "tolerance_m": "允许偏差（米）", "distance_km": "运输距离（公里）", "threshold_km": "距离上限（公里）",
+    "picked_up_at": "提货时间", "delivered_at": "送达时间", "received_at": "接收时间", "closed_at": "闭环时间",
+    "pickup_kg": "提货量（kg）", "received_kg": "过磅量（kg）", "accepted_kg": "接收量（kg）",
+    "difference_kg": "差值（kg）", "difference_pct": "差异（%）", "tolerance_pct": "允许偏差（%）",
+    "hours_in_transit": "在途时长（小时）", "hours_in_transit_at_day_end": "当日结束时在途（小时）",
+    "threshold_hours": "时限（小时）", "threshold_days": "时限（天）", "threshold_working_days": "时限（工作日）",
+    "event_id": "事件编号", "permit": "许可证", "permits": "许可证", "annual_capacity_kg": "年经营规模（kg）",
+    "accepted_this_year_kg": "本年已接收（kg）", "excess_kg": "超出（kg）", "open_kg": "未处置（kg）",
+    "disposed_kg": "已处置（kg）", "origin_region": "起运地", "destination_region": "目的地",
+    "origin_site": "起运场所", "destination_site": "目的场所", "receiver": "接收单位", "transporter": "运输单位",
+    "vehicle": "车辆", "load_kg": "装载量（kg）", "max_load_kg": "核定载重（kg）", "approval_id": "审批编号",
+    "payee_id": "收款单位", "payer_id": "付款单位", "amount_yuan": "金额（元）", "paid_at": "付款时间",
+    "days_since_close": "闭环后天数", "period": "申报期", "due": "截止日期", "produced_kg": "产生量（kg）",
+    "shipped_kg": "转移量（kg）", "year": "年度", "broken_at_seq": "断裂位置", "sealed_day": "封存日期",
+    "sealed_events": "封存事件数", "events_now": "现有事件数", "sealed_root": "封存根哈希", "root_now": "现根哈希",
+    "signature_ok": "签名有效", "hash_chain_ok": "哈希链完整",
+}
+
+
 @bp.get("/")
 @roles_required(*VIEWERS)
 def index():
@@ -99,7 +124,7 @@ def detail(anomaly_id: int):
         events = db().scalars(select(ManifestEvent).where(ManifestEvent.manifest_id == anomaly.manifest_id)
                               .order_by(ManifestEvent.seq)).all()
     user = actor()
-    evidence = {k: v for k, v in anomaly.evidence.items() if k not in ("manifest", "rule")}
+    evidence = {EVIDENCE_LABELS.get(k, k): v for k, v in anomaly.evidence.items() if k not in ("manifest", "rule")}
     return render_template("regulator/detail.html", anomaly=anomaly, type=CATALOG[anomaly.code], events=events,
                            evidence=evidence, manifest=anomaly.evidence.get("manifest"),
                            history=anomalies.history(db(), anomaly), step_names=STEP_NAMES,
@@ -147,7 +172,8 @@ def _export_rows():
     names = _region_names(a.region_code for a in rows)
     for a in rows:
         manifest = a.evidence.get("manifest") or {}
-        evidence = "; ".join(f"{k}={v}" for k, v in a.evidence.items() if k not in ("manifest", "rule"))
+        evidence = "; ".join(f"{EVIDENCE_LABELS.get(k, k)}={v}" for k, v in a.evidence.items()
+                             if k not in ("manifest", "rule"))
         yield [a.id, a.day.isoformat(), a.code, CATALOG[a.code].name, SEVERITY_NAMES.get(a.severity, a.severity),
                STATUS_LABELS.get(a.status, a.status), f"{a.region_code} {names.get(a.region_code, '')}".strip(),
                a.subject_label, manifest.get("number", ""), a.evidence.get("rule", ""), evidence,

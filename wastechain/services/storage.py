@@ -43,14 +43,3 @@ def site_storage(session, *, actor: User, site_id: int, now: datetime, hazardous
             "stock_by_waste_code": [{"waste_code": c, "quantity_kg": q} for c, q in sorted(stock.items()) if q],
             "batches": batches, "overdue_count": sum(1 for b in batches if b["overdue"])}
 
-
-def overdue_batches(session, *, now: datetime, hazardous_days: int, medical_hours: int) -> list[Batch]:
-    """Batches still in storage beyond their stream's limit (for STORAGE_OVERDUE), found set-based per stream."""
-    from datetime import timedelta
-
-    found = []
-    for stream, limit in (("hazardous", timedelta(days=hazardous_days)), ("medical", timedelta(hours=medical_hours))):
-        found += session.scalars(select(Batch).join(WasteCode, WasteCode.code == Batch.waste_code)
-                                 .where(WasteCode.stream == stream, Batch.remaining_kg > 0,
-                                        Batch.generated_at < now - limit).order_by(Batch.id)).all()
-    return found

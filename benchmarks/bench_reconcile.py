@@ -12,7 +12,6 @@ Each measurement runs in a fresh process so its ru_maxrss is the reconciliation'
 """
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -57,6 +56,13 @@ def load(engine, *, start: date, days: int, per_day: int, tail_until: date | Non
         connection.execute(text("VACUUM ANALYZE"))
 
 
+def peak_rss_kb() -> int:
+    """This process's own peak RSS. Not getrusage's ru_maxrss: Linux keeps that across execve, so a child forked
+    from the loader (hundreds of MB after a bulk load) would report the loader's memory as its own."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
 def measure(url: str, day: date) -> dict:
     """Runs in its own process: reconcile `day` (fresh), then one sequential count(*) of the events."""
     engine = make_engine(url)
@@ -78,7 +84,7 @@ def measure(url: str, day: date) -> dict:
         count_s = time.perf_counter() - started
         manifests = connection.execute(text("SELECT count(*) FROM manifest")).scalar()
     return {"reconcile_s": round(seconds, 2), "count_s": round(count_s, 3), "events": events,
-            "manifests": manifests, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "manifests": manifests, "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
             "summary": summary.as_dict()}
 
 

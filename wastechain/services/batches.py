@@ -3,6 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from wastechain.domain.errors import ValidationFailed
 from wastechain.domain.numbering import unit_code
@@ -64,4 +65,4 @@ def list_batches(session, *, actor: User, status: str | None = None, site_id: in
         query = query.where(Batch.status == status)
     if site_id:
         query = query.where(Batch.site_id == site_id)
-    return query.order_by(Batch.id.desc())
+    return query.order_by(Batch.id.desc()).options(selectinload(Batch.waste))  # names per page, not per row

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from wastechain.domain import rules
 from wastechain.domain.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
@@ -458,7 +459,15 @@ def list_manifests(session, *, actor: User, status: str | None = None, region: s
         query = query.where(Manifest.issued_at < date_to)
     if q:
         query = query.where(Manifest.number.like(f"%{q}%"))
-    return query.order_by(Manifest.id.desc())
+    return query.order_by(Manifest.id.desc()).options(*LIST_LOADING)
+
+
+# A listed manifest shows its parties and lines: load them per page, not per row.
+LIST_LOADING = (
+    selectinload(Manifest.issuer), selectinload(Manifest.receiver), selectinload(Manifest.transporter),
+    selectinload(Manifest.lines).selectinload(ManifestLine.batch),
+    selectinload(Manifest.lines).selectinload(ManifestLine.waste),
+)
 
 
 def verify_manifest(session, *, actor: User, manifest_id: int) -> ChainCheck:

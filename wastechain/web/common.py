@@ -9,11 +9,10 @@ from flask_login import current_user
 from wastechain.api import error_body, status_of
 from wastechain.db import request_session, utcnow
 from wastechain.domain.errors import DomainError, Forbidden, ValidationFailed
-from wastechain.domain.quantities import parse_kg
 from wastechain.domain.qrtoken import make_token
 
-__all__ = ["actor", "db", "domain_error_json", "new_key", "now", "optional_float", "optional_kg", "parse_time",
-           "roles_required", "scan_path", "secret", "utcnow"]
+__all__ = ["actor", "db", "domain_error_json", "new_key", "now", "roles_required", "scan_path", "secret",
+           "step_fields", "utcnow"]
 
 
 def db():
@@ -70,32 +69,17 @@ def domain_error_json(error: DomainError):
     return jsonify(error_body(error.code, error.message, error.details)), status_of(error)
 
 
-def optional_kg(value, field: str, allow_zero: bool = False):
-    if value is None or str(value).strip() == "":
-        return None
-    return parse_kg(str(value).strip(), field=field, allow_zero=allow_zero)
+def step_fields(form, *names: str) -> dict:
+    """A page's step fields read by the API's own step schema, so pages and API validate alike; blanks are absent."""
+    from marshmallow import ValidationError
 
+    from wastechain.api.manifests.schemas import StepIn
 
-def optional_float(value, field: str, low: float, high: float) -> float | None:
-    if value is None or str(value).strip() == "":
-        return None
+    present = {name: str(form.get(name)).strip() for name in names if str(form.get(name) or "").strip()}
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(f"{field} 不是数字", details={field: "not a number"}) from None
-    if not low <= number <= high:
-        raise ValidationFailed(f"{field} 超出范围", details={field: f"between {low} and {high}"})
-    return number
-
-
-def parse_time(value, field: str = "occurred_at") -> datetime | None:
-    """An ISO 8601 time with offset (a phone sends its own clock as toISOString(), in UTC)."""
-    if value is None or str(value).strip() == "":
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationFailed(f"{field} 不是有效的时间", details={field: "ISO 8601 expected"}) from None
-    if moment.tzinfo is None:
-        raise ValidationFailed(f"{field} 必须带时区", details={field: "no offset"})
-    return moment
+        loaded = StepIn(only=names, partial=True).load(present)
+    except ValidationError as error:
+        field, problems = next(iter(error.messages.items()))
+        raise ValidationFailed(f"{field}：{problems[0] if isinstance(problems, list) else problems}",
+                               details=error.messages) from None
+    return {name: loaded.get(name) for name in names}

@@ -7,7 +7,7 @@ from wastechain.domain.errors import DomainError, ValidationFailed
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, Step
 from wastechain.domain.timeutil import CHINA, local_date
 from wastechain.services import manifests
-from wastechain.web.common import actor, db, new_key, now, optional_kg, roles_required
+from wastechain.web.common import actor, db, new_key, now, roles_required, step_fields
 
 bp = Blueprint("receiver", __name__, url_prefix="/receiver")
 RECEIVER_ROLES = ("receiver", "collector")
@@ -56,13 +56,10 @@ def _on_date(value: str | None):
 def _step_request(step: Step, form) -> manifests.StepRequest:
     key = form.get("idempotency_key") or new_key()
     if step == Step.RECEIVE:
-        return manifests.StepRequest(
-            type=step.value, idempotency_key=key, quantity_kg=optional_kg(form.get("quantity_kg"), "quantity_kg"),
-            accepted_kg=optional_kg(form.get("accepted_kg"), "accepted_kg", allow_zero=True),
-            rejected_kg=optional_kg(form.get("rejected_kg"), "rejected_kg", allow_zero=True),
-            reason=(form.get("reason") or "").strip() or None)
+        fields = step_fields(form, "quantity_kg", "accepted_kg", "rejected_kg", "reason")
+        return manifests.StepRequest(type=step.value, idempotency_key=key, **fields)
     return manifests.StepRequest(type=step.value, idempotency_key=key, method=(form.get("method") or "").strip(),
-                                 quantity_kg=optional_kg(form.get("quantity_kg"), "quantity_kg"),
+                                 quantity_kg=step_fields(form, "quantity_kg")["quantity_kg"],
                                  occurred_at=_on_date(form.get("date")))
 
 

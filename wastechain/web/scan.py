@@ -16,8 +16,8 @@ from wastechain.domain.errors import DomainError, InvalidQR, ValidationFailed
 from wastechain.domain.qrtoken import read_token
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, Step
 from wastechain.services import handover, manifests, scan
-from wastechain.web.common import (actor, db, domain_error_json, new_key, now, optional_float, optional_kg,
-                                   parse_time, roles_required, secret, wants_json)
+from wastechain.web.common import (actor, db, domain_error_json, new_key, now, roles_required, secret, step_fields,
+                                   wants_json)
 
 bp = Blueprint("scan_page", __name__)
 DRIVER_STEPS = (Step.PICKUP.value, Step.DELIVER.value)
@@ -64,10 +64,8 @@ def _step_request(form) -> manifests.StepRequest:
     key = (form.get("idempotency_key") or "").strip()
     if not 8 <= len(key) <= 100:
         raise ValidationFailed("缺少幂等键 idempotency_key（8–100 个字符）", details={"idempotency_key": "required"})
-    return manifests.StepRequest(
-        type=step, idempotency_key=key, occurred_at=parse_time(form.get("occurred_at")),
-        lat=optional_float(form.get("lat"), "lat", -90, 90), lon=optional_float(form.get("lon"), "lon", -180, 180),
-        quantity_kg=optional_kg(form.get("quantity_kg"), "quantity_kg") if step == Step.PICKUP else None)
+    fields = step_fields(form, "occurred_at", "lat", "lon", *(("quantity_kg",) if step == Step.PICKUP else ()))
+    return manifests.StepRequest(type=step, idempotency_key=key, **fields)
 
 
 def _record(token: str, form) -> manifests.StepResult:

@@ -3,7 +3,7 @@ weighs in and records the disposal; and the offline path: a pickup taken with no
 import re
 from datetime import datetime
 
-from playwright.sync_api import expect
+from playwright.sync_api import Error as PlaywrightError, expect
 from sqlalchemy import select
 
 from tests.browser.conftest import GATE, log_in
@@ -125,11 +125,25 @@ def test_a_pickup_taken_offline_is_pending_then_recorded_once_with_the_device_ti
     assert (datetime.fromisoformat(pickup["recorded_at"]) - device_time).total_seconds() >= 1.5
     assert pickup["data"]["handover_confirmed"] is True and pickup["quantity_kg"] == 80
 
-    # logging out of the shared phone forgets the scan pages kept for offline use
+    # logging out of the shared phone forgets the scan pages kept for offline use (once the page has settled:
+    # the resent step's answer makes the page reload itself)
+    page.wait_for_load_state("networkidle")
     cached_scan_pages = """() => caches.keys().then(names => Promise.all(names.map(n => caches.open(n)
         .then(c => c.keys())))).then(lists => lists.flat().map(r => new URL(r.url).pathname)
         .filter(p => p.startsWith('/s/')).length)"""
-    assert page.evaluate(cached_scan_pages) >= 1
+    assert _settled_evaluate(page, cached_scan_pages) >= 1
     page.get_by_role("button", name="退出").tap()
     expect(page).to_have_url(re.compile(r"/login"))
-    assert page.evaluate(cached_scan_pages) == 0
+    assert _settled_evaluate(page, cached_scan_pages) == 0
+
+
+def _settled_evaluate(page, script):
+    """Evaluates once no navigation is under way (a reload the page starts itself destroys the context)."""
+    for _ in range(5):
+        try:
+            return page.evaluate(script)
+        except PlaywrightError as error:
+            if "Execution context was destroyed" not in str(error):
+                raise
+            page.wait_for_load_state("networkidle")
+    return page.evaluate(script)

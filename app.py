@@ -1,4 +1,8 @@
 """WSGI entry point: gunicorn app:app, flask --app app …"""
 from wastechain import create_app
+from wastechain.settings import SettingsError
 
-app = create_app()
+try:
+    app = create_app()
+except SettingsError as error:  # a clear message and a non-zero exit, not a traceback
+    raise SystemExit(f"wastechain cannot start: {error}") from None

@@ -3,26 +3,27 @@ from pathlib import Path
 
 from flask import Flask
 
+from wastechain import cli, http_errors, requestctx, web
+from wastechain.api import init_api
+from wastechain.api.common import DecimalJSONProvider
+from wastechain.config import Config
+from wastechain.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """The application: configuration, database, JSON API, pages and CLI."""
+    """The application: configuration (validated), database, JSON API, pages, one error mapping, CLI."""
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
-    from wastechain.config import Config
-
     app.config.update(Config(app.instance_path).as_dict())
     app.config.update(overrides or {})
+    settings = Settings.from_config(app.config).validate()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-
-    from wastechain import cli, db, web
-    from wastechain.api import init_api
-    from wastechain.api.common import DecimalJSONProvider
-
     app.json = DecimalJSONProvider(app)
-    db.init_app(app)
+    requestctx.init_app(app, settings)
     init_api(app)
     web.init_app(app)
+    http_errors.init_app(app)
     cli.init_app(app)
     return app

@@ -69,7 +69,7 @@ def seed_catalog_command():
 def create_admin_command(username, password):
     """Create an administrator account."""
     from wastechain.domain.errors import DomainError
-    from wastechain.services.auth import create_admin
+    from wastechain.services.accounts.auth import create_admin
 
     with _session() as session:
         try:

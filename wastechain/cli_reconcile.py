@@ -29,7 +29,7 @@ def _progress():
 
 def reconcile(app, day: str | None) -> int:
     """Runs one day's reconciliation; prints progress to stderr and the summary to stdout."""
-    from wastechain.services.anomalies import reconcile_day
+    from wastechain.services.reconciliation import reconcile_day
 
     try:
         target = date.fromisoformat(day) if day else yesterday()

@@ -1,8 +1,9 @@
-"""The only reader of the environment."""
+"""The only reader of the environment: configuration keys with documented defaults (README "Configuration")."""
 import os
 from pathlib import Path
 
 from wastechain.domain.anomalies import Thresholds
+from wastechain.settings import DEVELOPMENT_SECRET_KEY
 
 
 class Config:
@@ -12,7 +13,9 @@ class Config:
         env = os.environ
         default_db = "sqlite:///" + str(Path(instance_path) / "wastechain.db")
         self.DATABASE_URL = env.get("DATABASE_URL", default_db)
-        self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-change-me")
+        # The development key only runs with FLASK_DEBUG=1 or in tests; Settings.validate refuses it otherwise.
+        self.SECRET_KEY = env.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+        self.DEBUG = env.get("FLASK_DEBUG", "0") == "1"
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.TOKEN_TTL_HOURS = int(env.get("TOKEN_TTL_HOURS", "12"))
         # werkzeug's hash method; tests lower the cost, production keeps scrypt.

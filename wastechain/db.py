@@ -1,4 +1,4 @@
-"""Declarative base, column types shared by all models, and the engine and session of each app."""
+"""Declarative base, column types shared by all models, and engines (no Flask: tools and services use it)."""
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -98,27 +98,3 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def init_app(app) -> None:
-    """Gives the app its engine and a session per request, closed at teardown."""
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["wastechain.engine"] = engine
-    app.extensions["wastechain.sessions"] = make_session_factory(engine)
-
-    @app.teardown_appcontext
-    def _close_session(_exc):
-        from flask import g
-
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
-
-
-def request_session() -> Session:
-    """The session of the current request (or app context)."""
-    from flask import current_app, g
-
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["wastechain.sessions"]()
-    return g.db_session

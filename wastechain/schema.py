@@ -1,9 +1,11 @@
 """Running Alembic migrations against an engine (the CLI and the tests use the same path)."""
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Engine
 
-from wastechain import ROOT
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _config(connection) -> AlembicConfig:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from tests.factories import make_batch
 from wastechain.db import utcnow
 from wastechain.models import User
-from wastechain.services import handover
+from wastechain.services.manifests import handover
 
 
 def _issued(api, world, session):

@@ -26,16 +26,16 @@ def test_a_failure_after_loading_leaves_no_manifest_behind(api, world, session, 
     from sqlalchemy import func, select
 
     from wastechain.models import Container, Manifest
-    from wastechain.services import manifests
+    from wastechain.services.storage import containers
 
     big, _, _ = clinic_big_box(api, world, session)
-    original = manifests.issue_manifest
+    original = containers.issue_manifest
 
     def issue_then_fail(*args, **kwargs):
         original(*args, **kwargs)
         raise RuntimeError("simulated failure right after the issue (a lost connection, a crash)")
 
-    monkeypatch.setattr(manifests, "issue_manifest", issue_then_fail)
+    monkeypatch.setattr(containers, "issue_manifest", issue_then_fail)
     with pytest.raises(RuntimeError):
         api.post("/containers/manifests", manifest_body(world, [big["id"]], world.receiver_site), as_="producer")
     session.expire_all()

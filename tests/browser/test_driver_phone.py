@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tests.browser.conftest import GATE, log_in
 from tests.factories import make_batch
 from wastechain.models import User
-from wastechain.services import handover
+from wastechain.services.manifests import handover
 
 
 def _issue(api, session, world, kg="120.5"):

@@ -7,7 +7,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.factories import make_batch
-from wastechain.services.qr import qr_version
+from wastechain.services.rendering.qr import qr_version
 
 
 def _decoded(image: Image.Image) -> list[str]:

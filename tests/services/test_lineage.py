@@ -15,7 +15,9 @@ from tests.factories import NOW, build_collection, make_batch, user_named
 from wastechain.domain.errors import DomainError
 from wastechain.domain.quantities import kg_from_grams
 from wastechain.models import Batch, LineageFlow, Manifest, Site
-from wastechain.services import ledger, lineage
+from wastechain.services import lineage
+from wastechain.services.lineage import flows
+from wastechain.services.storage import ledger
 from wastechain.services.manifests import LineRequest, StepRequest, issue_manifest, record_step
 
 ACTIONS = st.lists(st.tuples(st.sampled_from(["issue", "issue", "advance", "advance", "advance", "onward"]),
@@ -109,8 +111,8 @@ def test_no_sequence_of_allowed_steps_creates_or_loses_a_gram(session, world, si
         assert sum(trace["accounted_kg"].values()) == batch.quantity_kg
         assert trace["closed_kg"] + trace["open_kg"] == batch.quantity_kg
     for batch in session.scalars(select(Batch)).all():
-        parts = lineage._open_parts(session, (LineageFlow.batch_id == batch.id,
-                                              LineageFlow.kind.in_(lineage.HOLDING_KINDS)))
+        parts = flows._open_parts(session, (LineageFlow.batch_id == batch.id,
+                                            LineageFlow.kind.in_(flows.HOLDING_KINDS)))
         if parts:
             assert _kg(sum(g for _, g in parts)) == batch.remaining_kg
     for site in session.scalars(select(Site)).all():

@@ -4,8 +4,8 @@ import io
 import pypdfium2 as pdfium
 
 from tests.factories import make_batch
-from wastechain.services import labels
-from wastechain.services.pdf import register_cjk_font
+from wastechain.services.rendering import labels
+from wastechain.services.rendering.pdf import register_cjk_font
 
 
 def _text_of(pdf: bytes) -> str:

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from tests.factories import NOW
 from tests.web.helpers import SECRET, events, forged, handover_code, issue, login, token_of
-from wastechain.services import handover
+from wastechain.services.manifests import handover
 
 
 def _pickup(client, token: str, code: str, key: str = "phone-key-0001", **extra):

@@ -6,20 +6,20 @@ from decimal import Decimal
 
 import marshmallow as ma
 import simplejson
-from flask import current_app, g, jsonify, request
+from flask import g, request
 from flask.json.provider import JSONProvider
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.core import missing
-from werkzeug.routing import IntegerConverter
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.routing import IntegerConverter
 
-from wastechain.db import request_session, utcnow
-from wastechain.domain.errors import DomainError, ValidationFailed
+from wastechain.domain.errors import Unauthorized, ValidationFailed
 from wastechain.domain.quantities import parse_kg
 from wastechain.domain.timeutil import CHINA
-from wastechain.services.auth import Unauthorized, user_for_token
-
-MAX_PER_PAGE = 200
+from wastechain.requestctx import current_user, db, now, settings
+from wastechain.services.accounts.auth import user_for_token
+from wastechain.services.common import MAX_PER_PAGE, Page
+from wastechain.services.rendering.qr import qr_url
 
 
 class DecimalJSONProvider(JSONProvider):
@@ -106,15 +106,14 @@ class PageArgs(ma.Schema):
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 
-def page_of(query, args: dict) -> dict:
-    """{"items": [...], "total": N} for one page of a SELECT (the response schema dumps the items)."""
-    from sqlalchemy import func, select
+def paging(args: dict) -> dict:
+    """The page and page size a list service takes, from the query string."""
+    return {"page": args.get("page", 1), "per_page": args.get("per_page", 50)}
 
-    session = request_session()
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page, per_page = args.get("page", 1), args.get("per_page", 50)
-    items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": items, "total": total}
+
+def listed(page: Page) -> dict:
+    """API.md's list envelope for a service's page (the response schema dumps the items)."""
+    return {"items": page.items, "total": page.total}
 
 
 @functools.cache
@@ -124,12 +123,20 @@ def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
         "items": ma.fields.List(ma.fields.Nested(item_schema)), "total": ma.fields.Integer()})
 
 
-def current_user():
-    return g.current_user
+def bearer_user():
+    """The user of the request's bearer token, or None (no token, or an expired or unknown one)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return user_for_token(db(), token.strip(), now=now())
 
 
 def login_required(view):
-    """Resolves the bearer token to a user in g.current_user, or answers 401."""
+    """Resolves the bearer token to a user in g.current_user, or answers 401.
+
+    Put it directly under the route decorator, above @bp.arguments: authentication comes before parsing, so an
+    anonymous request is told to log in (401), not that its body is invalid (422).
+    """
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -137,7 +144,7 @@ def login_required(view):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("需要登录：请在 Authorization 头中提供 Bearer 令牌")
-        user = user_for_token(request_session(), token.strip(), now=utcnow())
+        user = user_for_token(db(), token.strip(), now=now())
         if user is None:
             raise Unauthorized("令牌无效或已过期，请重新登录")
         g.current_user = user
@@ -157,28 +164,9 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def handle_out_of_range(error):
-    """A number too large for its column (any schema's integer field), or a time that cannot be converted to UTC
-    (year 1 or 9999 with an offset): nothing was written."""
-    from sqlalchemy.exc import DBAPIError, StatementError
-
-    if isinstance(error, StatementError) and not isinstance(error, DBAPIError) \
-            and not isinstance(error.orig, OverflowError):
-        raise error  # not a value out of range: a real fault
-    request_session().rollback()
-    from wastechain.api import error_body
-
-    return jsonify(error_body("VALIDATION_ERROR", "数值超出允许范围")), 422
-
-
-def config(name: str):
-    return current_app.config[name]
-
-
-__all__ = ["Blueprint", "DomainError", "Kg", "PageArgs", "Time", "current_user", "login_required", "page_of"]
-
-
 def qr_url_for(kind: str, subject_id: int) -> str:
-    from wastechain.services.qr import qr_url
+    return qr_url(settings().public_base_url, settings().secret_key, kind, subject_id)
 
-    return qr_url(config("PUBLIC_BASE_URL"), config("SECRET_KEY"), kind, subject_id)
+
+__all__ = ["Blueprint", "Kg", "PageArgs", "Time", "current_user", "db", "listed", "login_required", "now",
+           "page_schema", "paging", "qr_url_for", "settings"]

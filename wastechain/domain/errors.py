@@ -1,4 +1,6 @@
-"""Domain errors, each with the stable error code the API reports (API.md)."""
+"""Every domain error, each with the stable error code the API reports (API.md); the one place they live.
+
+wastechain.http_errors maps them (and database errors) to the API's JSON shape and to readable pages."""
 
 
 class DomainError(Exception):
@@ -48,3 +50,21 @@ class Forbidden(DomainError):
 
 class InvalidQR(NotFound):
     code = "INVALID_QR"
+
+
+class Unauthorized(DomainError):
+    """Not logged in, or the credentials are wrong: 401."""
+
+    code = "UNAUTHORIZED"
+
+
+class HandoverRefused(RuleViolation):
+    """The producer's one-time code does not confirm this pickup: 422, nothing recorded but the failed attempt."""
+
+    code = "HANDOVER_CODE_INVALID"
+
+
+class Busy(DomainError):
+    """The database is busy (a lock wait timed out): 503, nothing was written; the client may retry."""
+
+    code = "BUSY"

@@ -11,6 +11,7 @@ from wastechain.domain.errors import RuleViolation
 from wastechain.domain.quantities import fmt_kg
 from wastechain.domain.regions import city_of, county_of
 from wastechain.domain.streams import STREAM_NAMES, Stream, is_hazardous
+from wastechain.domain.vocabulary import Role
 
 
 @dataclass(frozen=True)
@@ -120,3 +121,8 @@ def disposal_method_violation(*, method: str, permits: list[PermitFacts], on: da
         f"利用/处置方式 {method} 不在许可证允许的方式中（{', '.join(allowed)}）",
         code="PERMIT_INVALID", details={"method": method, "allowed_methods": allowed},
     )
+
+
+def receives_into_stock(receiver_roles, site_kind: str) -> bool:
+    """A collector's storage site (小微收集中心) takes inbound waste into its own stock instead of treating it."""
+    return Role.COLLECTOR in receiver_roles and site_kind != "facility"

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from wastechain.domain.errors import InvalidTransition
+from wastechain.domain.vocabulary import ISSUER_ROLES, RECEIVING_ROLES, Role
 
 
 class ManifestStatus(StrEnum):
@@ -88,3 +89,39 @@ def transition_for(status: str | None, step: str) -> Transition:
 
 def steps_from(status: str) -> list[Step]:
     return [t.step for t in TRANSITIONS if t.source == status]
+
+
+@dataclass(frozen=True)
+class ManifestParties:
+    """The facts of a manifest that decide who acts as which party on it."""
+
+    issuer_id: int
+    receiver_id: int
+    transporter_id: int
+    driver_id: int | None
+    origin_region: str
+
+
+def parties_of(*, role: str, organization_id: int | None, user_id: int, in_origin_jurisdiction: bool,
+               manifest: ManifestParties) -> frozenset[Party]:
+    """The parties of the state machine a user acts as on a manifest, by role and organization.
+
+    A driver acts only for his own transporter and only when no other driver is named; a regulator only in the
+    jurisdiction where the manifest starts (it may cancel there).
+    """
+    parties = set()
+    org = organization_id
+    if role in ISSUER_ROLES and org == manifest.issuer_id:
+        parties.add(Party.ISSUER)
+    if role == Role.REGULATOR and in_origin_jurisdiction:
+        parties.add(Party.REGULATOR)
+    if role == Role.DRIVER and org == manifest.transporter_id and manifest.driver_id in (None, user_id):
+        parties.add(Party.DRIVER)
+    if role in RECEIVING_ROLES and org == manifest.receiver_id:
+        parties.add(Party.RECEIVER)
+    return frozenset(parties)
+
+
+def allowed_steps(status: str, parties: frozenset[Party]) -> list[Step]:
+    """The steps these parties may take from this state, in the order of the state machine."""
+    return [t.step for t in TRANSITIONS if t.source == status and parties & t.parties]

@@ -1,5 +1,5 @@
 """Time: stored as aware UTC; calendars and business days in Asia/Shanghai."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from wastechain.domain.errors import ValidationFailed
@@ -34,3 +34,17 @@ def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
     if occurred_at < now - MAX_PAST:
         raise ValidationFailed("occurred_at 早于 7 天前，请走纸质联单补录流程", details={"occurred_at": "older than 7 days"})
     return occurred_at
+
+
+def moment_of_day(value: str | None, now: datetime) -> datetime | None:
+    """A date typed on a form as the moment of a record: empty or today means now (None); an earlier day means
+    noon of that day in China, so the record falls on the day the user meant whatever the time zone."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed("日期格式应为 YYYY-MM-DD", details={"date": value}) from None
+    if day == local_date(now):
+        return None
+    return datetime.combine(day, time(12), tzinfo=CHINA)

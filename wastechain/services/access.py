@@ -1,25 +1,32 @@
-"""Who may see and do what (SPEC.md: each role sees only its own records; 404 for what is not visible)."""
+"""Who may see and do what: the one place of the access policy (SPEC.md: each role sees only its own records;
+404 for what is not visible, 403 for a visible record the user may not act on)."""
 from sqlalchemy import Select, false, or_, select
 
 from wastechain.domain.errors import Forbidden, NotFound
 from wastechain.domain.regions import jurisdiction_prefix, within
-from wastechain.models import Batch, Manifest, Organization, Site, User
-
-ENTERPRISE_ROLES = frozenset({"producer", "collector", "transporter", "driver", "receiver"})
-ISSUER_ROLES = frozenset({"producer", "collector"})
+from wastechain.domain.states import ManifestParties, Party, allowed_steps, parties_of
+from wastechain.domain.vocabulary import AUTHORITY_ROLES, ISSUER_ROLES, RECEIVING_ROLES, ROLE_NAMES, Role
+from wastechain.models import (Anomaly, Approval, Batch, Container, Declaration, Manifest, Organization, Payment,
+                               Site, User)
 
 
 def is_admin(actor: User) -> bool:
-    return actor.role == "admin"
+    return actor.role == Role.ADMIN
 
 
 def is_regulator(actor: User) -> bool:
-    return actor.role == "regulator"
+    return actor.role == Role.REGULATOR
+
+
+def is_authority(actor: User) -> bool:
+    """Admins and regulators: they act on anomalies, organizations and approvals."""
+    return actor.role in AUTHORITY_ROLES
 
 
 def require_role(actor: User, *roles: str, doing: str) -> None:
     if actor.role not in roles:
-        raise Forbidden(f"当前角色（{actor.role}）不能{doing}", details={"allowed_roles": list(roles)})
+        raise Forbidden(f"当前角色（{ROLE_NAMES.get(actor.role, actor.role)}）不能{doing}", details={"role": str(actor.role),
+                                                    "allowed_roles": [str(r) for r in roles]})
 
 
 def in_jurisdiction(actor: User, region_code: str) -> bool:
@@ -44,16 +51,18 @@ def organization_for_write(session, actor: User, org_id: int, *, own_members: bo
     raise NotFound(f"组织 {org_id} 不存在")
 
 
-def _region_clause(column, actor: User):
+def jurisdiction_clause(column, actor: User):
+    """A WHERE clause: a region column inside the regulator's jurisdiction (nothing when it has none)."""
     if not actor.region_code:
         return false()  # a regulator without a jurisdiction sees nothing, never everything
     return column.like(jurisdiction_prefix(actor.region_code) + "%")
 
 
-def jurisdiction_clause(column, actor: User):
-    """A WHERE clause: a region column inside the regulator's jurisdiction (nothing when it has none)."""
-    return _region_clause(column, actor)
+def _own_org(actor: User) -> int:
+    return actor.organization_id or -1
 
+
+# ---------------------------------------------------------------- what each role sees
 
 def visible_manifests(actor: User) -> Select:
     """A SELECT of the manifests the actor may see."""
@@ -61,9 +70,9 @@ def visible_manifests(actor: User) -> Select:
     if is_admin(actor):
         return query
     if is_regulator(actor):
-        return query.where(or_(_region_clause(Manifest.origin_region_code, actor),
-                               _region_clause(Manifest.destination_region_code, actor)))
-    org = actor.organization_id or -1
+        return query.where(or_(jurisdiction_clause(Manifest.origin_region_code, actor),
+                               jurisdiction_clause(Manifest.destination_region_code, actor)))
+    org = _own_org(actor)
     return query.where(or_(Manifest.issuer_id == org, Manifest.receiver_id == org, Manifest.transporter_id == org))
 
 
@@ -72,8 +81,54 @@ def visible_batches(actor: User) -> Select:
     if is_admin(actor):
         return query
     if is_regulator(actor):
-        return query.join(Site, Site.id == Batch.site_id).where(_region_clause(Site.region_code, actor))
-    return query.where(Batch.organization_id == (actor.organization_id or -1))
+        return query.join(Site, Site.id == Batch.site_id).where(jurisdiction_clause(Site.region_code, actor))
+    return query.where(Batch.organization_id == _own_org(actor))
+
+
+def visible_anomalies(actor: User) -> Select:
+    """Regulators: their jurisdiction (where it happened or where it went); enterprises: what concerns them."""
+    query = select(Anomaly)
+    if is_admin(actor):
+        return query
+    if is_regulator(actor):
+        return query.where(or_(jurisdiction_clause(Anomaly.region_code, actor),
+                               jurisdiction_clause(Anomaly.related_region_code, actor)))
+    org = _own_org(actor)
+    theirs = select(Manifest.id).where(or_(Manifest.issuer_id == org, Manifest.receiver_id == org,
+                                          Manifest.transporter_id == org))
+    return query.where(or_(Anomaly.organization_id == org, Anomaly.manifest_id.in_(theirs)))
+
+
+def visible_payments(actor: User) -> Select:
+    query = select(Payment)
+    if is_admin(actor):
+        return query
+    if is_regulator(actor):
+        return query.join(Manifest, Manifest.id == Payment.manifest_id).where(
+            or_(jurisdiction_clause(Manifest.origin_region_code, actor),
+                jurisdiction_clause(Manifest.destination_region_code, actor)))
+    org = _own_org(actor)
+    return query.where(or_(Payment.payer_id == org, Payment.payee_id == org))
+
+
+def visible_declarations(actor: User) -> Select:
+    query = select(Declaration)
+    if is_admin(actor):
+        return query
+    if is_regulator(actor):
+        return query.join(Organization, Organization.id == Declaration.organization_id).where(
+            jurisdiction_clause(Organization.region_code, actor))
+    return query.where(Declaration.organization_id == _own_org(actor))
+
+
+def visible_approvals(actor: User) -> Select:
+    """Approvals granted to the user's organization, or in a regulator's jurisdiction."""
+    query = select(Approval).join(Organization, Organization.id == Approval.producer_id)
+    if is_admin(actor):
+        return query
+    if is_regulator(actor):
+        return query.where(jurisdiction_clause(Organization.region_code, actor))
+    return query.where(Approval.producer_id == _own_org(actor))
 
 
 def get_visible(session, query: Select, model, object_id: int, label: str):
@@ -83,16 +138,60 @@ def get_visible(session, query: Select, model, object_id: int, label: str):
     return found
 
 
-def manifest_party(actor: User, manifest: Manifest) -> set[str]:
-    """The parties of the state machine (states.Party values) the actor acts as on this manifest."""
-    parties = set()
-    org = actor.organization_id
-    if actor.role in ISSUER_ROLES and org == manifest.issuer_id:
-        parties.add("issuer")
-    if actor.role == "regulator" and (in_jurisdiction(actor, manifest.origin_region_code)):
-        parties.add("regulator")
-    if actor.role == "driver" and org == manifest.transporter_id and manifest.driver_id in (None, actor.id):
-        parties.add("driver")
-    if actor.role in ("receiver", "collector") and org == manifest.receiver_id:
-        parties.add("receiver")
-    return parties
+def get_manifest(session, actor: User, manifest_id: int) -> Manifest:
+    return get_visible(session, visible_manifests(actor), Manifest, manifest_id, "联单")
+
+
+def get_batch(session, actor: User, batch_id: int) -> Batch:
+    return get_visible(session, visible_batches(actor), Batch, batch_id, "批次")
+
+
+def get_anomaly(session, actor: User, anomaly_id: int) -> Anomaly:
+    return get_visible(session, visible_anomalies(actor), Anomaly, anomaly_id, "异常")
+
+
+def visible_site(session, actor: User, site_id: int) -> Site:
+    """A site its organization's users, regulators of its region and admins may see; 404 for anyone else."""
+    site = session.get(Site, site_id)
+    if site is None or not (in_jurisdiction(actor, site.region_code)
+                            or (actor.organization_id is not None and actor.organization_id == site.organization_id)):
+        raise NotFound(f"场所 {site_id} 不存在或无权查看")
+    return site
+
+
+def visible_container(session, actor: User, container_id: int) -> Container:
+    """A container its owner, the parties of the manifest it travels on and regulators of its site may see."""
+    container = session.get(Container, container_id)
+    if container is None:
+        raise NotFound(f"容器 {container_id} 不存在或无权查看")
+    mine = actor.organization_id is not None and actor.organization_id == container.organization_id
+    on_my_manifest = False
+    if container.manifest_id and not mine:
+        manifest = session.get(Manifest, container.manifest_id)
+        on_my_manifest = actor.organization_id in (manifest.receiver_id, manifest.transporter_id, manifest.issuer_id)
+    if not (mine or on_my_manifest or in_jurisdiction(actor, container.site.region_code)):
+        raise NotFound(f"容器 {container_id} 不存在或无权查看")
+    return container
+
+
+# ---------------------------------------------------------------- what each role may do
+
+def manifest_parties(actor: User, manifest: Manifest) -> frozenset[Party]:
+    """The parties of the state machine the actor acts as on this manifest."""
+    return parties_of(role=actor.role, organization_id=actor.organization_id, user_id=actor.id,
+                      in_origin_jurisdiction=in_jurisdiction(actor, manifest.origin_region_code),
+                      manifest=ManifestParties(issuer_id=manifest.issuer_id, receiver_id=manifest.receiver_id,
+                                               transporter_id=manifest.transporter_id, driver_id=manifest.driver_id,
+                                               origin_region=manifest.origin_region_code))
+
+
+def manifest_steps(actor: User, manifest: Manifest) -> list[str]:
+    """The steps the actor may take on this manifest now (what pages offer as buttons)."""
+    return [step.value for step in allowed_steps(manifest.status, manifest_parties(actor, manifest))]
+
+
+def capabilities(actor: User | None) -> dict[str, bool]:
+    """Which of the pages a user's role opens (what the navigation shows)."""
+    role = actor.role if actor is not None else None
+    return {"drive": role == Role.DRIVER, "issue": role in ISSUER_ROLES, "receive": role in RECEIVING_ROLES,
+            "regulate": role in AUTHORITY_ROLES, "print_labels": role in ISSUER_ROLES}

@@ -1,9 +1,10 @@
 """Resolving a scanned QR token to what it names."""
 from wastechain.domain.errors import InvalidQR, NotFound
 from wastechain.domain.qrtoken import read_token
-from wastechain.domain.states import STATUS_NAMES, steps_from, transition_for
+from wastechain.domain.states import STATUS_NAMES
 from wastechain.models import Batch, Container, Manifest, User
 from wastechain.services import access
+from wastechain.services.storage import containers
 
 
 def resolve(session, *, secret: str, token: str, actor: User | None) -> dict:
@@ -35,9 +36,7 @@ def _manifest_view(session, manifest: Manifest, actor: User | None) -> dict:
             "status_name": STATUS_NAMES[manifest.status], "total_kg": manifest.total_kg,
             "waste_codes": sorted({line.waste_code for line in manifest.lines}), "detail": False}
     if _visible(session, actor, access.visible_manifests(actor) if actor else None, Manifest, manifest.id):
-        parties = access.manifest_party(actor, manifest)
-        allowed = [s.value for s in steps_from(manifest.status)
-                   if parties & {p.value for p in transition_for(manifest.status, s).parties}]
+        allowed = access.manifest_steps(actor, manifest)
         view.update(detail=True, issuer=manifest.issuer.name, origin_site=manifest.origin_site.name,
                     receiver=manifest.receiver.name, receiver_site=manifest.receiver_site.name,
                     transporter=manifest.transporter.name, allowed_steps=allowed)
@@ -55,8 +54,6 @@ def _batch_view(session, batch: Batch, actor: User | None) -> dict:
 
 def _container_view(session, container: Container, actor: User | None) -> dict:
     """A box or drum: what it holds in total (nested boxes included) and the manifest it travels on."""
-    from wastechain.services import containers
-
     view = {"kind": "container", "id": container.id, "code": container.code, "status": container.status,
             "container_kind": container.kind, "detail": False}
     if actor is None:

@@ -1,30 +1,26 @@
-"""What the page modules share: role checks, the request's session and clock, form parsing."""
+"""What the page modules share: role checks, the request's session, settings and clock, form parsing."""
 import functools
 import uuid
-from datetime import datetime
+from decimal import Decimal
 
-from flask import current_app, jsonify, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user
+from marshmallow import ValidationError
 
-from wastechain.api import error_body, status_of
-from wastechain.db import request_session, utcnow
-from wastechain.domain.errors import DomainError, Forbidden, ValidationFailed
+from wastechain.api.manifests.schemas import StepIn
+from wastechain.domain.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
 from wastechain.domain.qrtoken import make_token
+from wastechain.domain.timeutil import CHINA
+from wastechain.domain.vocabulary import ROLE_NAMES
+from wastechain.http_errors import wants_json
+from wastechain.requestctx import db, now, settings
 
-__all__ = ["actor", "db", "domain_error_json", "new_key", "now", "roles_required", "scan_path", "secret",
-           "step_fields", "utcnow"]
-
-
-def db():
-    return request_session()
-
-
-def now() -> datetime:
-    return utcnow()
+__all__ = ["actor", "attempt", "cn_time", "db", "kg", "new_key", "now", "roles_required", "scan_path", "secret",
+           "settings", "step_fields", "wants_json"]
 
 
 def secret() -> str:
-    return current_app.config["SECRET_KEY"]
+    return settings().secret_key
 
 
 def actor():
@@ -41,10 +37,6 @@ def scan_path(kind: str, subject_id: int) -> str:
     return url_for("scan_page.page", token=make_token(secret(), kind, subject_id))
 
 
-def wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
-
-
 def roles_required(*roles: str):
     """Logged in with one of the roles; a JSON request gets a JSON 401/403, a page a redirect or an error page."""
 
@@ -53,10 +45,10 @@ def roles_required(*roles: str):
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 if wants_json():
-                    return jsonify(error_body("UNAUTHORIZED", "登录已失效，请重新登录后同步")), 401
+                    raise Unauthorized("登录已失效，请重新登录后同步")
                 return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
             if roles and current_user.role not in roles:
-                raise Forbidden(f"当前角色（{current_user.role}）不能使用此页面")
+                raise Forbidden(f"当前角色（{ROLE_NAMES.get(current_user.role, current_user.role)}）不能使用此页面")
             return view(*args, **kwargs)
 
         return wrapper
@@ -64,22 +56,39 @@ def roles_required(*roles: str):
     return decorate
 
 
-def domain_error_json(error: DomainError):
-    db().rollback()
-    return jsonify(error_body(error.code, error.message, error.details)), status_of(error)
+def attempt(action, *, on_refusal):
+    """Runs one service from a form; a refusal (the service already rolled back) becomes `on_refusal(error)`."""
+    try:
+        return action()
+    except DomainError as error:
+        if error.code == "NOT_FOUND":
+            raise
+        return on_refusal(error)
 
 
 def step_fields(form, *names: str) -> dict:
     """A page's step fields read by the API's own step schema, so pages and API validate alike; blanks are absent."""
-    from marshmallow import ValidationError
-
-    from wastechain.api.manifests.schemas import StepIn
-
     present = {name: str(form.get(name)).strip() for name in names if str(form.get(name) or "").strip()}
     try:
         loaded = StepIn(only=names, partial=True).load(present)
     except ValidationError as error:
         field, problems = next(iter(error.messages.items()))
-        raise ValidationFailed(f"{field}：{problems[0] if isinstance(problems, list) else problems}",
+        raise ValidationFailed(f"{FIELD_NAMES.get(field, field)}：{problems[0] if isinstance(problems, list) else problems}",
                                details=error.messages) from None
     return {name: loaded.get(name) for name in names}
+
+
+FIELD_NAMES = {"quantity_kg": "重量（kg）", "accepted_kg": "接收量（kg）", "rejected_kg": "拒收量（kg）",
+               "reason": "原因", "occurred_at": "时间", "lat": "纬度", "lon": "经度", "method": "方式"}
+
+
+def kg(value) -> str:
+    """1250.500 → 1250.5 (kilograms as people write them; the value stays exact)."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def cn_time(value) -> str:
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if value else ""

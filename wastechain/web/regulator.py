@@ -1,23 +1,20 @@
 """The regulators' anomaly report: the day's anomalies of the jurisdiction, evidence, lifecycle, counts, export."""
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from wastechain.domain.anomalies import CATALOG, SEVERITIES, STATUSES
-from wastechain.domain.errors import DomainError
-from wastechain.domain.regions import level_of
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES
 from wastechain.domain.timeutil import CHINA, local_date
-from wastechain.models import ManifestEvent, Region
-from wastechain.services import access, anomalies
-from wastechain.web.common import actor, db, now, roles_required
+from wastechain.domain.vocabulary import AUTHORITY_ROLES, Role
+from wastechain.services import catalog
+from wastechain.services.anomalies import lifecycle
+from wastechain.services.rendering import tables
+from wastechain.web.common import actor, attempt, db, now, roles_required
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 
-VIEWERS = ("regulator", "admin", "producer", "collector", "receiver", "transporter")
+VIEWERS = tuple(r.value for r in Role if r != Role.DRIVER)
 PER_PAGE = 50
 EXPORT_LIMIT = 100_000
 SEVERITY_NAMES = {"critical": "严重", "high": "高", "medium": "中", "low": "低"}
@@ -41,27 +38,6 @@ def _filters() -> dict:
             (status and status not in STATUSES) or (county and not (county.isdigit() and len(county) == 6)):
         abort(400)
     return {"day": day, "code": code, "severity": severity, "status": status, "region": county}
-
-
-def _query(filters: dict):
-    return anomalies.list_anomalies(actor(), **filters)
-
-
-def _counties() -> list[Region]:
-    user = actor()
-    if access.is_regulator(user) and user.region_code and level_of(user.region_code) == "county":
-        return db().scalars(select(Region).where(Region.code == user.region_code)).all()
-    parent = user.region_code if access.is_regulator(user) and user.region_code else None
-    if parent is None:
-        return []
-    return db().scalars(select(Region).where(Region.parent_code == parent).order_by(Region.code)).all()
-
-
-def _region_names(codes) -> dict[str, str]:
-    codes = {c for c in codes if c}
-    if not codes:
-        return {}
-    return dict(db().execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
 
 
 # Evidence keys as a regulator reads them (unknown keys are shown as they are).
@@ -100,63 +76,57 @@ def index():
 def report():
     """异常日报: filters, counts by county and type, one page of anomalies."""
     filters = _filters()
-    query = _query(filters)
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    totals = anomalies.counts(db(), query)
-    rows = db().scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    names = _region_names(list(totals["by_region"]) + [a.region_code for a in rows])
-    pages = max(1, -(-totals["total"] // PER_PAGE))
+    totals = lifecycle.counts(db(), actor=actor(), **filters)
+    found = lifecycle.list_anomalies(db(), actor=actor(), page=page, per_page=PER_PAGE, **filters)
+    rows = found.items
+    names = catalog.region_names(db(), list(totals["by_region"]) + [a.region_code for a in rows])
+    pages = found.pages
     export_args = {k: v for k, v in request.args.items() if k != "page"}
     if "date" not in export_args:
         export_args["date"] = filters["day"].isoformat() if filters["day"] else ""
     return render_template("regulator/report.html", rows=rows, totals=totals, filters=filters, page=page,
                            pages=pages, catalog=CATALOG, severities=SEVERITY_NAMES, statuses=STATUS_LABELS,
-                           counties=_counties(), region_names=names, export_args=export_args)
+                           counties=catalog.counties_of(db(), actor()), region_names=names,
+                           export_args=export_args)
 
 
 @bp.get("/anomalies/<int:anomaly_id>")
 @roles_required(*VIEWERS)
 def detail(anomaly_id: int):
     """One anomaly: its evidence, the manifest's timeline, its history, and what the user may do."""
-    anomaly = anomalies.get_anomaly(db(), actor=actor(), anomaly_id=anomaly_id)
-    events = []
-    if anomaly.manifest_id:
-        events = db().scalars(select(ManifestEvent).where(ManifestEvent.manifest_id == anomaly.manifest_id)
-                              .order_by(ManifestEvent.seq)).all()
     user = actor()
+    anomaly = lifecycle.get_anomaly(db(), actor=user, anomaly_id=anomaly_id)
+    events = lifecycle.manifest_events(db(), anomaly)
     evidence = {EVIDENCE_LABELS.get(k, k): v for k, v in anomaly.evidence.items() if k not in ("manifest", "rule")}
     return render_template("regulator/detail.html", anomaly=anomaly, type=CATALOG[anomaly.code], events=events,
                            evidence=evidence, manifest=anomaly.evidence.get("manifest"),
-                           history=anomalies.history(db(), anomaly), step_names=STEP_NAMES,
+                           history=lifecycle.history(db(), anomaly), step_names=STEP_NAMES,
                            status_names=STATUS_NAMES, severities=SEVERITY_NAMES, statuses=STATUS_LABELS,
-                           region_names=_region_names([anomaly.region_code, anomaly.related_region_code]),
-                           can_act=access.is_regulator(user) or access.is_admin(user))
+                           region_names=catalog.region_names(db(), [anomaly.region_code, anomaly.related_region_code]),
+                           moves=lifecycle.allowed_moves(user, anomaly))
 
 
 @bp.post("/anomalies/<int:anomaly_id>/status")
-@roles_required("regulator", "admin")
+@roles_required(*AUTHORITY_ROLES)
 def change_status(anomaly_id: int):
-    return _act(anomaly_id, "已更新异常状态", anomalies.change_status, status=request.form.get("status", ""),
+    return _act(anomaly_id, "已更新异常状态", lifecycle.change_status, status=request.form.get("status", ""),
                 note=request.form.get("note", ""))
 
 
 @bp.post("/anomalies/<int:anomaly_id>/notes")
 @roles_required(*VIEWERS)
 def add_note(anomaly_id: int):
-    return _act(anomaly_id, "说明已提交", anomalies.add_note, note=request.form.get("note", ""))
+    return _act(anomaly_id, "说明已提交", lifecycle.add_note, note=request.form.get("note", ""))
 
 
 def _act(anomaly_id: int, done: str, service, **fields):
     """Runs one anomaly service from a form; a refusal becomes a message on the anomaly's page."""
-    try:
+    def act():
         service(db(), actor=actor(), anomaly_id=anomaly_id, now=now(), **fields)
-    except DomainError as error:
-        db().rollback()
-        if error.code == "NOT_FOUND":
-            raise
-        flash(error.message, "error")
-    else:
         flash(done, "info")
+
+    attempt(act, on_refusal=lambda error: flash(error.message, "error"))
     return redirect(url_for("regulator.detail", anomaly_id=anomaly_id))
 
 
@@ -166,10 +136,8 @@ HEADER = ["编号", "日期", "类型代码", "类型", "严重程度", "状态"
 
 
 def _export_rows():
-    filters = _filters()
-    query = _query(filters).limit(EXPORT_LIMIT)
-    rows = db().scalars(query).all()
-    names = _region_names(a.region_code for a in rows)
+    rows = lifecycle.export_anomalies(db(), actor=actor(), limit=EXPORT_LIMIT, **_filters())
+    names = catalog.region_names(db(), (a.region_code for a in rows))
     for a in rows:
         manifest = a.evidence.get("manifest") or {}
         evidence = "; ".join(f"{EVIDENCE_LABELS.get(k, k)}={v}" for k, v in a.evidence.items()
@@ -188,27 +156,13 @@ def _filename(ext: str) -> str:
 @bp.get("/anomalies.csv")
 @roles_required(*VIEWERS)
 def export_csv():
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese text correctly only with a BOM
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(_export_rows())
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response(tables.to_csv(HEADER, _export_rows()), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={_filename('csv')}"})
 
 
 @bp.get("/anomalies.xlsx")
 @roles_required(*VIEWERS)
 def export_xlsx():
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("异常")
-    sheet.append(HEADER)
-    for row in _export_rows():
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return Response(out.getvalue(),
+    return Response(tables.to_xlsx(HEADER, _export_rows(), sheet_title="异常"),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={_filename('xlsx')}"})

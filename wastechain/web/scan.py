@@ -8,16 +8,17 @@ sync much later. The endpoint is CSRF-protected (X-CSRFToken header; the page fe
 """
 from decimal import Decimal
 
-from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, send_from_directory
+from flask import (Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request,
+                   send_from_directory)
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from wastechain.domain.errors import DomainError, InvalidQR, ValidationFailed
 from wastechain.domain.qrtoken import read_token
-from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, Step
-from wastechain.services import handover, manifests, scan
-from wastechain.web.common import (actor, db, domain_error_json, new_key, now, roles_required, secret, step_fields,
-                                   wants_json)
+from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus, Step
+from wastechain.domain.vocabulary import Role
+from wastechain.services import manifests, scan
+from wastechain.web.common import actor, db, new_key, now, roles_required, secret, step_fields, wants_json
 
 bp = Blueprint("scan_page", __name__)
 DRIVER_STEPS = (Step.PICKUP.value, Step.DELIVER.value)
@@ -30,13 +31,13 @@ def _view(token: str) -> dict:
 
 def _driver_notice(view: dict) -> str | None:
     """Why a logged-in driver sees no action: said plainly, since he cannot ask anyone at the gate."""
-    if not current_user.is_authenticated or current_user.role != "driver" or view["kind"] != "manifest":
+    if not current_user.is_authenticated or current_user.role != Role.DRIVER or view["kind"] != "manifest":
         return None
     if not view["detail"]:
         return "该联单不属于您所在的运输单位，您不能操作。"
     if view.get("allowed_steps"):
         return None
-    if view["status"] in ("issued", "in_transit"):
+    if view["status"] in (ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT):
         return "该联单已指定其他驾驶员，您不能操作。"
     return f"联单当前状态为「{view['status_name']}」，无需驾驶员操作。"
 
@@ -75,7 +76,7 @@ def _record(token: str, form) -> manifests.StepResult:
     request_ = _step_request(form)
     if request_.type == Step.PICKUP:
         # Pickup on the phone always needs the producer's code: it proves both parties were at the gate.
-        return handover.confirm_pickup(db(), actor=actor(), manifest_id=subject.id, code=form.get("handover_code", ""),
+        return manifests.confirm_pickup(db(), actor=actor(), manifest_id=subject.id, code=form.get("handover_code", ""),
                                        request=request_, secret=secret(), now=now())
     return manifests.record_step(db(), actor=actor(), manifest_id=subject.id, request=request_, now=now())
 
@@ -104,8 +105,7 @@ def step(token):
         result = _record(token, form)
     except DomainError as error:
         if wants_json():
-            return domain_error_json(error)
-        db().rollback()
+            raise  # the one error mapping answers the phone's script in JSON
         flash(error.message, "error")
         return redirect(request.path.removesuffix("/step"))
     event, manifest = result.event, result.manifest
@@ -131,8 +131,6 @@ def csrf_token():
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, served from the root so its scope covers /s/ (a worker under /static/ could not)."""
-    from flask import current_app
-
     response = make_response(send_from_directory(current_app.static_folder, "sw.js", max_age=0))
     response.headers["Content-Type"] = "application/javascript; charset=utf-8"
     response.headers["Cache-Control"] = "no-cache"

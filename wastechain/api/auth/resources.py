@@ -1,7 +1,6 @@
 from wastechain.api.auth.schemas import TokenOut, TokenRequest, UserOut
-from wastechain.api.common import Blueprint, config, current_user, login_required
-from wastechain.db import request_session, utcnow
-from wastechain.services import auth
+from wastechain.api.common import Blueprint, current_user, db, login_required, now, settings
+from wastechain.services.accounts import auth
 
 bp = Blueprint("auth", __name__, description="登录与令牌")
 
@@ -11,14 +10,14 @@ bp = Blueprint("auth", __name__, description="登录与令牌")
 @bp.response(200, TokenOut)
 def create_token(body):
     """Exchange a username and password for a bearer token."""
-    token, record = auth.issue_token(request_session(), username=body["username"], password=body["password"],
-                                     now=utcnow(), ttl_hours=config("TOKEN_TTL_HOURS"))
+    token, record = auth.issue_token(db(), username=body["username"], password=body["password"], now=now(),
+                                     ttl_hours=settings().token_ttl_hours)
     return {"token": token, "expires_at": record.expires_at, "user": record.user}
 
 
 @bp.get("/auth/me")
-@bp.response(200, UserOut)
 @login_required
+@bp.response(200, UserOut)
 def me():
     """The logged-in user."""
     return current_user()

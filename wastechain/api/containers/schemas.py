@@ -1,7 +1,7 @@
 import marshmallow as ma
 
 from wastechain.api.common import Kg, Time, qr_url_for
-from wastechain.services.containers import KINDS
+from wastechain.services.storage.containers import KINDS
 
 
 class ContainerIn(ma.Schema):

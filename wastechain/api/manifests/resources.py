@@ -1,49 +1,49 @@
 from flask import Response
 
-from wastechain.api.common import Blueprint, config, current_user, login_required, page_of, page_schema, qr_url_for
+from wastechain.api.common import (Blueprint, current_user, db, listed, login_required, now, page_schema, paging,
+                                   qr_url_for, settings)
 from wastechain.api.manifests.schemas import (ManifestArgs, ManifestDetailOut, ManifestIn, ManifestOut, StepEventOut,
                                               StepIn, VerifyOut)
-from wastechain.db import request_session, utcnow
-from wastechain.services import handover, manifests, qr
+from wastechain.services import manifests
+from wastechain.services.rendering import qr
 
 bp = Blueprint("manifests", __name__, description="转移联单")
 
 
 @bp.post("/manifests")
+@login_required
 @bp.arguments(ManifestIn)
 @bp.response(201, ManifestOut)
-@login_required
 def issue(body):
     """Issue a transfer manifest (producer, collector); refused with a rule's error code."""
     lines = [manifests.LineRequest(**line) for line in body.pop("lines")]
-    return manifests.issue_manifest(request_session(), actor=current_user(), lines=lines, now=utcnow(), **body)
+    return manifests.issue_manifest(db(), actor=current_user(), lines=lines, now=now(), **body)
 
 
 @bp.get("/manifests")
+@login_required
 @bp.arguments(ManifestArgs, location="query")
 @bp.response(200, page_schema(ManifestOut))
-@login_required
 def list_manifests(args):
     """Manifests the user may see, newest first."""
-    query = manifests.list_manifests(request_session(), actor=current_user(), status=args["status"],
-                                     region=args["region"], date_from=args["date_from"], date_to=args["date_to"],
-                                     q=args["q"])
-    return page_of(query, args)
+    return listed(manifests.list_manifests(db(), actor=current_user(), status=args["status"], region=args["region"],
+                                           date_from=args["date_from"], date_to=args["date_to"], q=args["q"],
+                                           **paging(args)))
 
 
 @bp.get("/manifests/<int:manifest_id>")
-@bp.response(200, ManifestDetailOut)
 @login_required
+@bp.response(200, ManifestDetailOut)
 def get_manifest(manifest_id):
     """One manifest with its lines and events (parties, regulators)."""
-    return manifests.get_manifest(request_session(), actor=current_user(), manifest_id=manifest_id)
+    return manifests.get_manifest(db(), actor=current_user(), manifest_id=manifest_id)
 
 
 @bp.post("/manifests/<int:manifest_id>/events")
+@login_required
 @bp.arguments(StepIn)
 @bp.response(201, StepEventOut)
 @bp.alt_response(200, schema=StepEventOut, description="the same idempotency key again: the first event")
-@login_required
 def record_step(body, manifest_id):
     """Record a step: pickup, deliver, receive, dispose or cancel.
 
@@ -53,38 +53,38 @@ def record_step(body, manifest_id):
     code = body.pop("handover_code", None)
     request = manifests.StepRequest(**body)
     if code is not None:
-        result = handover.confirm_pickup(request_session(), actor=current_user(), manifest_id=manifest_id, code=code,
-                                         request=request, secret=config("SECRET_KEY"), now=utcnow())
+        result = manifests.confirm_pickup(db(), actor=current_user(), manifest_id=manifest_id, code=code,
+                                          request=request, secret=settings().secret_key, now=now())
     else:
-        result = manifests.record_step(request_session(), actor=current_user(), manifest_id=manifest_id,
-                                       request=request, now=utcnow())
+        result = manifests.record_step(db(), actor=current_user(), manifest_id=manifest_id, request=request,
+                                       now=now())
     return result.event, 201 if result.created else 200
 
 
 @bp.get("/manifests/<int:manifest_id>/verify")
-@bp.response(200, VerifyOut)
 @login_required
+@bp.response(200, VerifyOut)
 def verify(manifest_id):
     """Recompute the manifest's event hash chain."""
-    return manifests.verify_manifest(request_session(), actor=current_user(), manifest_id=manifest_id)
+    return manifests.verify_manifest(db(), actor=current_user(), manifest_id=manifest_id)
 
 
 def _qr_data(manifest_id: int) -> str:
-    manifest = manifests.get_manifest(request_session(), actor=current_user(), manifest_id=manifest_id)
+    manifest = manifests.get_manifest(db(), actor=current_user(), manifest_id=manifest_id)
     return qr_url_for("manifest", manifest.id)
 
 
 @bp.get("/manifests/<int:manifest_id>/qr.png")
-@bp.response(200, content_type="image/png")
 @login_required
+@bp.response(200, content_type="image/png")
 def qr_png(manifest_id):
     """The manifest's QR code as PNG; it encodes qr_url."""
     return Response(qr.qr_png(_qr_data(manifest_id)), mimetype="image/png")
 
 
 @bp.get("/manifests/<int:manifest_id>/qr.svg")
-@bp.response(200, content_type="image/svg+xml")
 @login_required
+@bp.response(200, content_type="image/svg+xml")
 def qr_svg(manifest_id):
     """The manifest's QR code as SVG."""
     return Response(qr.qr_svg(_qr_data(manifest_id)), mimetype="image/svg+xml")

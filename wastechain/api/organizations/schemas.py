@@ -1,7 +1,7 @@
 import marshmallow as ma
 
 from wastechain.api.common import Kg, PageArgs, Text, Time
-from wastechain.services.parties import ORG_ROLES, PERMIT_KINDS, SITE_KINDS
+from wastechain.services.accounts.parties import ORG_ROLES, PERMIT_KINDS, SITE_KINDS
 
 
 class OrganizationIn(ma.Schema):

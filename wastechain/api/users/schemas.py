@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from wastechain.services.auth import ROLES
+from wastechain.services.accounts.auth import ROLES
 
 
 class UserIn(ma.Schema):

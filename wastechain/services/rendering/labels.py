@@ -13,13 +13,13 @@ from decimal import Decimal
 from functools import cache
 from xml.sax.saxutils import escape
 
-
 from wastechain.domain.errors import Forbidden, NotFound, ValidationFailed
 from wastechain.domain.streams import Stream, is_hazardous
 from wastechain.domain.timeutil import local_date
-from wastechain.services.pdf import cjk_font_file, register_cjk_font
+from wastechain.models import Batch
 from wastechain.services import access
-from wastechain.services.qr import ERROR_CORRECTION, qr_url
+from wastechain.services.rendering.pdf import cjk_font_file, register_cjk_font
+from wastechain.services.rendering.qr import ERROR_CORRECTION, qr_url
 
 LABEL_MM = 100.0
 QR_MM = 34.0
@@ -39,8 +39,6 @@ def batches_for_labels(session, *, actor, batch_ids: list[int]) -> list:
     batch but not print its labels: 403; someone else's batch is not found: 404)."""
     if not batch_ids or len(batch_ids) > MAX_SHEET:
         raise ValidationFailed(f"请选择 1–{MAX_SHEET} 个批次", details={"ids": f"1..{MAX_SHEET} batch ids"})
-    from wastechain.models import Batch
-
     found = {b.id: b for b in session.scalars(access.visible_batches(actor).where(Batch.id.in_(batch_ids)))}
     missing = [i for i in batch_ids if i not in found]
     if missing:
@@ -331,3 +329,16 @@ def render(content: LabelContent, fmt: str) -> tuple[bytes, str]:
 
 __all__ = ["LabelContent", "batch_qr_url", "batches_for_labels", "parse_batch_ids", "hazard_names", "label_content", "label_pdf", "label_png", "label_svg",
            "labels_sheet_pdf", "qr_matrix", "render"]
+
+
+def batch_label(session, *, actor, batch_id: int, fmt: str, base_url: str, secret: str) -> tuple[bytes, str, str]:
+    """One of the actor's batch labels: (body, media type, file name)."""
+    [batch] = batches_for_labels(session, actor=actor, batch_ids=[batch_id])
+    body, mimetype = render(label_content(batch, batch_qr_url(base_url, secret, batch)), fmt)
+    return body, mimetype, f"label-{batch.unit_code}.{fmt}"
+
+
+def label_sheet(session, *, actor, batch_ids: list[int], base_url: str, secret: str) -> bytes:
+    """Many of the actor's labels on A4 sheets, in the order asked."""
+    found = batches_for_labels(session, actor=actor, batch_ids=batch_ids)
+    return labels_sheet_pdf([label_content(b, batch_qr_url(base_url, secret, b)) for b in found])

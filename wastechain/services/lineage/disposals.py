@@ -9,22 +9,25 @@ from sqlalchemy import select
 
 from wastechain.domain.timeutil import CHINA
 from wastechain.models import DisposalRecord, Manifest, User
-from wastechain.services import access, lineage
-from wastechain.services.pdf import register_cjk_font
+from wastechain.services import access
+from wastechain.services.common import Page, paginate
+from wastechain.services.lineage.trace import trace_batch
+from wastechain.services.rendering.pdf import register_cjk_font
 
 
-def list_disposals(session, *, actor: User, manifest_id: int | None = None):
-    """A SELECT of the records of manifests the actor may see (receiver, issuer, transporter, regulators)."""
+def list_disposals(session, *, actor: User, manifest_id: int | None = None, page: int = 1,
+                   per_page: int = 50) -> Page[DisposalRecord]:
+    """The records of manifests the actor may see (receiver, issuer, transporter, regulators)."""
     visible = access.visible_manifests(actor).with_only_columns(Manifest.id)
     query = select(DisposalRecord).where(DisposalRecord.manifest_id.in_(visible.scalar_subquery()))
     if manifest_id is not None:
         query = query.where(DisposalRecord.manifest_id == manifest_id)
-    return query.order_by(DisposalRecord.id)
+    return paginate(session, query.order_by(DisposalRecord.id), page=page, per_page=per_page)
 
 
 def batch_certificate_pdf(session, *, actor: User, batch_id: int, now: datetime) -> bytes:
     """A PDF saying which records utilized or disposed of the batch, how much, by which method, and what is open."""
-    trace = lineage.trace_batch(session, actor=actor, batch_id=batch_id)
+    trace = trace_batch(session, actor=actor, batch_id=batch_id)
     font = register_cjk_font()
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)

@@ -4,8 +4,6 @@ Movements come from the batches produced at the site and from the lineage flows,
 can never disagree: inflow = produced + received into stock or for treatment + refused quantity back + cancelled
 shipments back; outflow = shipped + utilized/disposed.
 """
-import csv
-import io
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
@@ -13,12 +11,14 @@ from sqlalchemy import BigInteger, exists, func, select, type_coerce, union_all
 
 from wastechain.domain.quantities import ZERO, kg_from_grams
 from wastechain.domain.timeutil import CHINA, local_date
+from wastechain.domain.vocabulary import LineageKind as K
 from wastechain.models import Batch, LineageFlow, User
-from wastechain.services.storage import visible_site
+from wastechain.services import access
+from wastechain.services.rendering import tables
 
-IN_KINDS = ("stocked", "returned", "cancelled", "accepted", "surplus")
-OUT_KINDS = ("shipped", "disposed")
-DERIVED_KINDS = ("stocked", "returned", "surplus")  # batches made by a receipt enter the ledger by their flows
+IN_KINDS = (K.STOCKED, K.RETURNED, K.CANCELLED, K.ACCEPTED, K.SURPLUS)
+OUT_KINDS = (K.SHIPPED, K.DISPOSED)
+DERIVED_KINDS = (K.STOCKED, K.RETURNED, K.SURPLUS)  # batches made by a receipt enter the ledger by their flows
 
 
 def _g(column):
@@ -55,7 +55,7 @@ def _period_key(day: date, period: str) -> str:
 
 def site_ledger(session, *, actor: User, site_id: int, date_from: date, date_to: date, period: str = "day") -> dict:
     """Opening stock, inflow, outflow and closing stock by waste code for each day or month of a date range."""
-    site = visible_site(session, actor, site_id)
+    site = access.visible_site(session, actor, site_id)
     opening = {code: kg for code, kg in stock_at(session, site.id, _start(date_from)).items()}
     moves = _movements(site.id, _start(date_to + timedelta(days=1)))
     rows = session.execute(select(moves.c.at, moves.c.waste_code, moves.c.grams)
@@ -87,37 +87,22 @@ def site_ledger(session, *, actor: User, site_id: int, date_from: date, date_to:
 
 
 COLUMNS = ("period", "waste_code", "opening_kg", "inflow_kg", "outflow_kg", "closing_kg")
-HEADERS = ("期间", "废物代码", "期初库存(kg)", "入库(kg)", "出库(kg)", "期末库存(kg)")
+HEADERS = ["期间", "废物代码", "期初库存(kg)", "入库(kg)", "出库(kg)", "期末库存(kg)"]
 
 
 def ledger_csv(ledger: dict) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADERS)
-    for row in ledger["rows"]:
-        writer.writerow([row[c] for c in COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
+    return tables.to_csv(HEADERS, ([row[c] for c in COLUMNS] for row in ledger["rows"]))
 
 
 def ledger_xlsx(ledger: dict) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    return tables.to_xlsx(HEADERS, ([row[c] for c in COLUMNS] for row in ledger["rows"]), sheet_title="台账",
+                          title=f"{ledger['site']} 管理台账 {ledger['from']} 至 {ledger['to']}", number_format="0.000")
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "台账"
-    # The site's name is the user's text: control characters are not allowed in a sheet, and text starting
-    # with "=" would become a formula that Excel runs (formula injection); it stays plain text.
-    title = sheet.cell(row=1, column=1)
-    title.value = ILLEGAL_CHARACTERS_RE.sub("", f"{ledger['site']} 管理台账 {ledger['from']} 至 {ledger['to']}")
-    title.data_type = "s"
-    sheet.append(list(HEADERS))
-    for row in ledger["rows"]:
-        # kilograms with 3 decimals are exact in a double for any realistic stock; Excel needs numbers to sum
-        sheet.append([row["period"], row["waste_code"]] + [float(row[c]) for c in COLUMNS[2:]])
-    for cells in sheet.iter_rows(min_row=3, min_col=3, max_col=6):
-        for cell in cells:
-            cell.number_format = "0.000"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+def site_stock(session, *, actor: User, site_id: int, day: date | None, now: datetime) -> dict:
+    """Stock by waste code at a site at the end of a day in China (or now), against its capacity."""
+    site = access.visible_site(session, actor, site_id)
+    at = now if day is None else _start(day + timedelta(days=1))
+    stock = stock_at(session, site.id, at)
+    return {"site_id": site.id, "at": at, "stock_kg": sum(stock.values(), ZERO), "capacity_kg": site.capacity_kg,
+            "items": [{"waste_code": c, "quantity_kg": q} for c, q in sorted(stock.items()) if q]}

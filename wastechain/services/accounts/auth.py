@@ -6,15 +6,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from wastechain.domain.errors import Conflict, DomainError, ValidationFailed
+from wastechain.domain.errors import Conflict, Unauthorized, ValidationFailed
+from wastechain.domain.vocabulary import Role, values
 from wastechain.models import ApiToken, User
+from wastechain.services.common import transactional
 
-ROLES = ("admin", "regulator", "producer", "collector", "transporter", "driver", "receiver")
+ROLES = values(Role)
 MIN_PASSWORD = 8
-
-
-class Unauthorized(DomainError):
-    code = "UNAUTHORIZED"
 
 
 def _token_hash(token: str) -> str:
@@ -41,11 +39,10 @@ def add_user(session, *, username: str, password: str, role: str, hash_method: s
     return user
 
 
+@transactional
 def create_admin(session, *, username: str, password: str, hash_method: str) -> User:
     """Creates an administrator account."""
-    user = add_user(session, username=username, password=password, role="admin", hash_method=hash_method)
-    session.commit()
-    return user
+    return add_user(session, username=username, password=password, role=Role.ADMIN, hash_method=hash_method)
 
 
 def authenticate(session, *, username: str, password: str) -> User | None:
@@ -55,6 +52,7 @@ def authenticate(session, *, username: str, password: str) -> User | None:
     return user
 
 
+@transactional
 def issue_token(session, *, username: str, password: str, now: datetime, ttl_hours: int) -> tuple[str, ApiToken]:
     """Exchanges a username and password for a bearer token; only the token's hash is kept."""
     user = authenticate(session, username=username, password=password)
@@ -64,7 +62,7 @@ def issue_token(session, *, username: str, password: str, now: datetime, ttl_hou
     record = ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=now + timedelta(hours=ttl_hours))
     session.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at < now))
     session.add(record)
-    session.commit()
+    session.flush()
     return token, record
 
 
@@ -73,3 +71,9 @@ def user_for_token(session, token: str, *, now: datetime) -> User | None:
     if record is None or record.expires_at <= now or not record.user.active:
         return None
     return record.user
+
+
+def get_user(session, user_id: int) -> User | None:
+    """An active account by id (a page session's user), or None."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None

@@ -2,12 +2,16 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, func, select, text, type_coerce
+from sqlalchemy import BigInteger, bindparam, func, select, text, type_coerce
 
 from wastechain.domain.errors import Conflict, NotFound, ValidationFailed
 from wastechain.domain.quantities import ZERO, kg_from_grams
-from wastechain.models import Batch, Container, LineageFlow, Manifest, Site, User
+from wastechain.domain.states import Step
+from wastechain.domain.vocabulary import ContainerStatus, LineageKind, Role
+from wastechain.models import Batch, Container, LineageFlow, Manifest, ManifestEvent, Site, User
 from wastechain.services import access
+from wastechain.services.common import locked, transactional
+from wastechain.services.manifests import LineRequest, StepRequest, issue_manifest, record_step
 
 KINDS = ("small_box", "big_box", "drum", "bag", "ibc", "pallet")
 
@@ -22,30 +26,15 @@ SELECT id, depth FROM tree
 
 
 def _tree_ids(session, root_ids: list[int]) -> list[int]:
-    from sqlalchemy import bindparam
-
     query = _TREE_SQL.bindparams(bindparam("roots", expanding=True))
     return [row.id for row in session.execute(query, {"roots": list(root_ids)}).all()]
 
 
-def _visible(session, actor: User, container_id: int) -> Container:
-    container = session.get(Container, container_id)
-    if container is None:
-        raise NotFound(f"容器 {container_id} 不存在或无权查看")
-    mine = actor.organization_id is not None and actor.organization_id == container.organization_id
-    on_my_manifest = False
-    if container.manifest_id and not mine:
-        manifest = session.get(Manifest, container.manifest_id)
-        on_my_manifest = actor.organization_id in (manifest.receiver_id, manifest.transporter_id, manifest.issuer_id)
-    if not (mine or on_my_manifest or access.in_jurisdiction(actor, container.site.region_code)):
-        raise NotFound(f"容器 {container_id} 不存在或无权查看")
-    return container
-
-
+@transactional
 def create_container(session, *, actor: User, site_id: int, kind: str, now: datetime,
                      code: str | None = None) -> Container:
     """A new empty container at one of the actor's sites; its code is given or made from the site and id."""
-    access.require_role(actor, "producer", "collector", "receiver", doing="登记容器")
+    access.require_role(actor, Role.PRODUCER, Role.COLLECTOR, Role.RECEIVER, doing="登记容器")
     site = session.get(Site, site_id)
     if site is None or site.organization_id != actor.organization_id:
         raise ValidationFailed(f"场所 {site_id} 不存在或不属于本单位", details={"site_id": "not your site"})
@@ -54,27 +43,27 @@ def create_container(session, *, actor: User, site_id: int, kind: str, now: date
     if code is not None and session.scalar(select(Container.id).where(Container.code == code)):
         raise Conflict(f"容器编码 {code} 已存在", details={"code": code})
     container = Container(code=code or f"tmp-{now.timestamp()}-{site_id}", kind=kind,
-                          organization_id=actor.organization_id, site_id=site.id, quantity_kg=ZERO, status="open",
+                          organization_id=actor.organization_id, site_id=site.id, quantity_kg=ZERO, status=ContainerStatus.OPEN,
                           created_at=now)
     session.add(container)
     session.flush()
     if code is None:
         container.code = f"CT{site.id:06d}{container.id:08d}"
-    session.commit()
+    session.flush()
     return container
 
 
 def _own_open(session, actor: User, container_id: int, label: str) -> Container:
-    container = session.scalars(select(Container).where(Container.id == container_id).with_for_update()
-                                .execution_options(populate_existing=True)).first()
+    container = locked(session, select(Container).where(Container.id == container_id)).first()
     if container is None or container.organization_id != actor.organization_id:
         raise NotFound(f"{label} {container_id} 不存在或无权操作")
-    if container.status != "open":
+    if container.status != ContainerStatus.OPEN:
         raise Conflict(f"容器 {container.code} 已装车或已接收，不能再改变内容", code="INVALID_TRANSITION",
                        details={"status": container.status})
     return container
 
 
+@transactional
 def put_into(session, *, actor: User, container_id: int, child_container_id: int | None = None,
              batch_id: int | None = None, quantity_kg: Decimal | None = None) -> Container:
     """Puts a small container into a bigger one (小箱进大箱), or a quantity of a batch into a container."""
@@ -99,14 +88,14 @@ def put_into(session, *, actor: User, container_id: int, child_container_id: int
         if outer.batch_id not in (None, batch.id):
             raise ValidationFailed("一个容器直接装一个批次；不同批次请用不同小箱", details={"batch_id": "other batch"})
         packed = session.scalar(select(func.coalesce(func.sum(type_coerce(Container.quantity_kg, BigInteger)), 0))
-                                .where(Container.batch_id == batch.id, Container.status == "open"))
+                                .where(Container.batch_id == batch.id, Container.status == ContainerStatus.OPEN))
         if kg_from_grams(int(packed)) + quantity_kg > batch.remaining_kg:
             raise ValidationFailed(f"批次 {batch.unit_code} 剩余 {batch.remaining_kg} kg，已装箱 "
                                    f"{kg_from_grams(int(packed))} kg，不能再装 {quantity_kg} kg",
                                    code="INSUFFICIENT_QUANTITY", details={"remaining_kg": batch.remaining_kg})
         outer.batch_id = batch.id
         outer.quantity_kg += quantity_kg
-    session.commit()
+    session.flush()
     return outer
 
 
@@ -121,7 +110,7 @@ def contents(session, container_ids: list[int]) -> dict[int, Decimal]:
 
 def describe(session, *, actor: User, container_id: int) -> dict:
     """A container with its children, total weight and what batches it holds."""
-    container = _visible(session, actor, container_id)
+    container = access.visible_container(session, actor, container_id)
     held = contents(session, [container.id])
     children = session.scalars(select(Container).where(Container.parent_id == container.id)
                                .order_by(Container.id)).all()
@@ -135,11 +124,10 @@ def describe(session, *, actor: User, container_id: int) -> dict:
             "batches": [{"batch_id": b, "quantity_kg": q} for b, q in sorted(held.items())]}
 
 
+@transactional
 def issue_for_containers(session, *, actor: User, container_ids: list[int], now: datetime, **manifest) -> Manifest:
     """Loads whole containers on a new manifest: their nested contents become the lines, and every container
-    inside is marked loaded on it."""
-    from wastechain.services.manifests import LineRequest, issue_manifest
-
+    inside is marked loaded on it (one transaction: the manifest and its loaded containers, or neither)."""
     if not container_ids:
         raise ValidationFailed("至少需要一个容器", details={"container_ids": "empty"})
     roots = [_own_open(session, actor, cid, "容器") for cid in container_ids]
@@ -149,10 +137,10 @@ def issue_for_containers(session, *, actor: User, container_ids: list[int], now:
     lines = [LineRequest(batch_id=b, quantity_kg=q) for b, q in sorted(contents(session, container_ids).items())]
     if not lines:
         raise ValidationFailed("容器是空的", details={"container_ids": "empty containers"})
-    issued = issue_manifest(session, actor=actor, lines=lines, now=now, commit=False, **manifest)
+    issued = issue_manifest(session, actor=actor, lines=lines, now=now, **manifest)
     for container in session.scalars(select(Container).where(Container.id.in_(ids))):
-        container.manifest_id, container.status = issued.id, "loaded"
-    session.commit()  # the manifest and its loaded containers together, or neither
+        container.manifest_id, container.status = issued.id, ContainerStatus.LOADED
+    session.flush()
     return issued
 
 
@@ -164,33 +152,33 @@ def receive_container(session, *, actor: User, container_id: int, idempotency_ke
     With no figures the whole load is accepted as loaded. At a collector the containers' contents point at the
     new stock batches so the big box can be shipped onward as it is.
     """
-    from wastechain.services.manifests import StepRequest, record_step
-
-    container = _visible(session, actor, container_id)
+    container = access.visible_container(session, actor, container_id)
     if container.manifest_id is None:
         raise Conflict(f"容器 {container.code} 没有装在联单上", code="INVALID_TRANSITION")
     manifest_id = container.manifest_id
     manifest = session.get(Manifest, manifest_id)
     if accepted_kg is None:
         accepted_kg, rejected_kg = manifest.total_kg - (rejected_kg or ZERO), rejected_kg
-    # record_step moves the containers to the receiver in the same transaction (move_received)
+    # record_step moves the containers to the receiver in the same transaction (the move_received handler)
     return record_step(session, actor=actor, manifest_id=manifest_id, now=now, request=StepRequest(
-        type="receive", idempotency_key=idempotency_key, accepted_kg=accepted_kg, rejected_kg=rejected_kg,
+        type=Step.RECEIVE, idempotency_key=idempotency_key, accepted_kg=accepted_kg, rejected_kg=rejected_kg,
         reason=reason, occurred_at=occurred_at))
 
 
-def move_received(session, manifest: Manifest) -> None:
-    """The containers loaded on a received manifest now belong to the receiving site (the caller commits).
+def move_received(session, *, manifest: Manifest, event: ManifestEvent) -> None:
+    """In-step handler: the containers loaded on a received manifest now belong to the receiving site.
 
     At a collector the containers' contents point at the new stock batches so the big box can be shipped onward
     as it is."""
+    if event.type != Step.RECEIVE or manifest.accepted_kg == 0:
+        return  # nothing was received (a full refusal): the boxes stay loaded until they travel back
     stock = dict(session.execute(select(LineageFlow.waste_code, LineageFlow.batch_id).where(
-        LineageFlow.manifest_id == manifest.id, LineageFlow.kind == "stocked")).all())
+        LineageFlow.manifest_id == manifest.id, LineageFlow.kind == LineageKind.STOCKED)).all())
     loaded = session.scalars(select(Container).where(Container.manifest_id == manifest.id,
-                                                     Container.status == "loaded")).all()
+                                                     Container.status == ContainerStatus.LOADED)).all()
     for box in loaded:
         box.site_id, box.organization_id = manifest.receiver_site_id, manifest.receiver_id
-        box.status = "open" if stock else "received"  # in a collector's stock it can be packed and shipped again
+        box.status = ContainerStatus.OPEN if stock else ContainerStatus.RECEIVED  # in a collector's stock it can be packed and shipped again
         if box.batch_id is not None:
             code = session.get(Batch, box.batch_id).waste_code
             box.batch_id = stock.get(code, box.batch_id)

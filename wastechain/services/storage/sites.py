@@ -3,28 +3,18 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from wastechain.domain.errors import NotFound
+from wastechain.domain.anomalies import Thresholds
 from wastechain.domain.quantities import ZERO
 from wastechain.domain.storage import storage_limit, storage_overdue
-from wastechain.models import Batch, Site, User, WasteCode
+from wastechain.models import Batch, User, WasteCode
 from wastechain.services import access
+from wastechain.services.storage.ledger import stock_at
 
 
-def visible_site(session, actor: User, site_id: int) -> Site:
-    """A site its organization's users, regulators of its region and admins may see; 404 for anyone else."""
-    site = session.get(Site, site_id)
-    if site is None or not (access.in_jurisdiction(actor, site.region_code)
-                            or (actor.organization_id is not None and actor.organization_id == site.organization_id)):
-        raise NotFound(f"场所 {site_id} 不存在或无权查看")
-    return site
-
-
-def site_storage(session, *, actor: User, site_id: int, now: datetime, hazardous_days: int,
-                 medical_hours: int) -> dict:
+def site_storage(session, *, actor: User, site_id: int, now: datetime, thresholds: Thresholds) -> dict:
     """Batches in storage at a site with their time in storage and limit; stock against the site's capacity."""
-    from wastechain.services.ledger import stock_at
-
-    site = visible_site(session, actor, site_id)
+    hazardous_days, medical_hours = thresholds.storage_limit_days_hazardous, thresholds.storage_limit_hours_medical
+    site = access.visible_site(session, actor, site_id)
     rows = session.execute(select(Batch, WasteCode.stream).join(WasteCode, WasteCode.code == Batch.waste_code)
                            .where(Batch.site_id == site.id, Batch.remaining_kg > 0).order_by(Batch.generated_at)).all()
     batches = []

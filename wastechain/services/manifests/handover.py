@@ -23,22 +23,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from wastechain.domain.errors import Forbidden, RuleViolation, ValidationFailed
-from wastechain.domain.states import ManifestStatus, Step, transition_for
+from wastechain.domain.errors import Forbidden, HandoverRefused, ValidationFailed
+from wastechain.domain.states import ManifestStatus, Party, Step, transition_for
 from wastechain.domain.timeutil import check_occurred_at
 from wastechain.models import HandoverCode, Manifest, ManifestEvent, User
-from wastechain.services import access, manifests
+from wastechain.services import access
+from wastechain.services.common import locked, transactional
+from wastechain.services.manifests.events import StepRequest
+from wastechain.services.manifests.steps import StepResult, record_step
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=10)
 MAX_FAILED_ATTEMPTS = 5
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little behind the server's
-
-
-class HandoverRefused(RuleViolation):
-    """The code does not confirm this pickup: 422, nothing recorded but the failed attempt."""
-
-    code = "HANDOVER_CODE_INVALID"
 
 
 @dataclass(frozen=True)
@@ -65,14 +62,14 @@ def _hash(secret: str, manifest_id: int, code: str) -> str:
 
 
 def _locked_row(session, manifest_id: int) -> HandoverCode | None:
-    return session.scalars(select(HandoverCode).where(HandoverCode.manifest_id == manifest_id).with_for_update()
-                           .execution_options(populate_existing=True)).first()
+    return locked(session, select(HandoverCode).where(HandoverCode.manifest_id == manifest_id)).first()
 
 
+@transactional
 def issue_code(session, *, actor: User, manifest_id: int, secret: str, now: datetime) -> IssuedCode:
     """Issues the manifest's one-time pickup code for the producer's gate, replacing any earlier one."""
-    manifest = manifests.get_manifest(session, actor=actor, manifest_id=manifest_id)
-    if "issuer" not in access.manifest_party(actor, manifest):
+    manifest = access.get_manifest(session, actor, manifest_id)
+    if Party.ISSUER not in access.manifest_parties(actor, manifest):
         raise Forbidden("只有开具联单的产生单位可以生成交接码")
     if manifest.status != ManifestStatus.ISSUED:
         transition_for(manifest.status, Step.PICKUP)  # raises INVALID_TRANSITION naming the state
@@ -84,8 +81,12 @@ def issue_code(session, *, actor: User, manifest_id: int, secret: str, now: date
     row.code_hash = _hash(secret, manifest.id, code)
     row.issued_at, row.expires_at, row.issued_by_id = now, now + CODE_TTL, actor.id
     row.failed_attempts, row.locked_at, row.used_at, row.used_by_id = 0, None, None, None
-    session.commit()
     return IssuedCode(code=code, expires_at=row.expires_at)
+
+
+def can_issue_code(actor: User, manifest: Manifest) -> bool:
+    """The producer may hand out a code while the manifest waits for its pickup."""
+    return manifest.status == ManifestStatus.ISSUED and Party.ISSUER in access.manifest_parties(actor, manifest)
 
 
 def code_state(session, *, manifest_id: int) -> CodeState | None:
@@ -97,19 +98,19 @@ def code_state(session, *, manifest_id: int) -> CodeState | None:
                      locked=row.locked_at is not None, failed_attempts=row.failed_attempts)
 
 
-def confirm_pickup(session, *, actor: User, manifest_id: int, code: str, request: manifests.StepRequest,
-                   secret: str, now: datetime) -> manifests.StepResult:
+def confirm_pickup(session, *, actor: User, manifest_id: int, code: str, request: StepRequest,
+                   secret: str, now: datetime) -> StepResult:
     """Records a pickup confirmed by the producer's one-time code; a wrong code counts towards the lockout.
 
     A retry with the idempotency key of a recorded pickup returns it without looking at the code again.
     """
     if request.type != Step.PICKUP:
         raise ValidationFailed("交接码只用于提货", details={"type": request.type})
-    manifest = manifests.get_manifest(session, actor=actor, manifest_id=manifest_id)
+    manifest = access.get_manifest(session, actor, manifest_id)
     if _recorded(session, manifest.id, request.idempotency_key):
-        return manifests.record_step(session, actor=actor, manifest_id=manifest.id, request=request, now=now)
+        return record_step(session, actor=actor, manifest_id=manifest.id, request=request, now=now)
     transition_for(manifest.status, Step.PICKUP)
-    if "driver" not in access.manifest_party(actor, manifest):
+    if Party.DRIVER not in access.manifest_parties(actor, manifest):
         raise Forbidden(f"您不是联单 {manifest.number} 指定运输单位的驾驶员，不能提货",
                         details={"step": "pickup", "allowed": ["driver"]})
     occurred_at = check_occurred_at(request.occurred_at, now)
@@ -122,8 +123,8 @@ def confirm_pickup(session, *, actor: User, manifest_id: int, code: str, request
     evidence = {"handover_confirmed": True, "handover_code_issued_by": row.issued_by_id,
                 "handover_code_issued_at": row.issued_at.isoformat()}
     # record_step commits the event and the code's use together; if it refuses, both roll back.
-    return manifests.record_step(session, actor=actor, manifest_id=manifest.id, now=now,
-                                 request=replace(request, data={**(request.data or {}), **evidence}))
+    return record_step(session, actor=actor, manifest_id=manifest.id, now=now,
+                       request=replace(request, data={**(request.data or {}), **evidence}))
 
 
 def _recorded(session, manifest_id: int, key: str) -> bool:
@@ -144,7 +145,7 @@ def _check(session, row: HandoverCode | None, manifest: Manifest, code: str, occ
         left = MAX_FAILED_ATTEMPTS - row.failed_attempts
         if left <= 0:
             row.locked_at = now
-        session.commit()  # the failed attempt counts even though the step is refused
+        session.commit()  # deliberately its own write: the failed attempt counts even though the step is refused
         if left <= 0:
             raise HandoverRefused("交接码错误次数过多，已锁定：请产生单位重新生成交接码", code="HANDOVER_CODE_LOCKED")
         raise HandoverRefused(f"交接码错误，还可尝试 {left} 次", details={"attempts_left": left})

@@ -8,11 +8,13 @@ from sqlalchemy import select
 from wastechain.domain.credit_code import credit_code_problem
 from wastechain.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wastechain.domain.regions import level_of
+from wastechain.domain.vocabulary import ISSUER_ROLES, Role
 from wastechain.models import Approval, Organization, Permit, Region, Site, User, Vehicle, WasteCode
 from wastechain.services import access
-from wastechain.services.auth import add_user
+from wastechain.services.accounts.auth import add_user
+from wastechain.services.common import transactional
 
-ORG_ROLES = ("producer", "transporter", "collector", "receiver", "regulator")
+ORG_ROLES = tuple(r.value for r in (Role.PRODUCER, Role.TRANSPORTER, Role.COLLECTOR, Role.RECEIVER, Role.REGULATOR))
 SITE_KINDS = ("production", "storage", "facility")
 PERMIT_KINDS = ("hw_operation", "hw_transport")
 METHOD_PATTERN = re.compile(r"^[RDC]\d{1,2}$")  # 利用 R、处置 D、收集/贮存 C (危险废物经营许可证)
@@ -31,10 +33,11 @@ def _no_duplicate(session, column, value, label: str) -> None:
         raise Conflict(f"{label} {value} 已存在", code="DUPLICATE", details={"value": value})
 
 
+@transactional
 def create_organization(session, *, actor: User, name: str, credit_code: str, region_code: str,
                         roles: list[str]) -> Organization:
     """Registers an enterprise or agency after validating its 统一社会信用代码."""
-    access.require_role(actor, "admin", "regulator", doing="登记组织")
+    access.require_role(actor, Role.ADMIN, Role.REGULATOR, doing="登记组织")
     problem = credit_code_problem(credit_code)
     if problem:
         raise ValidationFailed(problem, details={"credit_code": problem})
@@ -47,10 +50,11 @@ def create_organization(session, *, actor: User, name: str, credit_code: str, re
     _no_duplicate(session, Organization.credit_code, credit_code, "统一社会信用代码")
     org = Organization(name=name, credit_code=credit_code, region_code=region_code, roles=sorted(set(roles)))
     session.add(org)
-    session.commit()
+    session.flush()
     return org
 
 
+@transactional
 def add_site(session, *, actor: User, organization_id: int, name: str, kind: str, region_code: str,
              address: str = "", lat: float | None = None, lon: float | None = None,
              capacity_kg: Decimal | None = None) -> Site:
@@ -65,7 +69,7 @@ def add_site(session, *, actor: User, organization_id: int, name: str, kind: str
     site = Site(organization_id=org.id, name=name, kind=kind, region_code=region_code, address=address,
                 lat=lat, lon=lon, capacity_kg=capacity_kg)
     session.add(site)
-    session.commit()
+    session.flush()
     return site
 
 
@@ -77,11 +81,12 @@ def _known_codes_or_categories(session, items: list[str]) -> None:
         raise ValidationFailed(f"未知的废物代码或类别：{', '.join(unknown)}", details={"waste_codes": unknown})
 
 
+@transactional
 def add_permit(session, *, actor: User, organization_id: int, number: str, kind: str, valid_from: date,
                valid_to: date, waste_codes: list[str], methods: list[str],
                annual_capacity_kg: Decimal | None) -> Permit:
     """Records a licence an organization holds."""
-    access.require_role(actor, "admin", "regulator", doing="登记许可证")
+    access.require_role(actor, Role.ADMIN, Role.REGULATOR, doing="登记许可证")
     org = access.organization_for_write(session, actor, organization_id, own_members=False)
     if kind not in PERMIT_KINDS:
         raise ValidationFailed(f"许可证类型无效：{kind}", details={"kind": f"one of {', '.join(PERMIT_KINDS)}"})
@@ -97,10 +102,11 @@ def add_permit(session, *, actor: User, organization_id: int, number: str, kind:
     permit = Permit(organization_id=org.id, number=number, kind=kind, valid_from=valid_from, valid_to=valid_to,
                     waste_codes=waste_codes, methods=methods, annual_capacity_kg=annual_capacity_kg)
     session.add(permit)
-    session.commit()
+    session.flush()
     return permit
 
 
+@transactional
 def add_vehicle(session, *, actor: User, organization_id: int, plate: str,
                 max_load_kg: Decimal | None = None) -> Vehicle:
     """Registers a transporter's vehicle by its plate."""
@@ -115,23 +121,24 @@ def add_vehicle(session, *, actor: User, organization_id: int, plate: str,
     _no_duplicate(session, Vehicle.plate, plate, "车牌号")
     vehicle = Vehicle(organization_id=org.id, plate=plate, max_load_kg=max_load_kg)
     session.add(vehicle)
-    session.commit()
+    session.flush()
     return vehicle
 
 
 # Which organization role a user role needs.
-USER_ORG_ROLE = {"producer": "producer", "collector": "collector", "transporter": "transporter",
-                 "driver": "transporter", "receiver": "receiver"}
+USER_ORG_ROLE = {Role.PRODUCER: Role.PRODUCER, Role.COLLECTOR: Role.COLLECTOR, Role.TRANSPORTER: Role.TRANSPORTER,
+                 Role.DRIVER: Role.TRANSPORTER, Role.RECEIVER: Role.RECEIVER}
 
 
+@transactional
 def create_user(session, *, actor: User, username: str, password: str, role: str, hash_method: str,
                 organization_id: int | None = None, region_code: str | None = None) -> User:
     """Creates an account: enterprise users belong to an organization of the matching role; regulators have a
     jurisdiction (a county or a city)."""
-    access.require_role(actor, "admin", "regulator", doing="创建用户")
-    if role == "admin" and not access.is_admin(actor):
+    access.require_role(actor, Role.ADMIN, Role.REGULATOR, doing="创建用户")
+    if role == Role.ADMIN and not access.is_admin(actor):
         raise Forbidden("只有管理员可以创建管理员")
-    if role == "regulator":
+    if role == Role.REGULATOR:
         if not region_code:
             raise ValidationFailed("监管用户必须指定辖区 region_code", details={"region_code": "required"})
         region = _region(session, region_code)
@@ -149,18 +156,19 @@ def create_user(session, *, actor: User, username: str, password: str, role: str
         region_code = None
     user = add_user(session, username=username, password=password, role=role, hash_method=hash_method,
                     organization_id=organization_id if role in USER_ORG_ROLE else None, region_code=region_code)
-    session.commit()
+    session.flush()
     return user
 
 
+@transactional
 def grant_approval(session, *, actor: User, producer_id: int, waste_codes: list[str], destination_site_id: int,
                    max_quantity_kg: Decimal, valid_from: date, valid_to: date) -> Approval:
     """跨区域转移审批: a regulator of the producer's region lets named waste go to a named site beyond the limit."""
-    access.require_role(actor, "regulator", doing="审批跨区域转移")
+    access.require_role(actor, Role.REGULATOR, doing="审批跨区域转移")
     producer = session.get(Organization, producer_id)
     if producer is None or not access.in_jurisdiction(actor, producer.region_code):
         raise NotFound(f"组织 {producer_id} 不存在或不在您的辖区内")
-    if not (producer.has_role("producer") or producer.has_role("collector")):
+    if not any(producer.has_role(role) for role in ISSUER_ROLES):
         raise ValidationFailed(f"「{producer.name}」不是产废或收集单位", details={"producer_id": "not a producer"})
     if session.get(Site, destination_site_id) is None:
         raise ValidationFailed(f"目的地场所 {destination_site_id} 不存在", details={"destination_site_id": "unknown"})
@@ -173,5 +181,5 @@ def grant_approval(session, *, actor: User, producer_id: int, waste_codes: list[
                         max_quantity_kg=max_quantity_kg, reserved_kg=Decimal(0), valid_from=valid_from,
                         valid_to=valid_to, granted_by_id=actor.id)
     session.add(approval)
-    session.commit()
+    session.flush()
     return approval

@@ -8,22 +8,19 @@ from sqlalchemy.orm import selectinload
 from wastechain.domain.errors import ValidationFailed
 from wastechain.domain.numbering import unit_code
 from wastechain.domain.timeutil import MAX_FUTURE, local_date
+from wastechain.domain.vocabulary import ISSUER_ROLES, BatchStatus
 from wastechain.models import Batch, Site, User, WasteCode
 from wastechain.services import access
+from wastechain.services.common import Page, paginate, transactional
 
 PREFIX_LEN = 34  # the unit code before its 3-digit sequence
 
 
-def batch_status(quantity_kg: Decimal, remaining_kg: Decimal) -> str:
-    if remaining_kg == quantity_kg:
-        return "stored"
-    return "shipped" if remaining_kg == 0 else "partially_shipped"
-
-
+@transactional
 def register_batch(session, *, actor: User, site_id: int, waste_code: str, quantity_kg: Decimal,
                    generated_at: datetime, now: datetime, container_count: int | None = None) -> Batch:
     """Records waste produced at one of the actor's sites; gives it its HJ 1276 unit code."""
-    access.require_role(actor, "producer", "collector", doing="登记废物批次")
+    access.require_role(actor, *ISSUER_ROLES, doing="登记废物批次")
     site = session.get(Site, site_id)
     if site is None or site.organization_id != actor.organization_id:
         raise ValidationFailed(f"场所 {site_id} 不存在或不属于本单位", details={"site_id": "not your site"})
@@ -36,10 +33,10 @@ def register_batch(session, *, actor: User, site_id: int, waste_code: str, quant
         raise ValidationFailed("容器数量必须为正整数", details={"container_count": "must be positive"})
     batch = Batch(unit_code=next_unit_code(session, site.organization.credit_code, waste.code, generated_at),
                   organization_id=actor.organization_id, site_id=site.id,
-                  waste_code=waste.code, quantity_kg=quantity_kg, remaining_kg=quantity_kg, status="stored",
+                  waste_code=waste.code, quantity_kg=quantity_kg, remaining_kg=quantity_kg, status=BatchStatus.STORED,
                   generated_at=generated_at, container_count=container_count)
     session.add(batch)
-    session.commit()
+    session.flush()
     return batch
 
 
@@ -56,13 +53,16 @@ def next_unit_code(session, credit_code: str, waste_code: str, generated_at: dat
 
 
 def get_batch(session, *, actor: User, batch_id: int) -> Batch:
-    return access.get_visible(session, access.visible_batches(actor), Batch, batch_id, "批次")
+    return access.get_batch(session, actor, batch_id)
 
 
-def list_batches(session, *, actor: User, status: str | None = None, site_id: int | None = None):
+def list_batches(session, *, actor: User, status: str | None = None, site_id: int | None = None, page: int = 1,
+                 per_page: int = 50) -> Page[Batch]:
+    """The visible batches, newest first."""
     query = access.visible_batches(actor)
     if status:
         query = query.where(Batch.status == status)
     if site_id:
         query = query.where(Batch.site_id == site_id)
-    return query.order_by(Batch.id.desc()).options(selectinload(Batch.waste))  # names per page, not per row
+    query = query.order_by(Batch.id.desc()).options(selectinload(Batch.waste))  # names per page, not per row
+    return paginate(session, query, page=page, per_page=per_page)

@@ -1,0 +1,115 @@
+"""The one mapping of errors to answers: domain errors, database races and busy or out-of-range values become the
+API's JSON error shape (API.md) under /api/, and a readable Chinese page everywhere else. Nothing leaks a 500.
+
+Every handler rolls the request's session back first, so a refused request has written nothing.
+"""
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, DataError, IntegrityError, OperationalError, StatementError
+from werkzeug.exceptions import HTTPException
+
+from wastechain.domain.errors import (Busy, Conflict, DomainError, Forbidden, InvalidTransition, NotFound,
+                                      RuleViolation, Unauthorized, ValidationFailed)
+from wastechain.requestctx import db
+
+STATUS_BY_ERROR = ((Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (InvalidTransition, 409),
+                   (Conflict, 409), (ValidationFailed, 422), (RuleViolation, 422), (Busy, 503))
+CODE_BY_STATUS = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+                  405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
+                  422: "VALIDATION_ERROR", 429: "TOO_MANY_REQUESTS"}
+MESSAGES = {400: "请求格式错误", 401: "请先登录", 403: "无权执行此操作", 404: "页面或接口不存在",
+            405: "该接口不支持此请求方法", 413: "请求体过大", 415: "请使用 application/json",
+            500: "服务器内部错误，已记录，请稍后重试"}
+CSRF_MESSAGE = "表单已过期或来源无效，请返回刷新后重试"
+
+
+def error_body(code: str, message: str, details: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def status_of(error: DomainError) -> int:
+    return next((status for kind, status in STATUS_BY_ERROR if isinstance(error, kind)), 422)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def answer(status: int, code: str, message: str, details: dict | None = None):
+    """JSON for the API and scripts, a readable page for people."""
+    if wants_json():
+        return jsonify(error_body(code, message, details)), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _rollback() -> None:
+    db().rollback()
+
+
+def domain_error(error: DomainError):
+    _rollback()
+    return answer(status_of(error), error.code, error.message, error.details)
+
+
+def integrity_error(_error: IntegrityError):
+    """A unique constraint lost a race: nothing was written; the client may retry."""
+    _rollback()
+    return answer(409, "CONFLICT", "与其他请求同时修改了同一记录，未保存任何内容，请重试")
+
+
+def busy_database(error: OperationalError):
+    _rollback()
+    return answer(503, Busy.code, "系统繁忙，请稍后重试")
+
+
+def out_of_range(error):
+    """A number too large for its column, or a time that cannot be converted to UTC: nothing was written."""
+    if isinstance(error, StatementError) and not isinstance(error, DBAPIError) \
+            and not isinstance(error.orig, OverflowError):
+        raise error  # not a value out of range: a real fault
+    _rollback()
+    return answer(422, "VALIDATION_ERROR", "数值超出允许范围")
+
+
+def csrf_failed(_error: CSRFError):
+    # The phone's sync script reads the JSON code to know it should fetch a fresh token and retry.
+    return answer(400, "CSRF_INVALID", CSRF_MESSAGE)
+
+
+def http_exception(error: HTTPException):
+    """Werkzeug's and webargs' errors (malformed JSON, unknown URL, invalid input) in our shape."""
+    if error.code is None or error.code < 400:
+        return error
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    if wants_json() and error.code == 400:
+        return answer(400, "BAD_REQUEST", "请求体不是有效的 JSON" if request.is_json else "请求格式错误",
+                      _flatten(messages))
+    if wants_json() and (error.code == 422 or messages):
+        return answer(422, "VALIDATION_ERROR", "请求内容未通过校验", _flatten(messages))
+    code = CODE_BY_STATUS.get(error.code, "INTERNAL_ERROR" if error.code >= 500 else "HTTP_ERROR")
+    message = MESSAGES.get(error.code, error.description or error.name)
+    if not wants_json() and error.code == 404:
+        message = "页面不存在"
+    return answer(error.code, code, message)
+
+
+def _flatten(messages) -> dict:
+    """webargs nests messages under the location ("json", "query"); the client wants field → problem."""
+    if not isinstance(messages, dict):
+        return {}
+    flat = {}
+    for location, fields in messages.items():
+        flat.update(fields if isinstance(fields, dict) else {location: fields})
+    return flat
+
+
+def init_app(app) -> None:
+    app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(IntegrityError, integrity_error)
+    app.register_error_handler(OperationalError, busy_database)
+    app.register_error_handler(DataError, out_of_range)
+    app.register_error_handler(OverflowError, out_of_range)
+    app.register_error_handler(StatementError, out_of_range)  # a bound value the column cannot take
+    app.register_error_handler(CSRFError, csrf_failed)
+    app.register_error_handler(HTTPException, http_exception)

@@ -1,0 +1,1 @@
+"""Accounts and the register: users and tokens, organizations, sites, permits, vehicles, approvals."""

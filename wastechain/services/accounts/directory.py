@@ -1,0 +1,55 @@
+"""The public register: organizations with their sites, permits and vehicles, and the approvals granted."""
+from sqlalchemy import exists, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
+
+from wastechain.domain.errors import NotFound
+from wastechain.domain.regions import jurisdiction_prefix
+from wastechain.models import Approval, Organization, Permit, User, Vehicle
+from wastechain.services import access
+from wastechain.services.common import Page, paginate, whole
+
+
+def _has_role(session, role: str):
+    """A WHERE clause: the organization's JSON list of roles holds this role (an element, not a substring)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return Organization.roles.cast(JSONB).contains([role])
+    each = func.json_each(Organization.roles).table_valued("value")
+    return exists(select(literal_column("1")).select_from(each).where(each.c.value == role))
+
+
+def list_organizations(session, *, region: str | None = None, q: str | None = None, role: str | None = None,
+                       page: int = 1, per_page: int = 50) -> Page[Organization]:
+    """Registered organizations by region, name or credit code, and role (to find receivers and transporters)."""
+    query = select(Organization)
+    if region:
+        query = query.where(Organization.region_code.like(jurisdiction_prefix(region) + "%"))
+    if q:
+        query = query.where(or_(Organization.name.like(f"%{q}%"), Organization.credit_code == q))
+    if role:
+        query = query.where(_has_role(session, role))
+    return paginate(session, query.order_by(Organization.id), page=page, per_page=per_page)
+
+
+def get_organization(session, organization_id: int) -> Organization:
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(f"组织 {organization_id} 不存在")
+    return org
+
+
+def list_permits(session, organization_id: int) -> Page[Permit]:
+    """An organization's permits (licences are public register data)."""
+    org = get_organization(session, organization_id)
+    return whole(session.scalars(select(Permit).where(Permit.organization_id == org.id).order_by(Permit.id)).all())
+
+
+def list_vehicles(session, organization_id: int) -> Page[Vehicle]:
+    """A transporter's vehicles."""
+    org = get_organization(session, organization_id)
+    return whole(session.scalars(select(Vehicle).where(Vehicle.organization_id == org.id).order_by(Vehicle.id)).all())
+
+
+def list_approvals(session, *, actor: User, page: int = 1, per_page: int = 50) -> Page[Approval]:
+    """Approvals granted to the user's organization, or in a regulator's jurisdiction, newest first."""
+    return paginate(session, access.visible_approvals(actor).order_by(Approval.id.desc()), page=page,
+                    per_page=per_page)

@@ -1,0 +1,1 @@
+"""Anomalies as regulators and enterprises work on them, and the payments and declarations behind some of them."""

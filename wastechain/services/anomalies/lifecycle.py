@@ -1,0 +1,122 @@
+"""The anomaly report and its lifecycle (open → acknowledged → resolved): reading, counts, status, notes."""
+from datetime import date, datetime
+
+from sqlalchemy import Select, case, func, or_, select
+
+from wastechain.domain.anomalies import STATUS_MOVES
+from wastechain.domain.errors import Forbidden, InvalidTransition, ValidationFailed
+from wastechain.domain.regions import jurisdiction_prefix
+from wastechain.domain.vocabulary import AnomalyStatus, NoteKind, Role, Severity
+from wastechain.models import Anomaly, AnomalyNote, User
+from wastechain.services import access
+from wastechain.services.common import Page, locked, paginate, transactional
+from wastechain.services.manifests.events import timeline
+
+# ---------------------------------------------------------------- reading
+
+def _filtered(actor: User, *, day: date | None = None, date_from: date | None = None,
+              date_to: date | None = None, code: str | None = None, region: str | None = None,
+              status: str | None = None, severity: str | None = None) -> Select:
+    """The visible anomalies, filtered; newest day first, most severe first."""
+    query = access.visible_anomalies(actor)
+    if day:
+        query = query.where(Anomaly.day == day)
+    if date_from:
+        query = query.where(Anomaly.day >= date_from)
+    if date_to:
+        query = query.where(Anomaly.day <= date_to)
+    if code:
+        query = query.where(Anomaly.code == code)
+    if region:
+        prefix = jurisdiction_prefix(region) + "%"
+        query = query.where(or_(Anomaly.region_code.like(prefix), Anomaly.related_region_code.like(prefix)))
+    if status:
+        query = query.where(Anomaly.status == status)
+    if severity:
+        query = query.where(Anomaly.severity == severity)
+    order = {s.value: i for i, s in enumerate(Severity)}
+    return query.order_by(Anomaly.day.desc(), case(order, value=Anomaly.severity, else_=9), Anomaly.id)
+
+
+def list_anomalies(session, *, actor: User, page: int = 1, per_page: int = 50, **filters) -> Page[Anomaly]:
+    """One page of the visible anomalies, filtered (day, date range, code, region, status, severity)."""
+    return paginate(session, _filtered(actor, **filters), page=page, per_page=per_page)
+
+
+def export_anomalies(session, *, actor: User, limit: int, **filters) -> list[Anomaly]:
+    """The visible anomalies, filtered, for an export (at most `limit`)."""
+    return list(session.scalars(_filtered(actor, **filters).limit(limit)))
+
+
+def get_anomaly(session, *, actor: User, anomaly_id: int) -> Anomaly:
+    return access.get_anomaly(session, actor, anomaly_id)
+
+
+def counts(session, *, actor: User, **filters) -> dict:
+    """Counts by county, type and status of the visible anomalies under the same filters as the list."""
+    sub = _filtered(actor, **filters).order_by(None).subquery()
+    by_region = dict(session.execute(select(sub.c.region_code, func.count()).group_by(sub.c.region_code)).all())
+    by_code = dict(session.execute(select(sub.c.code, func.count()).group_by(sub.c.code)).all())
+    by_status = dict(session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all())
+    return {"by_region": by_region, "by_code": by_code, "by_status": by_status, "total": sum(by_code.values())}
+
+
+# ---------------------------------------------------------------- lifecycle
+
+def allowed_moves(actor: User, anomaly: Anomaly) -> list[str]:
+    """The statuses the actor may move the anomaly to now (what the page offers)."""
+    if not access.is_authority(actor):
+        return []
+    return [s.value for s in AnomalyStatus if s in STATUS_MOVES[anomaly.status]]
+
+
+@transactional
+def change_status(session, *, actor: User, anomaly_id: int, status: str, note: str, now: datetime) -> Anomaly:
+    """A regulator of the jurisdiction acknowledges or resolves an anomaly; the note joins its history."""
+    anomaly = get_anomaly(session, actor=actor, anomaly_id=anomaly_id)
+    if not access.is_authority(actor):
+        raise Forbidden("只有监管部门可以确认或处理异常", details={"allowed_roles": [Role.REGULATOR, Role.ADMIN]})
+    if status not in (AnomalyStatus.ACKNOWLEDGED, AnomalyStatus.RESOLVED):
+        raise ValidationFailed("status 只能是 acknowledged 或 resolved", details={"status": status})
+    note = (note or "").strip()
+    if status == AnomalyStatus.RESOLVED and not note:
+        raise ValidationFailed("处理异常必须填写处理说明", details={"note": "required to resolve"})
+    anomaly = locked(session, select(Anomaly).where(Anomaly.id == anomaly.id)).one()
+    if status not in STATUS_MOVES[anomaly.status]:
+        raise InvalidTransition(f"异常当前状态为「{anomaly.status}」，不能改为「{status}」",
+                                details={"status": anomaly.status, "requested": status,
+                                         "allowed": sorted(STATUS_MOVES[anomaly.status])})
+    session.add(AnomalyNote(anomaly_id=anomaly.id, author_id=actor.id, author_role=actor.role, kind=NoteKind.STATUS,
+                            from_status=anomaly.status, to_status=status, note=note[:2000], created_at=now))
+    anomaly.status = status
+    anomaly.status_changed_at = now
+    session.flush()
+    return anomaly
+
+
+@transactional
+def add_note(session, *, actor: User, anomaly_id: int, note: str, now: datetime) -> AnomalyNote:
+    """The enterprise concerned answers with an explanation (or a regulator comments); the status stays."""
+    anomaly = get_anomaly(session, actor=actor, anomaly_id=anomaly_id)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed("说明不能为空", details={"note": "required"})
+    kind = NoteKind.COMMENT if access.is_authority(actor) else NoteKind.EXPLANATION
+    entry = AnomalyNote(anomaly_id=anomaly.id, author_id=actor.id, author_role=actor.role, kind=kind,
+                        note=note[:2000], created_at=now)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def history(session, anomaly: Anomaly) -> list[AnomalyNote]:
+    """The anomaly's notes and status changes, oldest first."""
+    return session.scalars(select(AnomalyNote).where(AnomalyNote.anomaly_id == anomaly.id)
+                           .order_by(AnomalyNote.id)).all()
+
+
+def manifest_events(session, anomaly: Anomaly) -> list:
+    """The timeline of the manifest an anomaly concerns (none for an anomaly about a batch or a day)."""
+    if not anomaly.manifest_id:
+        return []
+    return timeline(session, anomaly.manifest_id)

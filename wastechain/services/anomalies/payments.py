@@ -1,0 +1,76 @@
+"""Payments of disposal fees (资金直付) and enterprises' declarations, which the reconciliation checks."""
+import re
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+
+from wastechain.domain.errors import Conflict, Forbidden, ValidationFailed
+from wastechain.domain.vocabulary import DECLARING_ROLES, ISSUER_ROLES
+from wastechain.models import Declaration, Organization, Payment, User
+from wastechain.services import access
+from wastechain.services.common import Page, paginate, transactional
+
+
+@transactional
+def record_payment(session, *, actor: User, manifest_id: int, payee_id: int, amount: Decimal, paid_at: datetime,
+                   reference: str = "", now: datetime) -> Payment:
+    """The issuer records what it paid for a transfer, and to whom (资金直付: normally the receiver)."""
+    manifest = access.get_manifest(session, actor, manifest_id)
+    if not (access.is_admin(actor) or (actor.role in ISSUER_ROLES
+                                       and actor.organization_id == manifest.issuer_id)):
+        raise Forbidden("只有联单的开具单位可以登记付款")
+    if session.get(Organization, payee_id) is None:
+        raise ValidationFailed(f"收款单位 {payee_id} 不存在", details={"payee_id": "unknown"})
+    if amount is None or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed("金额必须为正数，最多两位小数（元）", details={"amount": str(amount)})
+    if paid_at > now:
+        raise ValidationFailed("付款时间不能晚于当前时间", details={"paid_at": "in the future"})
+    payment = Payment(manifest_id=manifest.id, payer_id=manifest.issuer_id, payee_id=payee_id, amount=amount,
+                      paid_at=paid_at, reference=reference or "", recorded_by_id=actor.id, recorded_at=now)
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def list_payments(session, *, actor: User, manifest_id: int | None = None, page: int = 1,
+                  per_page: int = 50) -> Page[Payment]:
+    """Payments the user may see (payer, payee, regulators of either end), newest first."""
+    query = access.visible_payments(actor)
+    if manifest_id:
+        query = query.where(Payment.manifest_id == manifest_id)
+    return paginate(session, query.order_by(Payment.id.desc()), page=page, per_page=per_page)
+
+
+@transactional
+def submit_declaration(session, *, actor: User, period_kind: str, period: str, now: datetime,
+                       generated_kg: Decimal | None = None, stored_kg: Decimal | None = None,
+                       note: str = "") -> Declaration:
+    """An enterprise's annual declaration (YYYY) or monthly report (YYYY-MM); one per period."""
+    access.require_role(actor, *DECLARING_ROLES, doing="提交申报")
+    _check_period(period_kind, period)
+    declaration = Declaration(organization_id=actor.organization_id, period_kind=period_kind, period=period,
+                              generated_kg=generated_kg, stored_kg=stored_kg, note=note or "", submitted_at=now,
+                              submitted_by_id=actor.id)
+    session.add(declaration)
+    try:
+        with session.begin_nested():  # the unique period decides a race; the caller's unit of work commits
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"{period} 的申报已提交", code="DUPLICATE_DECLARATION",
+                       details={"period_kind": period_kind, "period": period}) from None
+    return declaration
+
+
+def _check_period(kind: str, period: str) -> None:
+    pattern = {"annual": r"^\d{4}$", "monthly": r"^\d{4}-(0[1-9]|1[0-2])$"}.get(kind)
+    if pattern is None:
+        raise ValidationFailed("period_kind 只能是 annual 或 monthly", details={"period_kind": kind})
+    if not re.match(pattern, period or ""):
+        raise ValidationFailed("period 格式：年度 YYYY，月度 YYYY-MM", details={"period": period})
+
+
+def list_declarations(session, *, actor: User, page: int = 1, per_page: int = 50) -> Page[Declaration]:
+    """Declarations of the user's organization, or in a regulator's jurisdiction, newest first."""
+    return paginate(session, access.visible_declarations(actor).order_by(Declaration.id.desc()), page=page,
+                    per_page=per_page)

@@ -1,0 +1,44 @@
+"""Reading the reference catalogs: administrative divisions and the waste code list."""
+from sqlalchemy import or_, select
+
+from wastechain.domain.regions import level_of
+from wastechain.models import Region, User, WasteCode
+from wastechain.services import access
+from wastechain.services.common import Page, paginate, whole
+
+
+def list_regions(session, *, parent: str | None = None) -> Page[Region]:
+    """Regions directly under a parent (provinces when no parent is given)."""
+    query = select(Region).where(Region.parent_code == parent if parent else Region.parent_code.is_(None))
+    return whole(session.scalars(query.order_by(Region.code)).all())
+
+
+def search_waste_codes(session, *, q: str | None = None, stream: str | None = None, category: str | None = None,
+                       page: int = 1, per_page: int = 50) -> Page[WasteCode]:
+    """The catalog searched by code, name or category name, filtered by stream and category."""
+    query = select(WasteCode)
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(WasteCode.code.like(like), WasteCode.name.like(like), WasteCode.category_name.like(like)))
+    if stream:
+        query = query.where(WasteCode.stream == stream)
+    if category:
+        query = query.where(WasteCode.category == category)
+    return paginate(session, query.order_by(WasteCode.category, WasteCode.code), page=page, per_page=per_page)
+
+
+def region_names(session, codes) -> dict[str, str]:
+    """Region codes → their names, for showing regions by name."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+
+
+def counties_of(session, actor: User) -> list[Region]:
+    """The counties a regulator can filter by: its own county, or the counties of its city."""
+    if not access.is_regulator(actor) or not actor.region_code:
+        return []
+    if level_of(actor.region_code) == "county":
+        return list(session.scalars(select(Region).where(Region.code == actor.region_code)))
+    return list(session.scalars(select(Region).where(Region.parent_code == actor.region_code).order_by(Region.code)))

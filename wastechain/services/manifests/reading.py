@@ -1,0 +1,85 @@
+"""Reading manifests: one, a page of them, the queues of drivers and receivers, a chain's verification."""
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
+
+from wastechain.domain.hashing import ChainCheck
+from wastechain.domain.regions import jurisdiction_prefix
+from wastechain.domain.states import ManifestStatus
+from wastechain.models import Manifest, ManifestEvent, ManifestLine, User
+from wastechain.services import access
+from wastechain.services.common import Page, paginate
+from wastechain.services.manifests.events import timeline, verify_events
+
+# A listed manifest shows its parties and lines: load them per page, not per row.
+LIST_LOADING = (
+    selectinload(Manifest.issuer), selectinload(Manifest.receiver), selectinload(Manifest.transporter),
+    selectinload(Manifest.lines).selectinload(ManifestLine.batch),
+    selectinload(Manifest.lines).selectinload(ManifestLine.waste),
+)
+
+
+def get_manifest(session, *, actor: User, manifest_id: int) -> Manifest:
+    """One manifest the actor may see (404 otherwise)."""
+    return access.get_manifest(session, actor, manifest_id)
+
+
+def _visible(actor: User, *, status: str | None = None, region: str | None = None,
+             date_from: datetime | None = None, date_to: datetime | None = None, q: str | None = None):
+    query = access.visible_manifests(actor)
+    if status:
+        query = query.where(Manifest.status == status)
+    if region:
+        prefix = jurisdiction_prefix(region) + "%"
+        query = query.where(Manifest.origin_region_code.like(prefix) | Manifest.destination_region_code.like(prefix))
+    if date_from:
+        query = query.where(Manifest.issued_at >= date_from)
+    if date_to:
+        query = query.where(Manifest.issued_at < date_to)
+    if q:
+        query = query.where(Manifest.number.like(f"%{q}%"))
+    return query.order_by(Manifest.id.desc()).options(*LIST_LOADING)
+
+
+def list_manifests(session, *, actor: User, status: str | None = None, region: str | None = None,
+                   date_from: datetime | None = None, date_to: datetime | None = None, q: str | None = None,
+                   page: int = 1, per_page: int = 50) -> Page[Manifest]:
+    """The visible manifests, newest first, filtered by status, region (origin or destination) and issue time."""
+    query = _visible(actor, status=status, region=region, date_from=date_from, date_to=date_to, q=q)
+    return paginate(session, query, page=page, per_page=per_page)
+
+
+def issued_by_own_organization(session, *, actor: User, page: int = 1, per_page: int = 100) -> Page[Manifest]:
+    """The manifests the actor's organization issued, newest first (the producer's list)."""
+    query = _visible(actor).where(Manifest.issuer_id == (actor.organization_id or -1))
+    return paginate(session, query, page=page, per_page=per_page)
+
+
+def driver_queue(session, *, actor: User, limit: int = 100) -> list[Manifest]:
+    """The driver's transporter's manifests to pick up or deliver, his own or with no driver named."""
+    query = _visible(actor).where(Manifest.status.in_((ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT)),
+                                  or_(Manifest.driver_id.is_(None), Manifest.driver_id == actor.id))
+    return list(session.scalars(query.limit(limit)))
+
+
+def receiver_queue(session, *, actor: User, status: str, limit: int = 200) -> list[Manifest]:
+    """The manifests in one state addressed to the actor's organization (the receiver's work list)."""
+    query = _visible(actor, status=status).where(Manifest.receiver_id == (actor.organization_id or -1))
+    return list(session.scalars(query.limit(limit)))
+
+
+def manifest_timeline(session, *, actor: User, manifest_id: int) -> list[ManifestEvent]:
+    """The events of a manifest the actor may see."""
+    return timeline(session, access.get_manifest(session, actor, manifest_id).id)
+
+
+def verify_manifest(session, *, actor: User, manifest_id: int) -> ChainCheck:
+    """Recomputes the manifest's event hash chain from the stored events."""
+    return verify_events(session, access.get_manifest(session, actor, manifest_id).id)
+
+
+def treatment_options(manifest: Manifest) -> dict:
+    """What a receiver may still record on a received manifest: the open quantity and its permits' R/D methods."""
+    return {"open_kg": (manifest.accepted_kg or 0) - manifest.disposed_kg,
+            "methods": sorted({m for p in manifest.receiver.permits for m in p.methods})}

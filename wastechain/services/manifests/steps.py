@@ -1,0 +1,179 @@
+"""Recording a manifest's steps: the only writer of a manifest's state after it is issued."""
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from wastechain.domain import rules
+from wastechain.domain.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
+from wastechain.domain.quantities import ZERO, parse_kg
+from wastechain.domain.states import ManifestStatus, Step, transition_for
+from wastechain.domain.streams import Stream
+from wastechain.domain.timeutil import check_occurred_at, local_date
+from wastechain.models import Approval, Batch, Manifest, ManifestEvent, User
+from wastechain.services import access
+from wastechain.services.common import locked
+from wastechain.services.manifests.events import StepRequest, append_event, replayed
+from wastechain.services.manifests.issue import permit_facts, take_from_batch
+from wastechain.services.runtime import runtime_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    event: ManifestEvent
+    manifest: Manifest
+    created: bool
+
+
+def record_step(session, *, actor: User, manifest_id: int, request: StepRequest, now: datetime) -> StepResult:
+    """Applies one step to a manifest: checks the transition, the actor and the payload, then appends the event.
+
+    A unit of work of its own: it commits the step with everything the in-step handlers write (lineage,
+    containers), answers a lost race with the first event, then runs the after-commit handlers (run-time
+    findings). A retry with the same idempotency key returns the first event; concurrent steps produce exactly
+    one transition.
+    """
+    runtime = runtime_of(session)
+    try:
+        result = _apply(session, actor, manifest_id, request, now, runtime.in_step)
+        if result.created:
+            session.commit()
+    except IntegrityError:
+        session.rollback()
+        replay = replayed(session, manifest_id, request)
+        if replay:
+            return StepResult(replay, session.get(Manifest, manifest_id), created=False)
+        raise Conflict("联单刚被其他操作更新，请刷新后重试", code="INVALID_TRANSITION") from None
+    except BaseException:
+        session.rollback()
+        raise
+    if result.created:
+        for handler in runtime.after_commit:
+            handler(session, event_id=result.event.id, now=now)
+    return result
+
+
+def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: datetime, handlers) -> StepResult:
+    manifest = access.get_manifest(session, actor, manifest_id)
+    replay = replayed(session, manifest.id, request)
+    if replay:
+        return StepResult(replay, manifest, created=False)
+    manifest = locked(session, select(Manifest).where(Manifest.id == manifest.id)).one()
+    replay = replayed(session, manifest.id, request)
+    if replay:
+        return StepResult(replay, manifest, created=False)
+    transition = transition_for(manifest.status, request.type)
+    if not access.manifest_parties(actor, manifest) & transition.parties:
+        raise Forbidden(f"您不能对联单 {manifest.number} 执行此操作",
+                        details={"step": request.type, "allowed": sorted(p.value for p in transition.parties)})
+    occurred_at = check_occurred_at(request.occurred_at, now)
+    status = EFFECTS[Step(request.type)](session, manifest, request, occurred_at)
+    if status not in transition.targets:
+        raise AssertionError(f"{request.type} cannot lead to {status}")
+    event = append_event(session, manifest, step=Step(request.type), actor=actor, now=now, occurred_at=occurred_at,
+                         idempotency_key=request.idempotency_key, status_after=status, request=request)
+    for handler in handlers:  # however the step is recorded (page, API, box scan), in this transaction
+        handler(session, manifest=manifest, event=event)
+    return StepResult(event, manifest, created=True)
+
+
+def _set_status(manifest: Manifest, status: ManifestStatus, at: datetime) -> ManifestStatus:
+    manifest.status = status.value
+    manifest.status_changed_at = at
+    return status
+
+
+def _cancel(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
+    if not (request.reason or "").strip():
+        raise ValidationFailed("作废联单必须说明原因", details={"reason": "required"})
+    batches = locked(session, select(Batch).where(Batch.id.in_([l.batch_id for l in manifest.lines]))
+                     .order_by(Batch.id)).all()
+    quantities = {l.batch_id: l.quantity_kg for l in manifest.lines}
+    for batch in batches:
+        take_from_batch(batch, -quantities[batch.id])
+    if manifest.approval_id:
+        _release_approval(session, manifest)
+    return _set_status(manifest, ManifestStatus.CANCELLED, occurred_at)
+
+
+def _release_approval(session, manifest: Manifest) -> None:
+    approval = locked(session, select(Approval).where(Approval.id == manifest.approval_id)).one()
+    crossing = sum((l.quantity_kg for l in manifest.lines
+                    if rules.jurisdiction_violation(stream=Stream(l.waste.stream), waste_code=l.waste_code,
+                                                    origin_region=manifest.origin_region_code,
+                                                    destination_region=manifest.destination_region_code,
+                                                    approved=False)), ZERO)
+    approval.reserved_kg -= crossing
+
+
+def _pickup(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
+    weight = request.quantity_kg if request.quantity_kg is not None else manifest.total_kg
+    manifest.pickup_kg = parse_kg(weight, field="quantity_kg")
+    return _set_status(manifest, ManifestStatus.IN_TRANSIT, occurred_at)
+
+
+def _deliver(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
+    return _set_status(manifest, ManifestStatus.DELIVERED, occurred_at)
+
+
+def _receive(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
+    """Weigh-in: accepted + refused = weighed; a refusal needs its reason (《危险废物转移管理办法》第十九条)."""
+    if request.accepted_kg is None:
+        raise ValidationFailed("接收时必须填写接收量 accepted_kg", details={"accepted_kg": "required"})
+    accepted = parse_kg(request.accepted_kg, field="accepted_kg", allow_zero=True)
+    rejected = parse_kg(request.rejected_kg or 0, field="rejected_kg", allow_zero=True)
+    weighed = parse_kg(request.quantity_kg, field="quantity_kg") if request.quantity_kg is not None else accepted + rejected
+    if accepted + rejected != weighed or weighed == 0:
+        raise ValidationFailed(f"接收量 {accepted} + 拒收量 {rejected} 应等于过磅量 {weighed}（且大于 0）",
+                               details={"accepted_kg": str(accepted), "rejected_kg": str(rejected), "quantity_kg": str(weighed)})
+    if rejected > 0 and not (request.reason or "").strip():
+        raise ValidationFailed("拒收部分必须说明原因", details={"reason": "required when rejected_kg > 0"})
+    if accepted > 0:
+        _recheck_receiver_permit(manifest, local_date(occurred_at))
+    manifest.received_kg, manifest.accepted_kg, manifest.rejected_kg = weighed, accepted, rejected
+    status = ManifestStatus.RECEIVED if accepted > 0 else ManifestStatus.REJECTED
+    site = manifest.receiver_site
+    if status is ManifestStatus.RECEIVED and rules.receives_into_stock(site.organization.roles, site.kind):
+        status = ManifestStatus.CLOSED  # a collector's storage record ends this leg; lineage continues onward
+    return _set_status(manifest, status, occurred_at)
+
+
+def _recheck_receiver_permit(manifest: Manifest, on) -> None:
+    permits = [permit_facts(p) for p in manifest.receiver.permits]
+    for line in manifest.lines:
+        _raise(rules.receiver_permit_violation(stream=Stream(line.waste.stream), waste_code=line.waste_code,
+                                               category=line.waste.category, quantity_kg=ZERO, on=on,
+                                               permits=permits, receiver_name=manifest.receiver.name))
+
+
+def _dispose(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
+    """A utilization (R) or disposal (D) record; the loop closes when all accepted quantity is treated."""
+    method = (request.method or "").strip().upper()
+    if not method:
+        raise ValidationFailed("必须填写利用/处置方式代码 method（如 R4、D10）", details={"method": "required"})
+    if request.quantity_kg is None:
+        raise ValidationFailed("必须填写利用/处置量 quantity_kg", details={"quantity_kg": "required"})
+    quantity = parse_kg(request.quantity_kg)
+    open_kg = manifest.accepted_kg - manifest.disposed_kg
+    if quantity > open_kg:
+        raise RuleViolation(f"利用/处置量 {quantity} kg 超过待处置量 {open_kg} kg", code="INSUFFICIENT_QUANTITY",
+                            details={"quantity_kg": quantity, "open_kg": open_kg})
+    permits = [permit_facts(p) for p in manifest.receiver.permits]
+    _raise(rules.disposal_method_violation(method=method, permits=permits, on=local_date(occurred_at)))
+    manifest.disposed_kg += quantity
+    if manifest.disposed_kg == manifest.accepted_kg:
+        return _set_status(manifest, ManifestStatus.CLOSED, occurred_at)
+    return ManifestStatus.RECEIVED
+
+
+def _raise(violation: RuleViolation | None) -> None:
+    if violation is not None:
+        raise violation
+
+
+EFFECTS = {Step.CANCEL: _cancel, Step.PICKUP: _pickup, Step.DELIVER: _deliver,
+           Step.RECEIVE: _receive, Step.DISPOSE: _dispose}

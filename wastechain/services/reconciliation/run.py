@@ -1,0 +1,177 @@
+"""The run: one day's reconciliation (nightly), and one event's checks right after a step (run time)."""
+import logging
+import time as clock
+from datetime import date, datetime
+from typing import Iterable
+
+from sqlalchemy import select
+
+from wastechain.domain import anomalies as catalog
+from wastechain.domain.anomalies import Thresholds, day_window
+from wastechain.domain.errors import ValidationFailed
+from wastechain.domain.timeutil import local_date
+from wastechain.domain.vocabulary import AUTHORITY_ROLES
+from wastechain.models import DaySeal, User
+from wastechain.services import access
+from wastechain.services.reconciliation.context import Candidate, Context, Progress
+from wastechain.services.reconciliation.enterprises import (
+    backfill_intake,
+    check_capacity_exceeded,
+    check_declaration_missing,
+    check_long_distance,
+    check_mass_balance,
+    check_overweight_load,
+    check_payment_anomaly,
+    record_intake,
+)
+from wastechain.services.reconciliation.findings import store_findings, to_findings
+from wastechain.services.reconciliation.seal import (
+    check_chains,
+    recheck_seals,
+    seal_day,
+)
+from wastechain.services.reconciliation.sql import CHUNK, E, ensure_sqlite_math
+from wastechain.services.reconciliation.transfers import (
+    check_jurisdiction_breach,
+    check_location_mismatch,
+    check_loop_not_closed,
+    check_permit_invalid,
+    check_receipt_overdue,
+    check_storage_overdue,
+    check_transit_overdue,
+    check_weight_mismatch,
+)
+
+log = logging.getLogger(__name__)
+
+
+def reconcile_day(session, *, actor: User | None, day: date, now: datetime, thresholds: Thresholds, secret: str,
+                  progress: Progress | None = None) -> catalog.RunSummary:
+    """Runs the reconciliation of one day (admins and regulators; the CLI passes no actor)."""
+    if actor is not None:
+        access.require_role(actor, *AUTHORITY_ROLES, doing="运行对账")
+    if day > local_date(now):
+        raise ValidationFailed(f"不能对未来的日期 {day} 对账", details={"date": "in the future"})
+    return run_reconciliation(session, day=day, now=now, thresholds=thresholds, secret=secret, progress=progress)
+
+
+NIGHTLY_CHECKS = (check_transit_overdue, check_receipt_overdue, check_weight_mismatch, check_storage_overdue,
+                  check_loop_not_closed, check_jurisdiction_breach, check_location_mismatch, check_permit_invalid,
+                  check_capacity_exceeded, check_mass_balance, check_declaration_missing, check_payment_anomaly,
+                  check_long_distance, check_overweight_load)
+EVENT_CHECKS = {
+    "pickup": (check_location_mismatch, check_long_distance, check_overweight_load, check_permit_invalid,
+               check_storage_overdue),
+    "deliver": (check_transit_overdue, check_location_mismatch, check_jurisdiction_breach),
+    "receive": (check_receipt_overdue, check_weight_mismatch, check_permit_invalid),
+    "dispose": (check_loop_not_closed,),
+    "issue": (check_mass_balance,),
+    "cancel": (check_mass_balance,),
+}
+
+
+def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresholds, secret: str,
+                       progress: Progress | None = None) -> catalog.RunSummary:
+    """Reconciles one business day (Asia/Shanghai): finds its anomalies, seals its events; idempotent."""
+    started = clock.perf_counter()
+    ensure_sqlite_math(session)
+    window = day_window(day)
+    ctx = Context(session, day, window.start, window.end, thresholds)
+    summary = catalog.RunSummary(date=day)
+    seal = session.get(DaySeal, day)
+    summary.rerun = bool(seal and seal.run_count)
+    previous = dict(seal.summary or {}) if summary.rerun else {}
+    if seal is None:
+        seal = DaySeal(day=day, run_count=0, anomalies_found=0, summary={})
+        session.add(seal)
+        session.flush()
+    backfilled = backfill_intake(session, day=day, thresholds=thresholds, progress=progress)
+    record_intake(ctx)
+    total_checks = len(NIGHTLY_CHECKS) + 2
+    fingerprints: set[str] = set()
+
+    def record(candidates: Iterable[Candidate]) -> None:
+        batch: list[Candidate] = []
+        for candidate in candidates:
+            batch.append(candidate)
+            if len(batch) >= CHUNK:
+                _flush(batch)
+                batch = []
+        _flush(batch)
+
+    def _flush(batch: list[Candidate]) -> None:
+        if not batch:
+            return
+        findings = to_findings(session, batch, seal_region=thresholds.seal_region)
+        findings = [f for f in findings if f.fingerprint not in fingerprints]
+        for f in findings:
+            fingerprints.add(f.fingerprint)
+            summary.by_code[f.code] = summary.by_code.get(f.code, 0) + 1
+        summary.new_anomalies += store_findings(session, findings, day=day, now=now, source="nightly")
+
+    for i, check in enumerate(NIGHTLY_CHECKS, start=1):
+        record(check(ctx))
+        if progress:
+            progress(check.__name__.removeprefix("check_"), i, total_checks)
+    broken, summary.manifests_verified = check_chains(ctx, progress)
+    record(broken)
+    status, problem, summary.events_sealed = seal_day(session, day=day, secret=secret, now=now, seal=seal)
+    summary.seal = status
+    rechecked, summary.seals_rechecked = recheck_seals(session, day=day, secret=secret,
+                                                       days=thresholds.seal_recheck_days)
+    record(([problem] if problem else []) + rechecked)
+    if progress:
+        progress("seal", total_checks, total_checks)
+    summary.anomalies_found = len(fingerprints)
+    if backfilled:
+        summary.changes.append(f"backfilled receiver intake for {backfilled} earlier days of the year")
+    if summary.rerun:
+        summary.changes.append(f"{summary.new_anomalies} new anomalies since the previous run "
+                               f"(which found {previous.get('anomalies_found', 0)})")
+        for code, count in sorted(summary.by_code.items()):
+            before = previous.get("by_code", {}).get(code, 0)
+            if count != before:
+                summary.changes.append(f"{code}: {before} → {count}")
+        summary.changes.append(f"seal {status}")
+    summary.duration_s = clock.perf_counter() - started
+    seal.run_count = (seal.run_count or 0) + 1
+    seal.last_run_at = now
+    seal.anomalies_found = summary.anomalies_found
+    seal.summary = {k: v for k, v in summary.as_dict().items() if k in ("anomalies_found", "by_code", "seal")}
+    session.commit()
+    return summary
+
+
+def check_event(session, *, event_id: int, now: datetime, thresholds: Thresholds) -> int:
+    """Run-time findings for one just-recorded event (same checks as the night, scoped to the event)."""
+    ensure_sqlite_math(session)
+    row = session.execute(select(E.c.type, E.c.occurred_at).where(E.c.id == event_id)).first()
+    if row is None:
+        return 0
+    on = local_date(row.occurred_at)
+    window = day_window(on)
+    ctx = Context(session, on, window.start, window.end, thresholds, event_id=event_id)
+    candidates = [c for check in EVENT_CHECKS.get(row.type, ()) for c in check(ctx)]
+    findings = to_findings(session, candidates, seal_region=thresholds.seal_region)
+    new = store_findings(session, findings, day=on, now=now, source="runtime")
+    session.commit()
+    return new
+
+
+# Thresholds for run-time findings: set from the app's configuration when the API is registered (services do not
+
+# read Flask's config); the defaults are the documented ones.
+
+
+def runtime_findings(thresholds: Thresholds):
+    """The after-commit handler of run-time findings with these thresholds."""
+
+    def after_step(session, *, event_id: int, now: datetime) -> None:
+        """Records run-time findings of a committed step, never failing the step."""
+        try:
+            check_event(session, event_id=event_id, now=now, thresholds=thresholds)
+        except Exception:  # a finding that cannot be recorded now is found again by the nightly run
+            log.exception("run-time anomaly check failed for event %s", event_id)
+            session.rollback()
+
+    return after_step

@@ -1,0 +1,285 @@
+"""Checks on transfers: time in transit, receipt, weight, storage time, loop closing, jurisdiction,
+location and permits."""
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from typing import Iterator
+
+from sqlalchemy import and_, exists, func, or_, select, union
+
+from wastechain.domain import anomalies as catalog
+from wastechain.domain import rules
+from wastechain.domain.anomalies import day_window, kg
+from wastechain.domain.streams import Stream
+from wastechain.domain.timeutil import add_working_days, local_date
+from wastechain.models import Approval, Site
+
+log = logging.getLogger(__name__)
+
+from wastechain.services.reconciliation.context import Candidate, Context
+from wastechain.services.reconciliation.sql import (
+    HAZARDOUS_STREAMS,
+    B,
+    E,
+    L,
+    M,
+    W,
+    aware,
+    epoch,
+    g,
+    haversine_m,
+    permits_of,
+    same_permit_spans,
+)
+
+# ---------------------------------------------------------------- checks
+
+def check_transit_overdue(ctx: Context) -> Iterator[Candidate]:
+    """Picked up and not delivered within TRANSIT_OVERDUE_HOURS (open now, or delivered late on the day)."""
+    hours = ctx.thresholds.transit_overdue_hours
+    limit = timedelta(hours=hours)
+    if ctx.nightly:
+        query = select(M.c.id, M.c.status_changed_at).where(M.c.status == "in_transit",
+                                                             M.c.status_changed_at < ctx.end - limit)
+        for row in ctx.stream(query):
+            picked = row.status_changed_at
+            yield Candidate("TRANSIT_OVERDUE", f"m:{row.id}", {
+                "picked_up_at": picked, "deadline": picked + limit, "status": "in_transit",
+                "hours_in_transit_at_day_end": round((ctx.end - picked).total_seconds() / 3600, 1),
+                "threshold_hours": hours}, manifest_id=row.id, responsible="transporter")
+    d, p = E.alias("d"), E.alias("p")
+    query = (select(d.c.manifest_id, d.c.occurred_at.label("delivered_at"), p.c.occurred_at.label("picked_up_at"))
+             .join(p, and_(p.c.manifest_id == d.c.manifest_id, p.c.type == "pickup"))
+             .where(d.c.type == "deliver", ctx.scope(d),
+                    epoch(d.c.occurred_at) - epoch(p.c.occurred_at) > hours * 3600))
+    for row in ctx.stream(query):
+        yield Candidate("TRANSIT_OVERDUE", f"m:{row.manifest_id}", {
+            "picked_up_at": row.picked_up_at, "delivered_at": row.delivered_at,
+            "hours_in_transit": round((row.delivered_at - row.picked_up_at).total_seconds() / 3600, 1),
+            "threshold_hours": hours}, manifest_id=row.manifest_id, responsible="transporter")
+
+
+def check_receipt_overdue(ctx: Context) -> Iterator[Candidate]:
+    """Delivered and not confirmed by the receiver within N working days (《危险废物转移管理办法》: 5)."""
+    days = ctx.thresholds.receipt_overdue_working_days
+    if ctx.nightly:
+        cutoff = catalog.receipt_cutoff(ctx.day, days)
+        query = select(M.c.id, M.c.status_changed_at).where(M.c.status == "delivered",
+                                                             M.c.status_changed_at < day_window(cutoff).end)
+        for row in ctx.stream(query):
+            delivered_on = local_date(row.status_changed_at)
+            yield Candidate("RECEIPT_OVERDUE", f"m:{row.id}", {
+                "delivered_at": row.status_changed_at, "deadline": add_working_days(delivered_on, days),
+                "status": "delivered", "threshold_working_days": days}, manifest_id=row.id, responsible="receiver")
+    r, d = E.alias("r"), E.alias("d")
+    query = (select(r.c.manifest_id, r.c.occurred_at.label("received_at"), d.c.occurred_at.label("delivered_at"))
+             .join(d, and_(d.c.manifest_id == r.c.manifest_id, d.c.type == "deliver"))
+             .where(r.c.type == "receive", ctx.scope(r),
+                    epoch(r.c.occurred_at) - epoch(d.c.occurred_at) > (days - 1) * 86400))
+    for row in ctx.stream(query):
+        deadline = add_working_days(local_date(row.delivered_at), days)
+        if local_date(row.received_at) > deadline:
+            yield Candidate("RECEIPT_OVERDUE", f"m:{row.manifest_id}", {
+                "delivered_at": row.delivered_at, "received_at": row.received_at, "deadline": deadline,
+                "threshold_working_days": days}, manifest_id=row.manifest_id, responsible="receiver")
+
+
+def check_weight_mismatch(ctx: Context) -> Iterator[Candidate]:
+    """Weighed at receipt differs from the pickup weight by more than WEIGHT_TOLERANCE."""
+    tol = ctx.thresholds.weight_tolerance
+    ppm = int(tol * 1_000_000)
+    r = E.alias("r")
+    pickup, received = g(M.c.pickup_kg), g(M.c.received_kg)
+    query = (select(M.c.id, pickup.label("pickup_g"), received.label("received_g"))
+             .select_from(r.join(M, M.c.id == r.c.manifest_id))
+             .where(r.c.type == "receive", ctx.scope(r), M.c.pickup_kg.is_not(None), M.c.received_kg.is_not(None),
+                    func.abs(received - pickup) * 1_000_000 > pickup * ppm))
+    for row in ctx.stream(query):
+        diff = row.received_g - row.pickup_g
+        yield Candidate("WEIGHT_MISMATCH", f"m:{row.id}", {
+            "pickup_kg": kg(row.pickup_g), "received_kg": kg(row.received_g), "difference_kg": kg(diff),
+            "difference_pct": round(100 * diff / row.pickup_g, 2), "tolerance_pct": float(tol * 100)},
+            manifest_id=row.id, responsible="transporter",
+            severity=catalog.weight_severity(row.pickup_g, row.received_g, tol))
+
+
+def _storage_limits(ctx: Context) -> dict[str, timedelta]:
+    t = ctx.thresholds
+    return {"medical": timedelta(hours=t.storage_limit_hours_medical),
+            "hazardous": timedelta(days=t.storage_limit_days_hazardous)}
+
+
+def _storage_candidate(ctx, row, limit: timedelta, **extra) -> Candidate:
+    return Candidate("STORAGE_OVERDUE", f"batch:{row.batch_id}", {
+        "unit_code": row.unit_code, "waste_code": row.waste_code, "stream": row.stream,
+        "generated_at": row.generated_at, "deadline": row.generated_at + limit,
+        "limit_hours" if row.stream == "medical" else "limit_days":
+            int(limit.total_seconds() // 3600) if row.stream == "medical" else limit.days, **extra},
+        subject_type="batch", subject_id=row.batch_id, subject_label=row.unit_code,
+        organization_id=row.organization_id, region_code=row.region_code,
+        severity="high" if row.stream == "medical" else "medium")
+
+
+def check_storage_overdue(ctx: Context) -> Iterator[Candidate]:
+    """Hazardous waste kept beyond a year, medical waste beyond 48 hours (still stored, or picked up late)."""
+    limits = _storage_limits(ctx)
+    S = Site.__table__
+    cols = (B.c.id.label("batch_id"), B.c.unit_code, B.c.waste_code, W.c.stream, B.c.generated_at,
+            B.c.organization_id, S.c.region_code)
+    base = B.join(W, W.c.code == B.c.waste_code).join(S, S.c.id == B.c.site_id)
+    too_old = or_(*(and_(W.c.stream == stream, B.c.generated_at < ctx.end - limit) for stream, limit in limits.items()))
+    if ctx.nightly:
+        # Still in the store: not reserved at all, or reserved by a manifest nobody has picked up yet.
+        stored = select(*cols).select_from(base).where(B.c.status.in_(("stored", "partially_shipped")),
+                                                        g(B.c.remaining_kg) > 0, too_old)
+        waiting = (select(*cols).select_from(base.join(L, L.c.batch_id == B.c.id).join(M, M.c.id == L.c.manifest_id))
+                   .where(M.c.status == "issued", too_old))
+        for row in ctx.stream(union(stored, waiting)):
+            yield _storage_candidate(ctx, row, limits[row.stream], status="in storage at day end")
+    p = E.alias("p")
+    query = (select(*cols, p.c.occurred_at.label("picked_up_at"))
+             .select_from(p.join(L, L.c.manifest_id == p.c.manifest_id).join(base, B.c.id == L.c.batch_id))
+             .where(p.c.type == "pickup", ctx.scope(p), W.c.stream.in_(tuple(limits)),
+                    or_(*(and_(W.c.stream == stream,
+                               epoch(p.c.occurred_at) - epoch(B.c.generated_at) > limit.total_seconds())
+                          for stream, limit in limits.items()))))
+    for row in ctx.stream(query):
+        yield _storage_candidate(ctx, row, limits[row.stream], picked_up_at=row.picked_up_at)
+
+
+def check_loop_not_closed(ctx: Context) -> Iterator[Candidate]:
+    """Accepted quantity not wholly utilized or disposed within LOOP_CLOSE_DAYS of receipt."""
+    days = ctx.thresholds.loop_close_days
+    limit = timedelta(days=days)
+    if ctx.nightly:
+        query = select(M.c.id, M.c.status_changed_at, g(M.c.accepted_kg).label("accepted_g"),
+                       g(M.c.disposed_kg).label("disposed_g")).where(
+            M.c.status == "received", M.c.status_changed_at < ctx.end - limit)
+        for row in ctx.stream(query):
+            yield Candidate("LOOP_NOT_CLOSED", f"m:{row.id}", {
+                "received_at": row.status_changed_at, "deadline": row.status_changed_at + limit,
+                "accepted_kg": kg(row.accepted_g or 0), "disposed_kg": kg(row.disposed_g or 0),
+                "open_kg": kg((row.accepted_g or 0) - (row.disposed_g or 0)), "threshold_days": days},
+                manifest_id=row.id, responsible="receiver")
+    x, r = E.alias("x"), E.alias("r")
+    query = (select(x.c.manifest_id, x.c.occurred_at.label("closed_at"), r.c.occurred_at.label("received_at"))
+             .join(r, and_(r.c.manifest_id == x.c.manifest_id, r.c.type == "receive"))
+             .where(x.c.type == "dispose", x.c.status_after == "closed", ctx.scope(x),
+                    epoch(x.c.occurred_at) - epoch(r.c.occurred_at) > limit.total_seconds()))
+    for row in ctx.stream(query):
+        yield Candidate("LOOP_NOT_CLOSED", f"m:{row.manifest_id}", {
+            "received_at": row.received_at, "closed_at": row.closed_at, "deadline": row.received_at + limit,
+            "threshold_days": days}, manifest_id=row.manifest_id, responsible="receiver")
+
+
+def check_jurisdiction_breach(ctx: Context) -> Iterator[Candidate]:
+    """Delivered outside the allowed region (危险废物不出市、一般固体废物不出县) with no approval valid that day."""
+    d = E.alias("d")
+    A = Approval.__table__
+    hazardous = W.c.stream.in_(HAZARDOUS_STREAMS)
+    crosses = or_(and_(hazardous, func.substr(M.c.origin_region_code, 1, 4)
+                       != func.substr(M.c.destination_region_code, 1, 4)),
+                  and_(~hazardous, M.c.origin_region_code != M.c.destination_region_code))
+    query = (select(M.c.id, M.c.origin_region_code, M.c.destination_region_code, M.c.receiver_site_id,
+                    d.c.occurred_at, L.c.waste_code, W.c.category, W.c.stream, A.c.id.label("approval_id"),
+                    A.c.valid_from, A.c.valid_to, A.c.waste_codes, A.c.destination_site_id)
+             .select_from(d.join(M, M.c.id == d.c.manifest_id).join(L, L.c.manifest_id == M.c.id)
+                          .join(W, W.c.code == L.c.waste_code).outerjoin(A, A.c.id == M.c.approval_id))
+             .where(d.c.type == "deliver", ctx.scope(d), crosses))
+    seen = set()
+    for row in ctx.stream(query):
+        on = local_date(row.occurred_at)
+        approved = (row.approval_id is not None and row.valid_from <= on <= row.valid_to
+                    and row.destination_site_id == row.receiver_site_id
+                    and (row.waste_code in row.waste_codes or row.category in row.waste_codes))
+        violation = rules.jurisdiction_violation(stream=Stream(row.stream), waste_code=row.waste_code,
+                                                 origin_region=row.origin_region_code,
+                                                 destination_region=row.destination_region_code, approved=approved)
+        if violation is None or row.id in seen:
+            continue
+        seen.add(row.id)
+        yield Candidate("JURISDICTION_BREACH", f"m:{row.id}", {
+            **violation.details, "delivered_at": row.occurred_at, "approval_id": row.approval_id,
+            "message": violation.message}, manifest_id=row.id, responsible="issuer")
+
+
+def check_location_mismatch(ctx: Context) -> Iterator[Candidate]:
+    """A pickup (delivery) scanned farther than LOCATION_TOLERANCE_M from the origin (receiver) site."""
+    tol = ctx.thresholds.location_tolerance_m
+    S = Site.__table__.alias("s")
+    e = E.alias("e")
+    site_for = {"pickup": M.c.origin_site_id, "deliver": M.c.receiver_site_id}
+    for step, site_column in site_for.items():
+        distance = haversine_m(e.c.lat, e.c.lon, S.c.lat, S.c.lon)
+        query = (select(M.c.id, e.c.id.label("event_id"), e.c.lat, e.c.lon, e.c.occurred_at, S.c.name, S.c.lat.label("site_lat"),
+                        S.c.lon.label("site_lon"), distance.label("distance"))
+                 .select_from(e.join(M, M.c.id == e.c.manifest_id).join(S, S.c.id == site_column))
+                 .where(e.c.type == step, ctx.scope(e), e.c.lat.is_not(None), e.c.lon.is_not(None),
+                        S.c.lat.is_not(None), S.c.lon.is_not(None), distance > tol))
+        for row in ctx.stream(query):
+            yield Candidate("LOCATION_MISMATCH", f"m:{row.id}:{step}", {
+                "step": step, "scanned_at": row.occurred_at, "scan_lat": row.lat, "scan_lon": row.lon,
+                "site": row.name, "site_lat": row.site_lat, "site_lon": row.site_lon,
+                "distance_m": round(row.distance), "tolerance_m": tol, "event_id": row.event_id},
+                manifest_id=row.id, responsible="transporter")
+
+
+def check_permit_invalid(ctx: Context) -> Iterator[Candidate]:
+    """The receiver's (transporter's) permit was not valid or did not cover the waste when it received (carried)."""
+    session = ctx.session
+    r = E.alias("r")
+    groups = session.execute(
+        select(M.c.receiver_id, L.c.waste_code, W.c.category, W.c.stream, func.min(r.c.occurred_at),
+               func.max(r.c.occurred_at))
+        .select_from(r.join(M, M.c.id == r.c.manifest_id).join(L, L.c.manifest_id == M.c.id)
+                     .join(W, W.c.code == L.c.waste_code))
+        .where(r.c.type == "receive", ctx.scope(r), W.c.stream.in_(HAZARDOUS_STREAMS), g(M.c.accepted_kg) > 0)
+        .group_by(M.c.receiver_id, L.c.waste_code, W.c.category, W.c.stream)).all()
+    permits = permits_of(session, {row[0] for row in groups})
+    for receiver_id, waste_code, category, stream, first, last in groups:
+        facts = permits.get(receiver_id, [])
+
+        def problem(on):
+            return rules.receiver_permit_violation(stream=Stream(stream), waste_code=waste_code, category=category,
+                                                   quantity_kg=Decimal(0), on=on, permits=facts, receiver_name="")
+        first_on, last_on = local_date(aware(first)), local_date(aware(last))
+        if problem(first_on) is None and problem(last_on) is None and same_permit_spans(facts, first_on, last_on):
+            continue
+        rows = session.execute(
+            select(M.c.id, r.c.occurred_at).select_from(r.join(M, M.c.id == r.c.manifest_id)
+                                                        .join(L, L.c.manifest_id == M.c.id))
+            .where(r.c.type == "receive", ctx.scope(r), M.c.receiver_id == receiver_id, L.c.waste_code == waste_code,
+                   g(M.c.accepted_kg) > 0)).all()
+        for manifest_id, occurred_at in rows:
+            violation = problem(local_date(occurred_at))
+            if violation:
+                yield Candidate("PERMIT_INVALID", f"m:{manifest_id}:receive", {
+                    "step": "receive", "party": "receiver", "waste_code": waste_code, "category": category,
+                    "date": local_date(occurred_at), "permits": [p.number for p in facts],
+                    "message": violation.message}, manifest_id=manifest_id, responsible="receiver")
+    p = E.alias("p")
+    hazardous_manifest = exists().where(L.c.manifest_id == M.c.id, W.c.code == L.c.waste_code,
+                                        W.c.stream.in_(HAZARDOUS_STREAMS))
+    groups = session.execute(
+        select(M.c.transporter_id, func.min(p.c.occurred_at), func.max(p.c.occurred_at))
+        .select_from(p.join(M, M.c.id == p.c.manifest_id))
+        .where(p.c.type == "pickup", ctx.scope(p), hazardous_manifest).group_by(M.c.transporter_id)).all()
+    permits = permits_of(session, {row[0] for row in groups})
+    for transporter_id, first, last in groups:
+        facts = permits.get(transporter_id, [])
+
+        def problem(on):
+            return rules.transport_permit_violation(hazardous=True, on=on, permits=facts, transporter_name="")
+        first_on, last_on = local_date(aware(first)), local_date(aware(last))
+        if problem(first_on) is None and problem(last_on) is None and same_permit_spans(facts, first_on, last_on):
+            continue
+        rows = session.execute(select(M.c.id, p.c.occurred_at).select_from(p.join(M, M.c.id == p.c.manifest_id))
+                               .where(p.c.type == "pickup", ctx.scope(p), M.c.transporter_id == transporter_id,
+                                      hazardous_manifest)).all()
+        for manifest_id, occurred_at in rows:
+            violation = problem(local_date(occurred_at))
+            if violation:
+                yield Candidate("PERMIT_INVALID", f"m:{manifest_id}:pickup", {
+                    "step": "pickup", "party": "transporter", "date": local_date(occurred_at),
+                    "permits": [f.number for f in facts], "message": violation.message},
+                    manifest_id=manifest_id, responsible="transporter")

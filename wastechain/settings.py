@@ -1,0 +1,63 @@
+"""The one settings object: built once by create_app (or a tool) from the configuration, handed to services.
+
+Pure Python (no Flask), so services and tools can take it. Validated at start-up: outside debug and testing the
+service refuses the built-in development key, since anyone who knows it can forge sessions and QR tokens.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Mapping
+
+from wastechain.domain.anomalies import Thresholds
+
+DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_LENGTH = 16
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SettingsError(ValueError):
+    """The configuration cannot run the service; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_key: str
+    public_base_url: str = "http://127.0.0.1:5000"
+    token_ttl_hours: int = 12
+    password_hash_method: str = "scrypt"
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    runtime_checks: bool = True  # run-time anomaly findings after each step
+    clock: Callable[[], datetime] = system_clock  # tests hand in a clock they move; nothing sleeps
+    debug: bool = False
+    testing: bool = False
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "Settings":
+        """From the app's configuration (upper-case keys, as config.Config reads them from the environment)."""
+        return cls(secret_key=config.get("SECRET_KEY") or "",
+                   public_base_url=str(config.get("PUBLIC_BASE_URL", cls.public_base_url)).rstrip("/"),
+                   token_ttl_hours=int(config.get("TOKEN_TTL_HOURS", cls.token_ttl_hours)),
+                   password_hash_method=config.get("PASSWORD_HASH_METHOD", cls.password_hash_method),
+                   thresholds=Thresholds.from_config(config),
+                   runtime_checks=bool(config.get("RUNTIME_ANOMALY_CHECKS", True)),
+                   clock=config.get("CLOCK") or system_clock,
+                   debug=bool(config.get("DEBUG")), testing=bool(config.get("TESTING")))
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def validate(self) -> "Settings":
+        """Refuses a configuration the service must not run with; returns itself."""
+        development = self.debug or self.testing
+        if not self.secret_key:
+            raise SettingsError("SECRET_KEY is not set: set it to a long random value "
+                                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
+        if not development and (self.secret_key == DEVELOPMENT_SECRET_KEY or len(self.secret_key) < MIN_SECRET_LENGTH):
+            raise SettingsError("SECRET_KEY is the built-in development key or shorter than "
+                                f"{MIN_SECRET_LENGTH} characters: set SECRET_KEY to a long random value before "
+                                "running outside debug or testing (./scripts/run.sh generates one)")
+        if self.token_ttl_hours < 1:
+            raise SettingsError("TOKEN_TTL_HOURS must be at least 1")
+        return self

@@ -20,7 +20,11 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 export PYTHONDONTWRITEBYTECODE=1
+echo "== layering contracts (import-linter, .importlinter) =="
+.venv/bin/lint-imports --no-cache
+# Two workers: the machines have two cores; each worker gets its own database (tests/conftest.py).
+WORKERS=${PYTEST_WORKERS:-2}
 echo "== tests on SQLite =="
-.venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m pytest -q -n "$WORKERS" "$@"
 echo "== tests on PostgreSQL =="
-TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q "$@"
+TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q -n "$WORKERS" "$@"

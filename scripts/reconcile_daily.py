@@ -13,8 +13,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from wastechain import create_app  # noqa: E402
 from wastechain.cli_reconcile import reconcile  # noqa: E402
+from wastechain.settings import SettingsError  # noqa: E402
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--date", default=None, help="YYYY-MM-DD (default: yesterday in Asia/Shanghai)")
-    sys.exit(reconcile(create_app(), parser.parse_args().date))
+    try:
+        app = create_app()
+    except SettingsError as error:
+        sys.exit(f"wastechain cannot start: {error}")
+    sys.exit(reconcile(app, parser.parse_args().date))

@@ -13,6 +13,7 @@ from wastechain.domain.timeutil import local_date
 from wastechain.domain.vocabulary import AUTHORITY_ROLES
 from wastechain.models import DaySeal, User
 from wastechain.services import access
+from wastechain.services.common import transactional
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.enterprises import (
     backfill_intake,
@@ -70,6 +71,7 @@ EVENT_CHECKS = {
 }
 
 
+@transactional
 def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresholds, secret: str,
                        progress: Progress | None = None) -> catalog.RunSummary:
     """Reconciles one business day (Asia/Shanghai): finds its anomalies, seals its events; idempotent."""
@@ -138,10 +140,10 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
     seal.last_run_at = now
     seal.anomalies_found = summary.anomalies_found
     seal.summary = {k: v for k, v in summary.as_dict().items() if k in ("anomalies_found", "by_code", "seal")}
-    session.commit()
     return summary
 
 
+@transactional
 def check_event(session, *, event_id: int, now: datetime, thresholds: Thresholds) -> int:
     """Run-time findings for one just-recorded event (same checks as the night, scoped to the event)."""
     ensure_sqlite_math(session)
@@ -153,9 +155,7 @@ def check_event(session, *, event_id: int, now: datetime, thresholds: Thresholds
     ctx = Context(session, on, window.start, window.end, thresholds, event_id=event_id)
     candidates = [c for check in EVENT_CHECKS.get(row.type, ()) for c in check(ctx)]
     findings = to_findings(session, candidates, seal_region=thresholds.seal_region)
-    new = store_findings(session, findings, day=on, now=now, source="runtime")
-    session.commit()
-    return new
+    return store_findings(session, findings, day=on, now=now, source="runtime")
 
 
 # Thresholds for run-time findings: set from the app's configuration when the API is registered (services do not
@@ -172,6 +172,5 @@ def runtime_findings(thresholds: Thresholds):
             check_event(session, event_id=event_id, now=now, thresholds=thresholds)
         except Exception:  # a finding that cannot be recorded now is found again by the nightly run
             log.exception("run-time anomaly check failed for event %s", event_id)
-            session.rollback()
 
     return after_step

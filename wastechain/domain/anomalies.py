@@ -11,11 +11,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from wastechain.domain.timeutil import CHINA, add_working_days
+from wastechain.domain.vocabulary import AnomalyStatus, Severity, values
 
-SEVERITIES = ("critical", "high", "medium", "low")
-STATUSES = ("open", "acknowledged", "resolved")
+SEVERITIES = values(Severity)
+STATUSES = values(AnomalyStatus)
 # A regulator moves an anomaly forward; resolved is final (a new finding would carry a new fingerprint).
-STATUS_MOVES = {"open": {"acknowledged", "resolved"}, "acknowledged": {"resolved"}, "resolved": set()}
+STATUS_MOVES = {AnomalyStatus.OPEN: {AnomalyStatus.ACKNOWLEDGED, AnomalyStatus.RESOLVED},
+                AnomalyStatus.ACKNOWLEDGED: {AnomalyStatus.RESOLVED}, AnomalyStatus.RESOLVED: set()}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from wastechain.domain.anomalies import CATALOG, SEVERITIES, STATUSES
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES
 from wastechain.domain.timeutil import CHINA, local_date
-from wastechain.domain.vocabulary import AUTHORITY_ROLES, Role
+from wastechain.domain.vocabulary import AUTHORITY_ROLES, AnomalyStatus, Role, Severity
 from wastechain.services import catalog
 from wastechain.services.anomalies import lifecycle
 from wastechain.services.rendering import tables
@@ -17,8 +17,8 @@ bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 VIEWERS = tuple(r.value for r in Role if r != Role.DRIVER)
 PER_PAGE = 50
 EXPORT_LIMIT = 100_000
-SEVERITY_NAMES = {"critical": "严重", "high": "高", "medium": "中", "low": "低"}
-STATUS_LABELS = {"open": "待处理", "acknowledged": "已确认", "resolved": "已处理"}
+SEVERITY_NAMES = {Severity.CRITICAL: "严重", Severity.HIGH: "高", Severity.MEDIUM: "中", Severity.LOW: "低"}
+STATUS_LABELS = {AnomalyStatus.OPEN: "待处理", AnomalyStatus.ACKNOWLEDGED: "已确认", AnomalyStatus.RESOLVED: "已处理"}
 
 
 def _filters() -> dict:

@@ -2,6 +2,7 @@ import marshmallow as ma
 
 from wastechain.api.common import PageArgs, Time
 from wastechain.domain.anomalies import CATALOG, SEVERITIES, STATUSES
+from wastechain.domain.vocabulary import AnomalyStatus
 
 
 class ReconciliationIn(ma.Schema):
@@ -66,7 +67,7 @@ class AnomalyDetailOut(AnomalyOut):
 
 
 class StatusIn(ma.Schema):
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["acknowledged", "resolved"]))
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf([AnomalyStatus.ACKNOWLEDGED.value, AnomalyStatus.RESOLVED.value]))
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
 
 

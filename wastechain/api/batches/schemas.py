@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from wastechain.api.common import Kg, PageArgs, Time, qr_url_for
+from wastechain.domain.vocabulary import BatchStatus, values
 
 
 class BatchIn(ma.Schema):
@@ -29,5 +30,5 @@ class BatchOut(ma.Schema):
 
 
 class BatchArgs(PageArgs):
-    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(["stored", "partially_shipped", "shipped"]))
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(values(BatchStatus)))
     site_id = ma.fields.Integer(load_default=None)

@@ -111,9 +111,9 @@ def add_vehicle(session, *, actor: User, organization_id: int, plate: str,
                 max_load_kg: Decimal | None = None) -> Vehicle:
     """Registers a transporter's vehicle by its plate."""
     org = access.organization_for_write(session, actor, organization_id, own_members=True)
-    if actor.organization_id == org.id and actor.role != "transporter":
+    if actor.organization_id == org.id and actor.role != Role.TRANSPORTER:
         raise Forbidden("只有运输单位账号可以登记车辆")
-    if not org.has_role("transporter"):
+    if not org.has_role(Role.TRANSPORTER):
         raise ValidationFailed(f"「{org.name}」不是运输单位", details={"organization_id": "not a transporter"})
     plate = plate.strip().upper()
     if not PLATE_PATTERN.match(plate):

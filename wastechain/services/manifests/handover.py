@@ -112,7 +112,7 @@ def confirm_pickup(session, *, actor: User, manifest_id: int, code: str, request
     transition_for(manifest.status, Step.PICKUP)
     if Party.DRIVER not in access.manifest_parties(actor, manifest):
         raise Forbidden(f"您不是联单 {manifest.number} 指定运输单位的驾驶员，不能提货",
-                        details={"step": "pickup", "allowed": ["driver"]})
+                        details={"step": Step.PICKUP, "allowed": [Party.DRIVER]})
     occurred_at = check_occurred_at(request.occurred_at, now)
     code = (code or "").strip().replace(" ", "")
     if not (len(code) == CODE_DIGITS and code.isdigit()):

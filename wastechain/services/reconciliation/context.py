@@ -1,5 +1,4 @@
 """What a check works on (one day, or one event at run time) and what it yields (candidates)."""
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable, Iterator
@@ -8,9 +7,6 @@ from sqlalchemy import and_, or_
 from sqlalchemy.sql.expression import ColumnElement
 
 from wastechain.domain.anomalies import Thresholds
-
-log = logging.getLogger(__name__)
-
 from wastechain.services.reconciliation.sql import CHUNK
 
 Progress = Callable[[str, int, int], None]

@@ -1,5 +1,4 @@
 """Checks on enterprises and vehicles: capacity, mass balance, declarations, payments, distance and load."""
-import logging
 from datetime import date, timedelta
 from typing import Iterator
 
@@ -7,32 +6,11 @@ from sqlalchemy import and_, delete, exists, func, or_, select, union
 
 from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import Thresholds, day_window, kg
-from wastechain.models import (
-    DaySeal,
-    Declaration,
-    Organization,
-    Payment,
-    ReceiverIntake,
-    Site,
-    Vehicle,
-)
-
-log = logging.getLogger(__name__)
-
+from wastechain.domain.states import ManifestStatus as MS
+from wastechain.models import DaySeal, Declaration, Organization, Payment, ReceiverIntake, Site, Vehicle
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
-from wastechain.services.reconciliation.sql import (
-    HAZARDOUS_STREAMS,
-    B,
-    E,
-    L,
-    M,
-    W,
-    aware,
-    g,
-    haversine_m,
-    permits_of,
-    without_nested_loops,
-)
+from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, g, haversine_m, permits_of,
+                                                    without_nested_loops)
 
 
 def record_intake(ctx: Context) -> None:
@@ -106,7 +84,7 @@ def check_mass_balance(ctx: Context) -> Iterator[Candidate]:
     ll = L.alias("ll")
     shipped = (select(func.coalesce(func.sum(g(ll.c.quantity_kg)), 0))
                .select_from(ll.join(lm, lm.c.id == ll.c.manifest_id))
-               .where(ll.c.batch_id == B.c.id, lm.c.status != "cancelled").scalar_subquery())
+               .where(ll.c.batch_id == B.c.id, lm.c.status != MS.CANCELLED).scalar_subquery())
     query = (select(B.c.id, B.c.unit_code, B.c.waste_code, B.c.organization_id, S.c.region_code, S.c.name,
                     g(B.c.quantity_kg).label("quantity_g"), g(B.c.remaining_kg).label("remaining_g"),
                     shipped.label("shipped_g"))
@@ -185,7 +163,7 @@ def check_payment_anomaly(ctx: Context) -> Iterator[Candidate]:
     closed_day = day_window(ctx.day - timedelta(days=due))
     paid = exists().where(P.c.manifest_id == M.c.id, P.c.paid_at < ctx.end)
     query = select(M.c.id, M.c.status_changed_at).where(
-        M.c.status == "closed", M.c.status_changed_at >= closed_day.start, M.c.status_changed_at < closed_day.end,
+        M.c.status == MS.CLOSED, M.c.status_changed_at >= closed_day.start, M.c.status_changed_at < closed_day.end,
         ~paid)
     for row in ctx.stream(query):
         yield Candidate("PAYMENT_ANOMALY", f"m:{row.id}:unpaid", {

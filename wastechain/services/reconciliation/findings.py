@@ -1,14 +1,11 @@
 """Candidates become findings (enriched with the manifest's facts) and new anomaly rows (by fingerprint)."""
-import logging
 from datetime import date, datetime
 
 from sqlalchemy import select
 
 from wastechain.domain.anomalies import Finding, kg
+from wastechain.domain.vocabulary import AnomalyStatus
 from wastechain.models import Anomaly, Organization, Site
-
-log = logging.getLogger(__name__)
-
 from wastechain.services.reconciliation.context import Candidate
 from wastechain.services.reconciliation.sql import M, g, insert_anomaly, jsonable
 
@@ -85,7 +82,7 @@ def store_findings(session, findings: list[Finding], *, day: date, now: datetime
         if f.fingerprint in seen:
             continue
         seen.add(f.fingerprint)
-        rows.append({"fingerprint": f.fingerprint, "code": f.code, "severity": f.severity, "status": "open",
+        rows.append({"fingerprint": f.fingerprint, "code": f.code, "severity": f.severity, "status": AnomalyStatus.OPEN,
                      "day": day, "source": source, "subject_type": f.subject_type, "subject_id": f.subject_id,
                      "subject_label": f.subject_label[:200], "region_code": f.region_code,
                      "related_region_code": f.related_region_code, "organization_id": f.organization_id,

@@ -15,33 +15,17 @@ from wastechain.models import DaySeal, User
 from wastechain.services import access
 from wastechain.services.common import transactional
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
-from wastechain.services.reconciliation.enterprises import (
-    backfill_intake,
-    check_capacity_exceeded,
-    check_declaration_missing,
-    check_long_distance,
-    check_mass_balance,
-    check_overweight_load,
-    check_payment_anomaly,
-    record_intake,
-)
+from wastechain.services.reconciliation.enterprises import (backfill_intake, check_capacity_exceeded,
+                                                            check_declaration_missing, check_long_distance,
+                                                            check_mass_balance, check_overweight_load,
+                                                            check_payment_anomaly, record_intake)
 from wastechain.services.reconciliation.findings import store_findings, to_findings
-from wastechain.services.reconciliation.seal import (
-    check_chains,
-    recheck_seals,
-    seal_day,
-)
+from wastechain.services.reconciliation.seal import check_chains, recheck_seals, seal_day
 from wastechain.services.reconciliation.sql import CHUNK, E, ensure_sqlite_math
-from wastechain.services.reconciliation.transfers import (
-    check_jurisdiction_breach,
-    check_location_mismatch,
-    check_loop_not_closed,
-    check_permit_invalid,
-    check_receipt_overdue,
-    check_storage_overdue,
-    check_transit_overdue,
-    check_weight_mismatch,
-)
+from wastechain.services.reconciliation.transfers import (check_jurisdiction_breach, check_location_mismatch,
+                                                          check_loop_not_closed, check_permit_invalid,
+                                                          check_receipt_overdue, check_storage_overdue,
+                                                          check_transit_overdue, check_weight_mismatch)
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,4 @@
 """Tamper evidence: every touched manifest's hash chain, and the signed Merkle seal of each day's events."""
-import logging
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, union
@@ -8,9 +7,6 @@ from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import day_window
 from wastechain.domain.hashing import verify_chain
 from wastechain.models import DaySeal, ManifestEvent
-
-log = logging.getLogger(__name__)
-
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.sql import CHUNK, E, M
 

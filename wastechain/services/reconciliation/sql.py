@@ -1,5 +1,4 @@
 """SQL helpers the checks share: the tables, seconds since 1970, grams, distances, per-dialect bits."""
-import logging
 import math
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -13,17 +12,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from wastechain.domain import anomalies as catalog
 from wastechain.domain import rules
 from wastechain.domain.streams import HAZARDOUS_STREAMS as _HAZARDOUS
-from wastechain.models import (
-    Anomaly,
-    Batch,
-    Manifest,
-    ManifestEvent,
-    ManifestLine,
-    Permit,
-    WasteCode,
-)
-
-log = logging.getLogger(__name__)
+from wastechain.models import Anomaly, Batch, Manifest, ManifestEvent, ManifestLine, Permit, WasteCode
 
 
 

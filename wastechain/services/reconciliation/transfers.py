@@ -1,6 +1,5 @@
 """Checks on transfers: time in transit, receipt, weight, storage time, loop closing, jurisdiction,
 location and permits."""
-import logging
 from datetime import timedelta
 from decimal import Decimal
 from typing import Iterator
@@ -10,27 +9,14 @@ from sqlalchemy import and_, exists, func, or_, select, union
 from wastechain.domain import anomalies as catalog
 from wastechain.domain import rules
 from wastechain.domain.anomalies import day_window, kg
+from wastechain.domain.states import ManifestStatus as MS
 from wastechain.domain.streams import Stream
 from wastechain.domain.timeutil import add_working_days, local_date
+from wastechain.domain.vocabulary import BatchStatus
 from wastechain.models import Approval, Site
-
-log = logging.getLogger(__name__)
-
 from wastechain.services.reconciliation.context import Candidate, Context
-from wastechain.services.reconciliation.sql import (
-    HAZARDOUS_STREAMS,
-    B,
-    E,
-    L,
-    M,
-    W,
-    aware,
-    epoch,
-    g,
-    haversine_m,
-    permits_of,
-    same_permit_spans,
-)
+from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, epoch, g, haversine_m,
+                                                    permits_of, same_permit_spans)
 
 # ---------------------------------------------------------------- checks
 
@@ -39,12 +25,12 @@ def check_transit_overdue(ctx: Context) -> Iterator[Candidate]:
     hours = ctx.thresholds.transit_overdue_hours
     limit = timedelta(hours=hours)
     if ctx.nightly:
-        query = select(M.c.id, M.c.status_changed_at).where(M.c.status == "in_transit",
+        query = select(M.c.id, M.c.status_changed_at).where(M.c.status == MS.IN_TRANSIT,
                                                              M.c.status_changed_at < ctx.end - limit)
         for row in ctx.stream(query):
             picked = row.status_changed_at
             yield Candidate("TRANSIT_OVERDUE", f"m:{row.id}", {
-                "picked_up_at": picked, "deadline": picked + limit, "status": "in_transit",
+                "picked_up_at": picked, "deadline": picked + limit, "status": MS.IN_TRANSIT,
                 "hours_in_transit_at_day_end": round((ctx.end - picked).total_seconds() / 3600, 1),
                 "threshold_hours": hours}, manifest_id=row.id, responsible="transporter")
     d, p = E.alias("d"), E.alias("p")
@@ -64,13 +50,13 @@ def check_receipt_overdue(ctx: Context) -> Iterator[Candidate]:
     days = ctx.thresholds.receipt_overdue_working_days
     if ctx.nightly:
         cutoff = catalog.receipt_cutoff(ctx.day, days)
-        query = select(M.c.id, M.c.status_changed_at).where(M.c.status == "delivered",
+        query = select(M.c.id, M.c.status_changed_at).where(M.c.status == MS.DELIVERED,
                                                              M.c.status_changed_at < day_window(cutoff).end)
         for row in ctx.stream(query):
             delivered_on = local_date(row.status_changed_at)
             yield Candidate("RECEIPT_OVERDUE", f"m:{row.id}", {
                 "delivered_at": row.status_changed_at, "deadline": add_working_days(delivered_on, days),
-                "status": "delivered", "threshold_working_days": days}, manifest_id=row.id, responsible="receiver")
+                "status": MS.DELIVERED, "threshold_working_days": days}, manifest_id=row.id, responsible="receiver")
     r, d = E.alias("r"), E.alias("d")
     query = (select(r.c.manifest_id, r.c.occurred_at.label("received_at"), d.c.occurred_at.label("delivered_at"))
              .join(d, and_(d.c.manifest_id == r.c.manifest_id, d.c.type == "deliver"))
@@ -130,10 +116,10 @@ def check_storage_overdue(ctx: Context) -> Iterator[Candidate]:
     too_old = or_(*(and_(W.c.stream == stream, B.c.generated_at < ctx.end - limit) for stream, limit in limits.items()))
     if ctx.nightly:
         # Still in the store: not reserved at all, or reserved by a manifest nobody has picked up yet.
-        stored = select(*cols).select_from(base).where(B.c.status.in_(("stored", "partially_shipped")),
+        stored = select(*cols).select_from(base).where(B.c.status.in_((BatchStatus.STORED, BatchStatus.PARTIALLY_SHIPPED)),
                                                         g(B.c.remaining_kg) > 0, too_old)
         waiting = (select(*cols).select_from(base.join(L, L.c.batch_id == B.c.id).join(M, M.c.id == L.c.manifest_id))
-                   .where(M.c.status == "issued", too_old))
+                   .where(M.c.status == MS.ISSUED, too_old))
         for row in ctx.stream(union(stored, waiting)):
             yield _storage_candidate(ctx, row, limits[row.stream], status="in storage at day end")
     p = E.alias("p")
@@ -154,7 +140,7 @@ def check_loop_not_closed(ctx: Context) -> Iterator[Candidate]:
     if ctx.nightly:
         query = select(M.c.id, M.c.status_changed_at, g(M.c.accepted_kg).label("accepted_g"),
                        g(M.c.disposed_kg).label("disposed_g")).where(
-            M.c.status == "received", M.c.status_changed_at < ctx.end - limit)
+            M.c.status == MS.RECEIVED, M.c.status_changed_at < ctx.end - limit)
         for row in ctx.stream(query):
             yield Candidate("LOOP_NOT_CLOSED", f"m:{row.id}", {
                 "received_at": row.status_changed_at, "deadline": row.status_changed_at + limit,
@@ -164,7 +150,7 @@ def check_loop_not_closed(ctx: Context) -> Iterator[Candidate]:
     x, r = E.alias("x"), E.alias("r")
     query = (select(x.c.manifest_id, x.c.occurred_at.label("closed_at"), r.c.occurred_at.label("received_at"))
              .join(r, and_(r.c.manifest_id == x.c.manifest_id, r.c.type == "receive"))
-             .where(x.c.type == "dispose", x.c.status_after == "closed", ctx.scope(x),
+             .where(x.c.type == "dispose", x.c.status_after == MS.CLOSED, ctx.scope(x),
                     epoch(x.c.occurred_at) - epoch(r.c.occurred_at) > limit.total_seconds()))
     for row in ctx.stream(query):
         yield Candidate("LOOP_NOT_CLOSED", f"m:{row.manifest_id}", {

@@ -2,6 +2,7 @@
 
 Chromium missing is a failure, never a skip: CI installs it (apt-get install chromium).
 """
+import dataclasses
 import os
 import threading
 from pathlib import Path
@@ -66,7 +67,9 @@ class LiveServer:
 @pytest.fixture
 def live_server(app):
     server = LiveServer(app)
-    app.config["PUBLIC_BASE_URL"] = server.url
+    # QR codes point at the live server's port, known only once it listens
+    app.extensions["wastechain.settings"] = dataclasses.replace(app.extensions["wastechain.settings"],
+                                                                public_base_url=server.url)
     yield server
     server.stop()
 

@@ -46,6 +46,21 @@ def db_current():
     schema.current(_engine())
 
 
+@db_group.command("history")
+def db_history():
+    """List the migrations, newest first."""
+    schema.history()
+
+
+@db_group.command("check")
+def db_check():
+    """Fail unless the database is at the newest revision and agrees with the models."""
+    try:
+        schema.check(_engine())
+    except schema.SchemaError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _seed_catalog():
     from wastechain.catalog import seed_catalog
 

@@ -1,8 +1,9 @@
 """Declarative base, column types shared by all models, and engines (no Flask: tools and services use it)."""
 from datetime import datetime, timezone
 from decimal import Decimal
+from enum import StrEnum
 
-from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -63,6 +64,21 @@ class Mass(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else kg_from_grams(int(value))
+
+
+def _stored_values(enum: type[StrEnum]) -> list[str]:
+    return [member.value for member in enum]
+
+
+def stored_enum(enum: type[StrEnum], *, length: int, name: str) -> Enum:
+    """A StrEnum stored as its lowercase value in a VARCHAR(length); Python gets the members back.
+
+    `name` names the CHECK constraint that keeps the column to the enum's values: ck_<table>_<name> by the
+    naming convention, so pass the column's name. The migrations create the same constraints. Strings outside the
+    enum are not refused in Python (validate_strings=False) but by that constraint, on every database alike.
+    """
+    return Enum(enum, native_enum=False, values_callable=_stored_values, length=length, create_constraint=True,
+                name=name, validate_strings=False)
 
 
 def make_engine(url: str) -> Engine:

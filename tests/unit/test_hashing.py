@@ -83,3 +83,20 @@ def test_the_same_instant_in_another_offset_hashes_alike():
 
 def test_decimal_quantities_hash_as_fixed_strings():
     assert canonical_bytes({"q": Decimal("120.500")}) == b'{"q":"120.500"}'
+
+
+def test_an_event_hashes_alike_whether_its_vocabulary_is_strings_or_enum_members():
+    # events are hashed as written (the service may pass strings) and verified as read back (enum members)
+    from wastechain.domain.states import ManifestStatus, Step
+    from wastechain.domain.vocabulary import Role
+    from wastechain.models import ManifestEvent
+
+    common = {"manifest_id": 7, "seq": 2, "actor_id": 3, "idempotency_key": "k-1", "occurred_at": T0,
+              "recorded_at": T0, "lat": 28.97, "lon": 118.87, "quantity_kg": Decimal("120.500"), "accepted_kg": None,
+              "rejected_kg": None, "reason": None, "method": None, "data": {"plate": "浙H12345"}}
+    as_strings = ManifestEvent(**common, type="pickup", status_after="in_transit", actor_role="driver")
+    as_members = ManifestEvent(**common, type=Step.PICKUP, status_after=ManifestStatus.IN_TRANSIT,
+                               actor_role=Role.DRIVER)
+    assert canonical_bytes(as_members.hashed_content()) == canonical_bytes(as_strings.hashed_content())
+    assert b'"type":"pickup"' in canonical_bytes(as_members.hashed_content())
+    assert event_hash(GENESIS_HASH, as_members.hashed_content()) == event_hash(GENESIS_HASH, as_strings.hashed_content())

@@ -74,6 +74,20 @@ class NoteKind(StrEnum):
     EXPLANATION = "explanation"  # the enterprise concerned answers
 
 
+class AnomalySource(StrEnum):
+    """What found an anomaly: the daily reconciliation, or a rule as a step was recorded."""
+
+    NIGHTLY = "nightly"
+    RUNTIME = "runtime"
+
+
+class PeriodKind(StrEnum):
+    """What a declaration covers: a year (年度申报) or a month (月报, bulk industrial solid waste)."""
+
+    ANNUAL = "annual"
+    MONTHLY = "monthly"
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The stored values of an enum, in definition order (for CHECK constraints and filters)."""
     return tuple(member.value for member in enum)

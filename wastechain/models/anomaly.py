@@ -6,7 +6,8 @@ from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from wastechain.db import Base, Mass, UTCDateTime, utcnow
+from wastechain.db import Base, Mass, UTCDateTime, stored_enum, utcnow
+from wastechain.domain.vocabulary import AnomalySource, AnomalyStatus, NoteKind, PeriodKind, Role, Severity
 from wastechain.models.waste import Batch, Manifest
 
 # Indexes the reconciliation needs on the chain's tables (open items by state and age), declared here so the
@@ -46,10 +47,12 @@ class Anomaly(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(160), unique=True)  # a rerun finds it, never adds it twice
     code: Mapped[str] = mapped_column(String(32), index=True)
-    severity: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    severity: Mapped[Severity] = mapped_column(stored_enum(Severity, length=10, name="severity"))
+    status: Mapped[AnomalyStatus] = mapped_column(stored_enum(AnomalyStatus, length=16, name="status"),
+                                                  default=AnomalyStatus.OPEN)
     day: Mapped[date] = mapped_column(Date)  # the business day (Asia/Shanghai) whose reconciliation found it
-    source: Mapped[str] = mapped_column(String(16), default="nightly")  # nightly | runtime
+    source: Mapped[AnomalySource] = mapped_column(stored_enum(AnomalySource, length=16, name="source"),
+                                                  default=AnomalySource.NIGHTLY)
     subject_type: Mapped[str] = mapped_column(String(16))
     subject_id: Mapped[int | None] = mapped_column(BigInteger)
     subject_label: Mapped[str] = mapped_column(String(200), default="")
@@ -71,10 +74,10 @@ class AnomalyNote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     anomaly_id: Mapped[int] = mapped_column(ForeignKey("anomaly.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    author_role: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))  # status | explanation
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str | None] = mapped_column(String(16))
+    author_role: Mapped[Role] = mapped_column(stored_enum(Role, length=16, name="author_role"))
+    kind: Mapped[NoteKind] = mapped_column(stored_enum(NoteKind, length=16, name="kind"))
+    from_status: Mapped[AnomalyStatus | None] = mapped_column(stored_enum(AnomalyStatus, length=16, name="from_status"))
+    to_status: Mapped[AnomalyStatus | None] = mapped_column(stored_enum(AnomalyStatus, length=16, name="to_status"))
     note: Mapped[str] = mapped_column(String(2000), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -128,7 +131,7 @@ class Declaration(Base):
     __table_args__ = (UniqueConstraint("organization_id", "period_kind", "period"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    period_kind: Mapped[str] = mapped_column(String(8))  # annual | monthly
+    period_kind: Mapped[PeriodKind] = mapped_column(stored_enum(PeriodKind, length=8, name="period_kind"))
     period: Mapped[str] = mapped_column(String(7))  # YYYY or YYYY-MM
     generated_kg: Mapped[Decimal | None] = mapped_column(Mass)
     stored_kg: Mapped[Decimal | None] = mapped_column(Mass)

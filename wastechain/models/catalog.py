@@ -1,7 +1,8 @@
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wastechain.db import Base
+from wastechain.db import Base, stored_enum
+from wastechain.domain.streams import Stream
 
 
 class Region(Base):
@@ -23,7 +24,7 @@ class WasteCode(Base):
     name: Mapped[str] = mapped_column(String(400))
     category: Mapped[str] = mapped_column(String(8), index=True)
     category_name: Mapped[str] = mapped_column(String(64))
-    stream: Mapped[str] = mapped_column(String(16), index=True)
+    stream: Mapped[Stream] = mapped_column(stored_enum(Stream, length=16, name="stream"), index=True)
     hazard: Mapped[str] = mapped_column(String(16), default="")
     industry_source: Mapped[str] = mapped_column(String(200), default="")
     edition: Mapped[str] = mapped_column(String(40))

@@ -4,7 +4,8 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wastechain.db import Base, Mass, UTCDateTime, utcnow
+from wastechain.db import Base, Mass, UTCDateTime, stored_enum, utcnow
+from wastechain.domain.vocabulary import Role
 
 
 class Organization(Base):
@@ -74,7 +75,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(stored_enum(Role, length=16, name="role"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))  # a regulator's jurisdiction
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -5,7 +5,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wastechain.db import Base, Mass, UTCDateTime, utcnow
+from wastechain.db import Base, Mass, UTCDateTime, stored_enum, utcnow
+from wastechain.domain.vocabulary import ContainerStatus, LineageKind
 from wastechain.models.parties import Organization, Site
 
 
@@ -46,7 +47,7 @@ class LineageFlow(Base):
         Index("ix_lineage_flow_site_recorded", "site_id", "recorded_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[LineageKind] = mapped_column(stored_enum(LineageKind, length=12, name="kind"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("lineage_flow.id"), index=True)
     origin_batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
     # the batch holding the quantity (produced, stocked, returned, cancelled, surplus in stock) or shipped from it
@@ -74,7 +75,8 @@ class Container(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
     quantity_kg: Mapped[Decimal] = mapped_column(Mass, default=Decimal(0))  # waste directly in it, not in children
     manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifest.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open · loaded · received
+    status: Mapped[ContainerStatus] = mapped_column(stored_enum(ContainerStatus, length=16, name="status"),
+                                                    default=ContainerStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     site: Mapped[Site] = relationship()

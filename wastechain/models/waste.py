@@ -4,7 +4,9 @@ from decimal import Decimal
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wastechain.db import Base, Mass, UTCDateTime, utcnow
+from wastechain.db import Base, Mass, UTCDateTime, stored_enum, utcnow
+from wastechain.domain.states import ManifestStatus, Step
+from wastechain.domain.vocabulary import BatchStatus, Role
 from wastechain.models.catalog import WasteCode
 from wastechain.models.parties import Organization, Site
 
@@ -20,7 +22,7 @@ class Batch(Base):
     waste_code: Mapped[str] = mapped_column(ForeignKey("waste_code.code"), index=True)
     quantity_kg: Mapped[Decimal] = mapped_column(Mass)
     remaining_kg: Mapped[Decimal] = mapped_column(Mass)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[BatchStatus] = mapped_column(stored_enum(BatchStatus, length=20, name="status"), index=True)
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     container_count: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -45,7 +47,7 @@ class Manifest(Base):
     __tablename__ = "manifest"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(14), unique=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[ManifestStatus] = mapped_column(stored_enum(ManifestStatus, length=16, name="status"), index=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     origin_site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
     origin_region_code: Mapped[str] = mapped_column(String(6), index=True)
@@ -102,10 +104,10 @@ class ManifestEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     manifest_id: Mapped[int] = mapped_column(ForeignKey("manifest.id"))
     seq: Mapped[int] = mapped_column(Integer)
-    type: Mapped[str] = mapped_column(String(16))
-    status_after: Mapped[str] = mapped_column(String(16))
+    type: Mapped[Step] = mapped_column(stored_enum(Step, length=16, name="type"))
+    status_after: Mapped[ManifestStatus] = mapped_column(stored_enum(ManifestStatus, length=16, name="status_after"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_role: Mapped[Role] = mapped_column(stored_enum(Role, length=16, name="actor_role"))
     idempotency_key: Mapped[str] = mapped_column(String(100))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

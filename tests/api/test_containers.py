@@ -1,6 +1,9 @@
-"""Containers: small boxes into a big box (小箱进大箱), weights add up, loading and receiving the outer box."""
+"""Containers: small boxes into a big box (小箱进大箱), weights add up, loading and receiving the outer box
+(each a single transaction)."""
 from datetime import timedelta
 from decimal import Decimal
+
+import pytest
 
 from tests.factories import NOW, build_collection, make_batch
 
@@ -99,3 +102,42 @@ def test_containers_of_others_are_not_found(api, world, session):
     big, _, _ = clinic_big_box(api, world, session)
     assert api.get(f"/containers/{big['id']}", as_="other_producer").status_code == 404
     assert api.get(f"/containers/{big['id']}", as_="city_regulator").status_code == 200
+
+
+def test_receiving_a_container_manifest_by_its_manifest_moves_the_containers_too(api, world, session):
+    """The receiver's weigh-in page records the receipt on the manifest, not by scanning the box."""
+    extra = build_collection(session, world)
+    big, _, _ = clinic_big_box(api, world, session)
+    mid = api.post("/containers/manifests", manifest_body(world, [big["id"]], extra["collector_site"]),
+                   as_="producer").json["id"]
+    api.step(mid, "pickup", as_="driver")
+    api.step(mid, "deliver", as_="driver")
+    received = api.step(mid, "receive", as_="collector", accepted_kg="5")
+    assert received.status_code == 201, received.json
+    at_collector = api.get(f"/containers/{big['id']}", as_="collector").json
+    assert at_collector["site_id"] == extra["collector_site"].id and at_collector["status"] == "open"
+    onward = api.post("/containers/manifests", manifest_body(world, [big["id"]], world.receiver_site), as_="collector")
+    assert onward.status_code == 201, onward.json
+
+
+def test_a_failure_after_loading_leaves_no_manifest_behind(api, world, session, monkeypatch):
+    """Issuing for containers and marking them loaded commit together, or not at all."""
+    from sqlalchemy import func, select
+
+    from wastechain.models import Container, Manifest
+    from wastechain.services import manifests
+
+    big, _, _ = clinic_big_box(api, world, session)
+    original = manifests.issue_manifest
+
+    def issue_then_fail(*args, **kwargs):
+        original(*args, **kwargs)
+        raise RuntimeError("simulated failure right after the issue (a lost connection, a crash)")
+
+    monkeypatch.setattr(manifests, "issue_manifest", issue_then_fail)
+    with pytest.raises(RuntimeError):
+        api.post("/containers/manifests", manifest_body(world, [big["id"]], world.receiver_site), as_="producer")
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Manifest)) == 0
+    assert session.scalar(select(Container.status).where(Container.id == big["id"])) == "open"
+    session.commit()

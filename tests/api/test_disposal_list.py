@@ -1,4 +1,4 @@
-"""Reviewer's findings against API.md: every list is {"items": [...], "total": N} with ?page=&per_page=."""
+"""GET /disposals: a page like every list of API.md ({"items": [...], "total": N}, ?page=&per_page=), own records only."""
 from decimal import Decimal
 
 from tests.factories import make_batch

@@ -159,3 +159,14 @@ def test_a_regulator_without_a_jurisdiction_sees_no_manifest(api, world, session
     assert api.issue(world, batch).status_code == 201
     listed = api.get("/manifests", as_="nowhere_regulator").json
     assert listed == {"items": [], "total": 0}
+
+
+def test_a_regulator_without_a_jurisdiction_lists_no_approvals(api, world, session):
+    from tests.factories import make_approval, make_user
+
+    make_approval(session, producer=world.producer, destination=world.far_site)
+    make_user(session, username="nowhere_regulator", role="regulator")
+    session.commit()
+    response = api.get("/approvals", as_="nowhere_regulator")
+    assert response.status_code == 200
+    assert response.json == {"items": [], "total": 0}

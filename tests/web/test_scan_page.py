@@ -1,6 +1,8 @@
 """The scan page /s/<token> and the driver's steps on it: each refusal is a plain message and records nothing."""
 from datetime import timedelta
 
+import pytest
+
 from tests.factories import NOW
 from tests.web.helpers import SECRET, events, forged, handover_code, issue, login, token_of
 from wastechain.services import handover
@@ -195,3 +197,26 @@ def test_the_service_worker_is_served_from_the_root(client):
     assert response.status_code == 200 and "javascript" in response.content_type
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert client.get("/offline").status_code == 200
+
+
+@pytest.mark.parametrize("body", [
+    {"type": 1, "idempotency_key": "abcdefghijk"},
+    {"type": "deliver", "idempotency_key": {"k": "abcdefghijk"}},
+    {"type": "pickup", "idempotency_key": "abcdefghijk", "handover_code": 1.5, "quantity_kg": "100"},
+    {"type": ["deliver"], "idempotency_key": "abcdefghijk"},
+])
+def test_a_json_step_with_values_of_the_wrong_type_is_a_json_validation_error(api, session, world, client, body):
+    manifest = issue(api, session, world)
+    login(client, "driver")
+    response = client.post(f"/s/{token_of(manifest)}/step", json=body)
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert response.json["error"]["code"] in ("VALIDATION_ERROR", "HANDOVER_CODE_MISSING")
+
+
+@pytest.mark.parametrize("raw", ["1", '"deliver"', "[1, 2]"])
+def test_a_json_step_that_is_not_an_object_is_a_json_validation_error(api, session, world, client, raw):
+    manifest = issue(api, session, world)
+    login(client, "driver")
+    response = client.post(f"/s/{token_of(manifest)}/step", data=raw, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "VALIDATION_ERROR"

@@ -1,4 +1,4 @@
-"""GET /disposals: a page like every list of API.md ({"items": [...], "total": N}, ?page=&per_page=), own records only."""
+"""GET /disposals: a page like every list of API.md ({"items": [...], "total": N}, ?page=&per_page=); own records."""
 from decimal import Decimal
 
 from tests.factories import make_batch

@@ -1,4 +1,4 @@
-"""Odd input (deep nesting, Unicode digits, years 1 and 9999, ids beyond 32 bits) gets a clear JSON error, never a 500."""
+"""Odd input (deep nesting, Unicode digits, years 1 and 9999, ids beyond 32 bits): a clear JSON error, not a 500."""
 from tests.factories import make_batch
 
 

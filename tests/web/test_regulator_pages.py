@@ -4,7 +4,7 @@ import io
 from openpyxl import load_workbook
 
 from tests.factories import JIANGSHAN, KECHENG, make_anomaly
-from tests.web.helpers import login
+from tests.web.helpers import login, refused_page
 
 
 def test_the_report_needs_a_login(client, world):
@@ -29,7 +29,7 @@ def test_a_city_regulator_filters_by_county_and_type(client, session, world):
     assert mine.subject_label in page and theirs.subject_label in page
     page = client.get(f"/regulator/anomalies?county={JIANGSHAN}&code=WEIGHT_MISMATCH").get_data(as_text=True)
     assert theirs.subject_label in page and mine.subject_label not in page
-    assert client.get("/regulator/anomalies?code=NOPE").status_code == 400
+    refused_page(client.get("/regulator/anomalies?code=NOPE"), 400)
 
 
 def test_an_anomaly_opens_to_its_evidence_and_is_resolved_with_a_note(client, session, world):
@@ -44,10 +44,14 @@ def test_an_anomaly_opens_to_its_evidence_and_is_resolved_with_a_note(client, se
     assert "已处理" in page and "已核实" in page
 
 
-def test_another_countys_anomaly_is_not_found(client, session, world):
+def test_another_countys_anomaly_is_not_found(client, api, session, world):
     theirs = make_anomaly(session, region=JIANGSHAN, org=world.other_producer)
     login(client, "kecheng_regulator")
-    assert client.get(f"/regulator/anomalies/{theirs.id}").status_code == 404
+    assert refused_page(client.get(f"/regulator/anomalies/{theirs.id}"), 404) == f"异常 {theirs.id} 不存在或无权查看"
+    refused = client.post(f"/regulator/anomalies/{theirs.id}/status", data={"status": "resolved", "note": "越权"})
+    assert refused_page(refused, 404) == f"异常 {theirs.id} 不存在或无权查看"
+    unchanged = api.get(f"/anomalies/{theirs.id}", as_="jiangshan_regulator").json
+    assert unchanged["status"] == "open" and unchanged["history"] == []
 
 
 def test_the_report_exports_as_csv_and_xlsx(client, session, world):

@@ -331,7 +331,8 @@ def test_the_producer_sees_its_approvals(api, world):
     assert api.get("/approvals", as_="other_producer").json["total"] == 0
 
 
-def test_a_site_name_with_control_characters_is_refused(api, world):
+def test_a_site_name_with_control_characters_is_refused(api, world, session):
     body = {"name": "厂区\x07", "kind": "production", "region_code": "330802"}
     response = api.post(f"/organizations/{world.producer.id}/sites", body, as_="producer")
-    assert response.status_code == 422 and "name" in response.json["error"]["details"]
+    assert "name" in assert_refused(response, 422, "VALIDATION_ERROR")["details"]
+    assert _sites_of(session, world.producer) == 1

@@ -41,7 +41,7 @@ def test_a_missing_manifest_and_an_invisible_one_look_the_same(api, manifest_id)
     hidden = api.get(f"/manifests/{manifest_id}", as_="other_producer")
     missing = api.get("/manifests/999999", as_="other_producer")
     assert hidden.status_code == missing.status_code == 404
-    assert hidden.json["error"]["code"] == missing.json["error"]["code"]
+    assert hidden.json["error"]["code"] == missing.json["error"]["code"] == "NOT_FOUND"
 
 
 def test_the_manifest_detail_has_lines_and_events(api, manifest_id, batch):

@@ -247,3 +247,38 @@ def make_anomaly(session, *, code: str = "TRANSIT_OVERDUE", region: str = KECHEN
     session.add(anomaly)
     session.commit()
     return anomaly
+
+
+# ---- added so that refusals say what they refuse and that nothing changed (only additions below) ----
+
+def assert_refused(response, status: int, code: str) -> dict:
+    """The response is API.md's error shape with this status and error code; returns the error for more checks."""
+    body = response.get_json(silent=True) or {}
+    assert response.status_code == status, (response.status_code, body or response.get_data(as_text=True)[:500])
+    error = body.get("error") or {}
+    assert error.get("code") == code, body
+    assert error.get("message"), body
+    return error
+
+
+def manifest_state(api: Api, manifest_id: int) -> tuple[str, int]:
+    """The manifest's status and number of events, as the administrator (who sees every manifest) reads them."""
+    response = api.get(f"/manifests/{manifest_id}", as_="admin")
+    assert response.status_code == 200, response.json
+    return response.json["status"], len(response.json["events"])
+
+
+def batch_state(api: Api, batch_id: int) -> tuple[Decimal, str]:
+    """The batch's remaining quantity and status, as the administrator reads them."""
+    response = api.get(f"/batches/{batch_id}", as_="admin")
+    assert response.status_code == 200, response.json
+    return Decimal(str(response.json["remaining_kg"])), response.json["status"]
+
+
+def row_count(session, model) -> int:
+    """The number of rows of a model's table, read in a transaction closed at once (see user_named)."""
+    from sqlalchemy import func, select
+
+    count = session.scalar(select(func.count()).select_from(model))
+    session.commit()
+    return count

@@ -2,7 +2,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.factories import JIANGSHAN, KECHENG, NOW, make_anomaly, make_batch
+from tests.factories import JIANGSHAN, KECHENG, NOW, assert_refused, make_anomaly, make_batch, row_count
+from wastechain.models import AnomalyNote, DaySeal, Declaration, Payment
 
 
 def test_a_regulator_runs_the_reconciliation_and_gets_its_summary(api):
@@ -14,13 +15,15 @@ def test_a_regulator_runs_the_reconciliation_and_gets_its_summary(api):
     assert again.status_code == 201 and again.json["rerun"] and again.json["new_anomalies"] == 0
 
 
-def test_an_enterprise_cannot_run_the_reconciliation(api):
-    assert api.post("/reconciliations", {"date": "2026-01-01"}, as_="producer").status_code == 403
+def test_an_enterprise_cannot_run_the_reconciliation(api, session):
+    assert_refused(api.post("/reconciliations", {"date": "2026-01-01"}, as_="producer"), 403, "FORBIDDEN")
+    assert row_count(session, DaySeal) == 0  # no run recorded for that day
 
 
-def test_a_malformed_date_is_a_validation_error(api):
+def test_a_malformed_date_is_a_validation_error(api, session):
     response = api.post("/reconciliations", {"date": "2026-02-30"}, as_="city_regulator")
-    assert response.status_code == 422 and response.json["error"]["code"] == "VALIDATION_ERROR"
+    assert "date" in assert_refused(response, 422, "VALIDATION_ERROR")["details"]
+    assert row_count(session, DaySeal) == 0
 
 
 def test_regulators_see_their_jurisdiction_and_enterprises_their_own(api, session, world):
@@ -44,10 +47,13 @@ def test_regulators_see_their_jurisdiction_and_enterprises_their_own(api, sessio
 
 def test_an_anomaly_out_of_sight_is_not_found(api, session, world):
     jiangshan = make_anomaly(session, region=JIANGSHAN, org=world.other_producer)
-    assert api.get(f"/anomalies/{jiangshan.id}", as_="kecheng_regulator").status_code == 404
-    assert api.get(f"/anomalies/{jiangshan.id}", as_="producer").status_code == 404
-    response = api.patch(f"/anomalies/{jiangshan.id}", {"status": "acknowledged"}, as_="kecheng_regulator")
-    assert response.status_code == 404
+    assert_refused(api.get(f"/anomalies/{jiangshan.id}", as_="kecheng_regulator"), 404, "NOT_FOUND")
+    assert_refused(api.get(f"/anomalies/{jiangshan.id}", as_="producer"), 404, "NOT_FOUND")
+    response = api.patch(f"/anomalies/{jiangshan.id}", {"status": "acknowledged", "note": "越权"},
+                         as_="kecheng_regulator")
+    assert_refused(response, 404, "NOT_FOUND")
+    unchanged = api.get(f"/anomalies/{jiangshan.id}", as_="jiangshan_regulator").json
+    assert unchanged["status"] == "open" and unchanged["history"] == []
 
 
 def test_a_regulator_acknowledges_then_resolves_and_the_history_is_kept(api, session, world):
@@ -55,11 +61,13 @@ def test_a_regulator_acknowledges_then_resolves_and_the_history_is_kept(api, ses
     path = f"/anomalies/{anomaly.id}"
     response = api.patch(path, {"status": "acknowledged", "note": "已电话联系运输单位"}, as_="kecheng_regulator")
     assert response.status_code == 200 and response.json["status"] == "acknowledged"
-    assert api.patch(path, {"status": "resolved"}, as_="kecheng_regulator").status_code == 422  # a note is required
+    no_note = api.patch(path, {"status": "resolved"}, as_="kecheng_regulator")
+    assert "note" in assert_refused(no_note, 422, "VALIDATION_ERROR")["details"]  # a note is required
+    assert api.get(path, as_="kecheng_regulator").json["status"] == "acknowledged"
     response = api.patch(path, {"status": "resolved", "note": "车辆故障，已送达"}, as_="kecheng_regulator")
     assert response.status_code == 200 and response.json["status"] == "resolved"
     response = api.patch(path, {"status": "acknowledged", "note": "x"}, as_="kecheng_regulator")
-    assert response.status_code == 409
+    assert assert_refused(response, 409, "INVALID_TRANSITION")["details"]["status"] == "resolved"
     history = api.get(path, as_="kecheng_regulator").json["history"]
     assert [(h["from_status"], h["to_status"]) for h in history] == [("open", "acknowledged"), ("acknowledged", "resolved")]
 
@@ -67,12 +75,13 @@ def test_a_regulator_acknowledges_then_resolves_and_the_history_is_kept(api, ses
 def test_the_enterprise_concerned_explains_but_cannot_close(api, session, world):
     anomaly = make_anomaly(session, region=KECHENG, org=world.producer)
     path = f"/anomalies/{anomaly.id}"
-    assert api.patch(path, {"status": "resolved", "note": "没问题"}, as_="producer").status_code == 403
+    assert_refused(api.patch(path, {"status": "resolved", "note": "没问题"}, as_="producer"), 403, "FORBIDDEN")
     response = api.post(f"{path}/notes", {"note": "车辆在高速上抛锚，已于次日送达"}, as_="producer")
     assert response.status_code == 201 and response.json["kind"] == "explanation"
-    assert api.post(f"{path}/notes", {"note": "x"}, as_="other_producer").status_code == 404
+    assert_refused(api.post(f"{path}/notes", {"note": "x"}, as_="other_producer"), 404, "NOT_FOUND")
     detail = api.get(path, as_="kecheng_regulator").json
     assert detail["status"] == "open" and detail["history"][0]["note"].startswith("车辆")
+    assert len(detail["history"]) == 1 and row_count(session, AnomalyNote) == 1
 
 
 def test_a_pickup_scanned_far_from_its_site_is_reported_at_once(api, session, world):
@@ -94,9 +103,14 @@ def test_the_issuer_records_a_payment_and_a_declaration(api, session, world):
             "paid_at": NOW.isoformat()}
     response = api.post("/payments", body, as_="producer")
     assert response.status_code == 201 and response.json["amount"] == Decimal("300.50")
-    assert api.post("/payments", body, as_="transporter").status_code == 403
-    assert api.post("/payments", {**body, "amount": Decimal("1.001")}, as_="producer").status_code == 422
+    assert_refused(api.post("/payments", body, as_="transporter"), 403, "FORBIDDEN")
+    too_exact = api.post("/payments", {**body, "amount": Decimal("1.001")}, as_="producer")
+    assert "amount" in assert_refused(too_exact, 422, "VALIDATION_ERROR")["details"]
+    assert row_count(session, Payment) == 1
     declaration = {"period_kind": "monthly", "period": "2026-02", "generated_kg": Decimal("1200")}
-    assert api.post("/declarations", declaration, as_="producer").status_code == 201
-    assert api.post("/declarations", declaration, as_="producer").status_code == 409
-    assert api.post("/declarations", {**declaration, "period": "2026-13"}, as_="producer").status_code == 422
+    declared = api.post("/declarations", declaration, as_="producer")
+    assert declared.status_code == 201 and declared.json["period"] == "2026-02"
+    assert_refused(api.post("/declarations", declaration, as_="producer"), 409, "DUPLICATE_DECLARATION")
+    bad_month = api.post("/declarations", {**declaration, "period": "2026-13"}, as_="producer")
+    assert "period" in assert_refused(bad_month, 422, "VALIDATION_ERROR")["details"]
+    assert row_count(session, Declaration) == 1

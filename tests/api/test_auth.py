@@ -1,6 +1,8 @@
 """POST /auth/token and bearer authentication."""
 from datetime import datetime
 
+from tests.factories import assert_refused
+
 
 def test_good_credentials_get_a_token_and_the_user(api, world):
     response = api.post("/auth/token", {"username": "producer", "password": "password123"})
@@ -35,7 +37,9 @@ def test_a_deactivated_user_cannot_log_in(api, session):
 
     user_named(session, "producer").active = False
     session.commit()
-    assert api.post("/auth/token", {"username": "producer", "password": "password123"}).status_code == 401
+    response = api.post("/auth/token", {"username": "producer", "password": "password123"})
+    assert_refused(response, 401, "UNAUTHORIZED")
+    assert "token" not in response.json
 
 
 def test_a_request_without_a_token_is_refused_with_401(api):
@@ -51,11 +55,11 @@ def test_an_invalid_token_is_refused_with_401(api):
 def test_a_non_bearer_scheme_is_refused_with_401(api):
     token = api.token("producer")
     response = api.client.get("/api/v1/manifests", headers={"Authorization": f"Basic {token}"})
-    assert response.status_code == 401
+    assert_refused(response, 401, "UNAUTHORIZED")
 
 
 def test_an_empty_bearer_is_refused_with_401(api):
-    assert api.client.get("/api/v1/manifests", headers={"Authorization": "Bearer "}).status_code == 401
+    assert_refused(api.client.get("/api/v1/manifests", headers={"Authorization": "Bearer "}), 401, "UNAUTHORIZED")
 
 
 def test_an_expired_token_is_refused_with_401(api, session):
@@ -66,7 +70,8 @@ def test_an_expired_token_is_refused_with_401(api, session):
     token = api.token("producer")
     session.execute(update(ApiToken).values(expires_at=datetime(2020, 1, 1).astimezone()))
     session.commit()
-    assert api.client.get("/api/v1/manifests", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    response = api.client.get("/api/v1/manifests", headers={"Authorization": f"Bearer {token}"})
+    assert_refused(response, 401, "UNAUTHORIZED")
 
 
 def test_a_token_identifies_its_user(api):

@@ -1,4 +1,5 @@
 """GET /regions and /waste-codes."""
+from tests.factories import assert_refused
 
 
 def test_regions_under_a_city_are_its_counties(api):
@@ -21,7 +22,7 @@ def test_regions_under_an_unknown_parent_are_empty(api):
 
 
 def test_regions_need_a_login(api):
-    assert api.get("/regions").status_code == 401
+    assert_refused(api.get("/regions"), 401, "UNAUTHORIZED")
 
 
 def test_waste_codes_can_be_searched_by_name(api):
@@ -70,8 +71,9 @@ def test_per_page_above_200_is_refused(api):
 
 
 def test_page_zero_is_refused(api):
-    assert api.get("/waste-codes?page=0", as_="producer").status_code == 422
+    assert "page" in assert_refused(api.get("/waste-codes?page=0", as_="producer"), 422, "VALIDATION_ERROR")["details"]
 
 
 def test_a_non_numeric_page_is_refused(api):
-    assert api.get("/waste-codes?page=abc", as_="producer").status_code == 422
+    response = api.get("/waste-codes?page=abc", as_="producer")
+    assert "page" in assert_refused(response, 422, "VALIDATION_ERROR")["details"]

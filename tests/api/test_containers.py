@@ -1,8 +1,11 @@
-"""Containers: small boxes into a big box (小箱进大箱), weights add up, loading and receiving the outer box."""
+"""Containers: small boxes into a big box (小箱进大箱), weights add up, loading and receiving the outer box
+(each a single transaction)."""
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.factories import NOW, build_collection, make_batch
+import pytest
+
+from tests.factories import NOW, assert_refused, batch_state, build_collection, make_batch
 
 D = Decimal
 MEDICAL = "841-001-01"
@@ -48,11 +51,15 @@ def test_a_box_cannot_go_inside_itself_or_hold_more_than_its_batch(api, world, s
     big, first, _ = clinic_big_box(api, world, session)
     small = api.get(f"/containers/{big['id']}", as_="producer").json["children"][0]
     refused = api.post(f"/containers/{small['id']}/contents", {"child_container_id": big["id"]}, as_="producer")
-    assert refused.status_code in (409, 422)
+    assert assert_refused(refused, 422, "VALIDATION_ERROR")["details"] == {"child_container_id": "cycle"}
+    assert api.get(f"/containers/{small['id']}", as_="producer").json["children"] == []
     extra = box(api, world.producer_site)
     too_much = api.post(f"/containers/{extra['id']}/contents", {"batch_id": first.id, "quantity_kg": D("8")},
                         as_="producer")
-    assert too_much.status_code == 422 and too_much.json["error"]["code"] == "INSUFFICIENT_QUANTITY"
+    assert_refused(too_much, 422, "INSUFFICIENT_QUANTITY")
+    assert api.get(f"/containers/{extra['id']}", as_="producer").json["total_kg"] == D("0")
+    assert api.get(f"/containers/{big['id']}", as_="producer").json["total_kg"] == D("5")
+    assert batch_state(api, first.id) == (D("10"), "stored")  # boxing reserves nothing; only a manifest does
 
 
 def test_loading_the_big_box_puts_everything_inside_on_the_manifest(api, world, session):
@@ -65,7 +72,9 @@ def test_loading_the_big_box_puts_everything_inside_on_the_manifest(api, world, 
     assert api.get(f"/containers/{small['id']}", as_="producer").json["status"] == "loaded"
     again = api.post(f"/containers/{big['id']}/contents", {"child_container_id": box(api, world.producer_site)["id"]},
                      as_="producer")
-    assert again.status_code == 409
+    assert assert_refused(again, 409, "INVALID_TRANSITION")["details"] == {"status": "loaded"}
+    after = api.get(f"/containers/{big['id']}", as_="producer").json
+    assert after["container_count"] == 3 and after["total_kg"] == D("5")
 
 
 def test_scanning_the_outer_box_resolves_the_container(api, world, session):
@@ -86,7 +95,8 @@ def test_receiving_the_big_box_at_a_collector_stocks_it_and_it_ships_on_whole(ap
     api.step(mid, "deliver", as_="driver")
     received = api.post(f"/containers/{big['id']}/receive", {"idempotency_key": "rx-1"}, as_="collector")
     assert received.status_code == 201 and received.json["status"] == "closed", received.json
-    assert api.post(f"/containers/{big['id']}/receive", {"idempotency_key": "rx-1"}, as_="collector").status_code == 200
+    again = api.post(f"/containers/{big['id']}/receive", {"idempotency_key": "rx-1"}, as_="collector")
+    assert again.status_code == 200 and again.json["id"] == received.json["id"]
     at_collector = api.get(f"/containers/{big['id']}", as_="collector").json
     assert at_collector["total_kg"] == D("5") and at_collector["site_id"] == extra["collector_site"].id
     onward = api.post("/containers/manifests", manifest_body(world, [big["id"]], world.receiver_site), as_="collector")
@@ -97,5 +107,45 @@ def test_receiving_the_big_box_at_a_collector_stocks_it_and_it_ships_on_whole(ap
 
 def test_containers_of_others_are_not_found(api, world, session):
     big, _, _ = clinic_big_box(api, world, session)
-    assert api.get(f"/containers/{big['id']}", as_="other_producer").status_code == 404
-    assert api.get(f"/containers/{big['id']}", as_="city_regulator").status_code == 200
+    assert_refused(api.get(f"/containers/{big['id']}", as_="other_producer"), 404, "NOT_FOUND")
+    seen = api.get(f"/containers/{big['id']}", as_="city_regulator")
+    assert seen.status_code == 200 and seen.json["total_kg"] == D("5")
+
+
+def test_receiving_a_container_manifest_by_its_manifest_moves_the_containers_too(api, world, session):
+    """The receiver's weigh-in page records the receipt on the manifest, not by scanning the box."""
+    extra = build_collection(session, world)
+    big, _, _ = clinic_big_box(api, world, session)
+    mid = api.post("/containers/manifests", manifest_body(world, [big["id"]], extra["collector_site"]),
+                   as_="producer").json["id"]
+    api.step(mid, "pickup", as_="driver")
+    api.step(mid, "deliver", as_="driver")
+    received = api.step(mid, "receive", as_="collector", accepted_kg="5")
+    assert received.status_code == 201, received.json
+    at_collector = api.get(f"/containers/{big['id']}", as_="collector").json
+    assert at_collector["site_id"] == extra["collector_site"].id and at_collector["status"] == "open"
+    onward = api.post("/containers/manifests", manifest_body(world, [big["id"]], world.receiver_site), as_="collector")
+    assert onward.status_code == 201, onward.json
+
+
+def test_a_failure_after_loading_leaves_no_manifest_behind(api, world, session, monkeypatch):
+    """Issuing for containers and marking them loaded commit together, or not at all."""
+    from sqlalchemy import func, select
+
+    from wastechain.models import Container, Manifest
+    from wastechain.services.storage import containers
+
+    big, _, _ = clinic_big_box(api, world, session)
+    original = containers.issue_manifest
+
+    def issue_then_fail(*args, **kwargs):
+        original(*args, **kwargs)
+        raise RuntimeError("simulated failure right after the issue (a lost connection, a crash)")
+
+    monkeypatch.setattr(containers, "issue_manifest", issue_then_fail)
+    with pytest.raises(RuntimeError):
+        api.post("/containers/manifests", manifest_body(world, [big["id"]], world.receiver_site), as_="producer")
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Manifest)) == 0
+    assert session.scalar(select(Container.status).where(Container.id == big["id"])) == "open"
+    session.commit()

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tests.factories import make_batch
+from tests.factories import assert_refused, make_batch, manifest_state
 from wastechain.db import utcnow
 from wastechain.models import User
 from wastechain.services.manifests import handover
@@ -32,8 +32,8 @@ def test_an_api_pickup_with_a_wrong_code_records_nothing(api, world, session, ap
     code = _code(app, session, manifest["id"])
     wrong = "000000" if code != "000000" else "111111"
     response = api.step(manifest["id"], "pickup", as_="driver", handover_code=wrong)
-    assert response.status_code == 422 and response.json["error"]["code"] == "HANDOVER_CODE_INVALID"
-    assert api.get(f"/manifests/{manifest['id']}", as_="driver").json["status"] == "issued"
+    assert_refused(response, 422, "HANDOVER_CODE_INVALID")
+    assert manifest_state(api, manifest["id"]) == ("issued", 1)
 
 
 def test_an_api_pickup_without_a_code_says_the_handover_was_not_confirmed(api, world, session):

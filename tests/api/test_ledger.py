@@ -6,7 +6,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from tests.api.test_trace import chain, deliver  # noqa: F401  (the shared scenario)
-from tests.factories import NOW, make_batch
+from tests.factories import NOW, assert_refused, make_batch
 from wastechain.domain.timeutil import local_date
 from wastechain.models import Batch
 
@@ -70,8 +70,9 @@ def test_the_ledger_exports_as_csv_and_xlsx(api, chain, world):
 
 
 def test_a_ledger_is_not_found_for_other_enterprises_and_refuses_bad_ranges(api, world):
-    assert api.get(f"/sites/{world.producer_site.id}/ledger?{RANGE}", as_="other_producer").status_code == 404
-    assert api.get(f"/sites/{world.producer_site.id}/ledger?{RANGE}", as_="hangzhou_regulator").status_code == 404
+    assert_refused(api.get(f"/sites/{world.producer_site.id}/ledger?{RANGE}", as_="other_producer"), 404, "NOT_FOUND")
+    assert_refused(api.get(f"/sites/{world.producer_site.id}/ledger?{RANGE}", as_="hangzhou_regulator"), 404,
+                   "NOT_FOUND")
     bad = api.get(f"/sites/{world.producer_site.id}/ledger?from={TODAY}&to={TODAY - timedelta(days=1)}",
                   as_="producer")
     assert bad.status_code == 422 and bad.json["error"]["code"] == "VALIDATION_ERROR"

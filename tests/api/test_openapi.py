@@ -1,6 +1,9 @@
 """The OpenAPI document, its browsable view, and the error shape for malformed requests."""
 import pytest
 
+from tests.factories import assert_refused, row_count
+from wastechain.models import ApiToken, Batch, Manifest
+
 IN_SCOPE = [
     ("post", "/api/v1/auth/token"), ("get", "/api/v1/regions"), ("get", "/api/v1/waste-codes"),
     ("post", "/api/v1/organizations"), ("post", "/api/v1/organizations/{org_id}/sites"),
@@ -67,9 +70,10 @@ def test_a_json_body_that_is_not_an_object_is_a_validation_error(api, world):
     assert response.status_code == 422 and response.json["error"]["code"] == "VALIDATION_ERROR"
 
 
-def test_invalid_utf8_is_a_400(api):
+def test_invalid_utf8_is_a_400(api, session):
     response = api.client.post("/api/v1/auth/token", data=b'{"username": "\xff"}', content_type="application/json")
-    assert response.status_code == 400
+    assert_refused(response, 400, "BAD_REQUEST")
+    assert row_count(session, ApiToken) == 0
 
 
 def test_an_unknown_api_path_is_a_json_404(api):
@@ -82,24 +86,28 @@ def test_a_wrong_method_is_a_json_405(api):
     assert response.status_code == 405 and response.json["error"]["code"] == "METHOD_NOT_ALLOWED"
 
 
-def test_unknown_fields_are_refused(api, world):
+def test_unknown_fields_are_refused(api, world, session):
     response = api.post("/auth/token", {"username": "producer", "password": "password123", "admin": True})
-    assert response.status_code == 422
+    assert "admin" in assert_refused(response, 422, "VALIDATION_ERROR")["details"]
+    assert row_count(session, ApiToken) == 0
 
 
 @pytest.mark.parametrize("path", ["/manifests/99999999999999999999999", "/batches/99999999999999999999999",
                                   "/manifests/99999999999999999999999/verify"])
 def test_ids_beyond_any_integer_column_are_not_found(api, world, path):
-    assert api.get(path, as_="producer").status_code == 404
+    assert_refused(api.get(path, as_="producer"), 404, "NOT_FOUND")
 
 
-def test_huge_ids_in_a_body_are_refused_without_a_server_error(api, world):
+def test_huge_ids_in_a_body_are_refused_without_a_server_error(api, world, session):
     body = {"lines": [{"batch_id": 10**30, "quantity_kg": 1}], "receiver_site_id": 10**30,
             "transporter_id": 10**30, "vehicle_id": 10**30, "planned_pickup_at": "2026-12-01T09:00:00+08:00"}
-    assert api.post("/manifests", body, as_="producer").status_code == 422
+    assert_refused(api.post("/manifests", body, as_="producer"), 422, "VALIDATION_ERROR")
+    assert row_count(session, Manifest) == 0
 
 
-def test_a_huge_container_count_is_refused_without_a_server_error(api, world):
+def test_a_huge_container_count_is_refused_without_a_server_error(api, world, session):
     body = {"site_id": world.producer_site.id, "waste_code": "900-041-49", "quantity_kg": 1,
             "generated_at": "2026-01-01T08:00:00+08:00", "container_count": 10**20}
-    assert api.post("/batches", body, as_="producer").status_code == 422
+    response = api.post("/batches", body, as_="producer")
+    assert assert_refused(response, 422, "VALIDATION_ERROR")["message"] == "数值超出允许范围"
+    assert row_count(session, Batch) == 0

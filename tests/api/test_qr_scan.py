@@ -5,7 +5,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.factories import make_batch
+from tests.factories import assert_refused, make_batch
 
 
 @pytest.fixture
@@ -33,8 +33,8 @@ def test_the_svg_is_an_svg_image(api, manifest):
 
 
 def test_the_qr_image_is_for_parties_only(api, manifest):
-    assert api.get(f"/manifests/{manifest['id']}/qr.png", as_="other_producer").status_code == 404
-    assert api.get(f"/manifests/{manifest['id']}/qr.png").status_code == 401
+    assert_refused(api.get(f"/manifests/{manifest['id']}/qr.png", as_="other_producer"), 404, "NOT_FOUND")
+    assert_refused(api.get(f"/manifests/{manifest['id']}/qr.png"), 401, "UNAUTHORIZED")
 
 
 def test_the_qr_url_points_at_the_public_base_url(manifest):
@@ -79,7 +79,7 @@ def test_an_altered_token_is_refused_with_invalid_qr(api, manifest):
 def test_a_token_altered_in_its_last_character_is_refused(api, manifest):
     token = _token(manifest["qr_url"])
     for char in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".replace(token[-1], ""):
-        assert api.get(f"/scan/{token[:-1]}{char}").status_code == 404
+        assert_refused(api.get(f"/scan/{token[:-1]}{char}"), 404, "INVALID_QR")
 
 
 @pytest.mark.parametrize("token", ["nonsense", "A" * 26, "%20", "0" * 300])

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.factories import JIANGSHAN, make_batch, make_rival_transporter, make_user
+from tests.factories import JIANGSHAN, assert_refused, make_batch, make_rival_transporter, make_user
 
 
 @pytest.fixture
@@ -27,20 +27,21 @@ def test_others_get_404_for_the_manifest(api, manifest_id, user):
 
 def test_a_driver_of_another_transporter_gets_404(api, manifest_id, session):
     make_rival_transporter(session)
-    assert api.get(f"/manifests/{manifest_id}", as_="rival_driver").status_code == 404
+    assert_refused(api.get(f"/manifests/{manifest_id}", as_="rival_driver"), 404, "NOT_FOUND")
 
 
 def test_a_regulator_of_the_destination_county_sees_the_manifest(api, manifest_id, session):
     make_user(session, username="qujiang_regulator", role="regulator", region="330803")
     session.commit()
-    assert api.get(f"/manifests/{manifest_id}", as_="qujiang_regulator").status_code == 200
+    response = api.get(f"/manifests/{manifest_id}", as_="qujiang_regulator")
+    assert response.status_code == 200 and response.json["id"] == manifest_id
 
 
 def test_a_missing_manifest_and_an_invisible_one_look_the_same(api, manifest_id):
     hidden = api.get(f"/manifests/{manifest_id}", as_="other_producer")
     missing = api.get("/manifests/999999", as_="other_producer")
     assert hidden.status_code == missing.status_code == 404
-    assert hidden.json["error"]["code"] == missing.json["error"]["code"]
+    assert hidden.json["error"]["code"] == missing.json["error"]["code"] == "NOT_FOUND"
 
 
 def test_the_manifest_detail_has_lines_and_events(api, manifest_id, batch):
@@ -53,7 +54,11 @@ def test_the_manifest_detail_has_lines_and_events(api, manifest_id, batch):
                                           ("other_producer", 404), ("jiangshan_regulator", 404),
                                           ("receiver", 404), ("driver", 404)])
 def test_a_batch_is_seen_by_its_owner_and_the_regulators_of_its_site(api, batch, user, status):
-    assert api.get(f"/batches/{batch.id}", as_=user).status_code == status
+    response = api.get(f"/batches/{batch.id}", as_=user)
+    if status == 200:
+        assert response.status_code == 200 and response.json["unit_code"] == batch.unit_code
+    else:
+        assert_refused(response, 404, "NOT_FOUND")
 
 
 # lists
@@ -107,7 +112,8 @@ def test_the_list_filters_by_status(api, spread):
 
 
 def test_an_unknown_status_is_a_validation_error(api, spread):
-    assert api.get("/manifests?status=lost", as_="city_regulator").status_code == 422
+    response = api.get("/manifests?status=lost", as_="city_regulator")
+    assert "status" in assert_refused(response, 422, "VALIDATION_ERROR")["details"]
 
 
 def test_the_list_filters_by_region(api, spread):
@@ -116,7 +122,8 @@ def test_the_list_filters_by_region(api, spread):
 
 
 def test_a_malformed_region_is_a_validation_error(api, spread):
-    assert api.get("/manifests?region=33", as_="city_regulator").status_code == 422
+    response = api.get("/manifests?region=33", as_="city_regulator")
+    assert "region" in assert_refused(response, 422, "VALIDATION_ERROR")["details"]
 
 
 def test_the_list_filters_by_issue_time(api, spread):
@@ -142,7 +149,7 @@ def test_the_list_is_paginated(api, spread):
     page2 = api.get("/manifests?per_page=2&page=2", as_="city_regulator").json
     assert page1["total"] == page2["total"] == 3
     assert len(page1["items"]) == 2 and len(page2["items"]) == 1
-    assert api.get("/manifests?per_page=201", as_="city_regulator").status_code == 422
+    assert_refused(api.get("/manifests?per_page=201", as_="city_regulator"), 422, "VALIDATION_ERROR")
 
 
 def test_manifest_list_items_carry_their_qr_url(api, spread):
@@ -159,3 +166,14 @@ def test_a_regulator_without_a_jurisdiction_sees_no_manifest(api, world, session
     assert api.issue(world, batch).status_code == 201
     listed = api.get("/manifests", as_="nowhere_regulator").json
     assert listed == {"items": [], "total": 0}
+
+
+def test_a_regulator_without_a_jurisdiction_lists_no_approvals(api, world, session):
+    from tests.factories import make_approval, make_user
+
+    make_approval(session, producer=world.producer, destination=world.far_site)
+    make_user(session, username="nowhere_regulator", role="regulator")
+    session.commit()
+    response = api.get("/approvals", as_="nowhere_regulator")
+    assert response.status_code == 200
+    assert response.json == {"items": [], "total": 0}

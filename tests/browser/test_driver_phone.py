@@ -1,9 +1,9 @@
 """A whole manifest from the phone: the driver scans, picks up with the gate's code, delivers; the receiver
 weighs in and records the disposal; and the offline path: a pickup taken with no network is sent once later."""
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from playwright.sync_api import Error as PlaywrightError, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import GATE, log_in
@@ -80,9 +80,15 @@ def test_a_pickup_taken_offline_is_pending_then_recorded_once_with_the_device_ti
     producer = session.scalar(select(User).where(User.username == "producer"))
     from wastechain.db import utcnow
 
+    # The gate handed over 40 minutes ago and the phone's clock says the step was taken 3 minutes later: the times
+    # are given, not waited for, so the device time can only be the phone's and never the server's.
+    at_gate = utcnow().replace(microsecond=0) - timedelta(minutes=40)
     code = handover.issue_code(session, actor=producer, manifest_id=manifest["id"], secret=app.config["SECRET_KEY"],
-                               now=utcnow()).code
+                               now=at_gate).code
+    session.commit()
+    phone_time = at_gate + timedelta(minutes=3)
     context = phone()
+    context.clock.set_fixed_time(phone_time)
     page = context.new_page()
     page.goto(manifest["qr_url"])
     page.get_by_role("link", name="登录后提货 / 送达").tap()
@@ -105,7 +111,6 @@ def test_a_pickup_taken_offline_is_pending_then_recorded_once_with_the_device_ti
     queued = page.evaluate("JSON.parse(localStorage.getItem('wastechain.queue.v1'))")
     assert len(queued) == 1 and queued[0]["lat"] == GATE["latitude"]
     assert _events(api, manifest["id"], "pickup") == []
-    page.wait_for_timeout(1500)
 
     live_server.start()
     context.set_offline(False)
@@ -113,37 +118,30 @@ def test_a_pickup_taken_offline_is_pending_then_recorded_once_with_the_device_ti
     expect(page.locator("#queue li[data-state=done]")).to_have_count(1)
     expect(page.locator("#status")).to_have_text("运输中")
 
-    # a resend of the same step (the phone lost the answer) records nothing new
+    # a resend of the same step (the phone lost the answer) records nothing new; its answer makes the page reload
+    # itself, and only that reloaded page shows the confirmation again
     page.evaluate("""() => { const q = JSON.parse(localStorage.getItem('wastechain.queue.v1'));
         q[0].state = 'pending'; localStorage.setItem('wastechain.queue.v1', JSON.stringify(q)); }""")
     page.reload()
+    expect(page.locator("#confirm")).to_contain_text("提货已记录")
     expect(page.locator("#queue li[data-state=done]")).to_have_count(1)
+    expect(page.locator("#queue li[data-state=pending]")).to_have_count(0)
 
     [pickup] = _events(api, manifest["id"], "pickup")
     device_time = datetime.fromisoformat(queued[0]["occurred_at"].replace("Z", "+00:00"))
+    assert device_time == phone_time
     assert datetime.fromisoformat(pickup["occurred_at"]) == device_time
-    assert (datetime.fromisoformat(pickup["recorded_at"]) - device_time).total_seconds() >= 1.5
+    assert datetime.fromisoformat(pickup["recorded_at"]) > device_time  # the server keeps its own time too
     assert pickup["data"]["handover_confirmed"] is True and pickup["quantity_kg"] == 80
 
-    # logging out of the shared phone forgets the scan pages kept for offline use (once the page has settled:
-    # the resent step's answer makes the page reload itself)
-    page.wait_for_load_state("networkidle")
+    # logging out of the shared phone forgets the scan pages kept for offline use
     cached_scan_pages = """() => caches.keys().then(names => Promise.all(names.map(n => caches.open(n)
         .then(c => c.keys())))).then(lists => lists.flat().map(r => new URL(r.url).pathname)
         .filter(p => p.startsWith('/s/')).length)"""
-    assert _settled_evaluate(page, cached_scan_pages) >= 1
+    # The worker stores its copy after the page has loaded. wait_for_function does not await a promise, so each of
+    # its polls starts a count and reads the one finished before it.
+    page.wait_for_function(f"""() => {{ ({cached_scan_pages})().then(n => {{ window.scanPagesCached = n; }});
+        return window.scanPagesCached >= 1; }}""")
     page.get_by_role("button", name="退出").tap()
     expect(page).to_have_url(re.compile(r"/login"))
-    assert _settled_evaluate(page, cached_scan_pages) == 0
-
-
-def _settled_evaluate(page, script):
-    """Evaluates once no navigation is under way (a reload the page starts itself destroys the context)."""
-    for _ in range(5):
-        try:
-            return page.evaluate(script)
-        except PlaywrightError as error:
-            if "Execution context was destroyed" not in str(error):
-                raise
-            page.wait_for_load_state("networkidle")
-    return page.evaluate(script)
+    assert page.evaluate(cached_scan_pages) == 0  # cleared before the logout was even sent

@@ -1,4 +1,5 @@
 """Shared steps of the page tests: log in through the form, issue a manifest, get the producer's handover code."""
+import html
 import re
 from datetime import timedelta
 
@@ -47,4 +48,12 @@ def hours(n: float) -> timedelta:
     return timedelta(hours=n)
 
 
-__all__ = ["NOW", "SECRET", "events", "forged", "handover_code", "hours", "issue", "login", "token_of"]
+def refused_page(response, status: int) -> str:
+    """The error page with this status; returns the readable message it shows the user."""
+    page = response.get_data(as_text=True)
+    assert response.status_code == status, page[:500]
+    assert f"出错了（{status}）" in page, page[:500]
+    return html.unescape(re.search(r'<p class="message">(.*?)</p>', page, re.S).group(1))
+
+
+__all__ = ["NOW", "SECRET", "events", "forged", "handover_code", "hours", "issue", "login", "refused_page", "token_of"]

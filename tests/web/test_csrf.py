@@ -22,6 +22,8 @@ def _token(client, path="/login") -> str:
 def test_a_form_post_without_the_token_is_refused(csrf_client):
     response = csrf_client.post("/login", data={"username": "driver", "password": PASSWORD})
     assert response.status_code == 400 and "表单已过期" in response.get_data(as_text=True)
+    still_out = csrf_client.get("/receiver/")
+    assert still_out.status_code == 302 and "/login" in still_out.headers["Location"]  # no one was logged in
 
 
 def test_a_json_step_without_the_header_is_refused_with_a_json_error(csrf_client):

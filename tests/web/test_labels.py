@@ -3,7 +3,7 @@ import io
 
 import pypdfium2 as pdfium
 
-from tests.factories import make_batch
+from tests.factories import assert_refused, make_batch
 from wastechain.services.rendering import labels
 from wastechain.services.rendering.pdf import register_cjk_font
 
@@ -29,10 +29,12 @@ def test_a_label_carries_what_a_hazardous_waste_label_must(api, session, world):
 def test_only_the_owner_prints_labels(api, session, world):
     batch = make_batch(session, world.producer, world.producer_site)
     session.commit()
-    assert api.get(f"/batches/{batch.id}/label.png", as_="kecheng_regulator").status_code == 403
-    assert api.get(f"/batches/{batch.id}/label.png", as_="other_producer").status_code == 404
-    assert api.get(f"/batches/{batch.id}/label.png").status_code == 401
-    assert api.get(f"/batches/labels.pdf?ids={batch.id},x", as_="producer").status_code == 422
+    assert_refused(api.get(f"/batches/{batch.id}/label.png", as_="kecheng_regulator"), 403, "FORBIDDEN")
+    assert_refused(api.get(f"/batches/{batch.id}/label.png", as_="other_producer"), 404, "NOT_FOUND")
+    assert_refused(api.get(f"/batches/{batch.id}/label.png"), 401, "UNAUTHORIZED")
+    assert_refused(api.get(f"/batches/labels.pdf?ids={batch.id},x", as_="producer"), 422, "VALIDATION_ERROR")
+    printed = api.get(f"/batches/{batch.id}/label.png", as_="producer")
+    assert printed.status_code == 200 and printed.mimetype == "image/png"
 
 
 def test_the_chinese_glyphs_render_from_the_embedded_font():

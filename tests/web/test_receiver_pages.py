@@ -1,5 +1,6 @@
 """The receiver's pages: deliveries waiting, the weigh-in with a refusal's reason, the disposal closing the loop."""
-from tests.web.helpers import events, issue, login
+from tests.factories import manifest_state
+from tests.web.helpers import events, issue, login, refused_page
 
 
 def _delivered(api, session, world) -> dict:
@@ -39,7 +40,13 @@ def test_a_resubmitted_weigh_in_form_records_once(client, api, session, world):
 def test_other_roles_do_not_get_the_receiver_pages(client, api, session, world):
     manifest = _delivered(api, session, world)
     login(client, "driver")
-    assert client.get("/receiver/").status_code == 403
+    assert refused_page(client.get("/receiver/"), 403) == "当前角色（driver）不能使用此页面"
     client.post("/logout")
     login(client, "far_receiver")
-    assert client.get(f"/receiver/manifests/{manifest['id']}").status_code == 404
+    assert refused_page(client.get(f"/receiver/manifests/{manifest['id']}"), 404) == \
+        f"联单 {manifest['id']} 不存在或无权查看"
+    refused = client.post(f"/receiver/manifests/{manifest['id']}/receive",
+                          data={"quantity_kg": "100", "accepted_kg": "100", "idempotency_key": "web-receive-far"},
+                          follow_redirects=True)
+    assert refused_page(refused, 404) == f"联单 {manifest['id']} 不存在或无权查看"
+    assert manifest_state(api, manifest["id"]) == ("delivered", 3)

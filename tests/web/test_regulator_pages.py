@@ -1,10 +1,17 @@
 """The regulators' report pages (issue 5): the morning report of the jurisdiction, evidence, actions, export."""
 import io
+from datetime import datetime, timedelta, timezone
 
 from openpyxl import load_workbook
 
 from tests.factories import JIANGSHAN, KECHENG, make_anomaly
-from tests.web.helpers import login
+from tests.web.helpers import login, refused_page
+from wastechain.domain.timeutil import local_date
+
+
+def _yesterday_in_china():
+    """The report's default day: yesterday in Asia/Shanghai, not in UTC (they differ from 16:00 to 24:00 UTC)."""
+    return local_date(datetime.now(timezone.utc)) - timedelta(days=1)
 
 
 def test_the_report_needs_a_login(client, world):
@@ -13,8 +20,9 @@ def test_the_report_needs_a_login(client, world):
 
 
 def test_a_county_regulator_sees_yesterdays_anomalies_of_the_county_only(client, session, world):
-    mine = make_anomaly(session, region=KECHENG, org=world.producer)
-    theirs = make_anomaly(session, region=JIANGSHAN, org=world.other_producer, code="WEIGHT_MISMATCH")
+    yesterday = _yesterday_in_china()
+    mine = make_anomaly(session, region=KECHENG, org=world.producer, day=yesterday)
+    theirs = make_anomaly(session, region=JIANGSHAN, org=world.other_producer, code="WEIGHT_MISMATCH", day=yesterday)
     login(client, "kecheng_regulator")
     page = client.get("/regulator/anomalies").get_data(as_text=True)
     assert mine.subject_label in page and theirs.subject_label not in page
@@ -22,14 +30,15 @@ def test_a_county_regulator_sees_yesterdays_anomalies_of_the_county_only(client,
 
 
 def test_a_city_regulator_filters_by_county_and_type(client, session, world):
-    mine = make_anomaly(session, region=KECHENG, org=world.producer)
-    theirs = make_anomaly(session, region=JIANGSHAN, org=world.other_producer, code="WEIGHT_MISMATCH")
+    yesterday = _yesterday_in_china()
+    mine = make_anomaly(session, region=KECHENG, org=world.producer, day=yesterday)
+    theirs = make_anomaly(session, region=JIANGSHAN, org=world.other_producer, code="WEIGHT_MISMATCH", day=yesterday)
     login(client, "city_regulator")
     page = client.get("/regulator/anomalies").get_data(as_text=True)
     assert mine.subject_label in page and theirs.subject_label in page
     page = client.get(f"/regulator/anomalies?county={JIANGSHAN}&code=WEIGHT_MISMATCH").get_data(as_text=True)
     assert theirs.subject_label in page and mine.subject_label not in page
-    assert client.get("/regulator/anomalies?code=NOPE").status_code == 400
+    refused_page(client.get("/regulator/anomalies?code=NOPE"), 400)
 
 
 def test_an_anomaly_opens_to_its_evidence_and_is_resolved_with_a_note(client, session, world):
@@ -44,10 +53,14 @@ def test_an_anomaly_opens_to_its_evidence_and_is_resolved_with_a_note(client, se
     assert "已处理" in page and "已核实" in page
 
 
-def test_another_countys_anomaly_is_not_found(client, session, world):
+def test_another_countys_anomaly_is_not_found(client, api, session, world):
     theirs = make_anomaly(session, region=JIANGSHAN, org=world.other_producer)
     login(client, "kecheng_regulator")
-    assert client.get(f"/regulator/anomalies/{theirs.id}").status_code == 404
+    assert refused_page(client.get(f"/regulator/anomalies/{theirs.id}"), 404) == f"异常 {theirs.id} 不存在或无权查看"
+    refused = client.post(f"/regulator/anomalies/{theirs.id}/status", data={"status": "resolved", "note": "越权"})
+    assert refused_page(refused, 404) == f"异常 {theirs.id} 不存在或无权查看"
+    unchanged = api.get(f"/anomalies/{theirs.id}", as_="jiangshan_regulator").json
+    assert unchanged["status"] == "open" and unchanged["history"] == []
 
 
 def test_the_report_exports_as_csv_and_xlsx(client, session, world):

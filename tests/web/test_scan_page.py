@@ -1,8 +1,11 @@
 """The scan page /s/<token> and the driver's steps on it: each refusal is a plain message and records nothing."""
 from datetime import timedelta
 
+import pytest
+
 from tests.factories import NOW
-from tests.web.helpers import SECRET, events, forged, handover_code, issue, login, token_of
+from tests.factories import manifest_state
+from tests.web.helpers import SECRET, events, forged, handover_code, issue, login, refused_page, token_of
 from wastechain.services.manifests import handover
 
 
@@ -90,7 +93,9 @@ def test_a_driver_of_another_transporter_is_told_plainly(client, api, session, w
     manifest = issue(api, session, world)
     login(client, "outsider")
     assert "不属于您所在的运输单位" in client.get(f"/s/{token_of(manifest)}").get_data(as_text=True)
-    assert _pickup(client, token_of(manifest), "123456").status_code == 404
+    refused = _pickup(client, token_of(manifest), "123456")
+    assert refused.status_code == 404 and refused.json["error"]["code"] == "NOT_FOUND"
+    assert manifest_state(api, manifest["id"]) == ("issued", 1)
 
 
 def test_a_wrong_code_is_refused_and_counts(client, api, session, world):
@@ -113,6 +118,7 @@ def test_five_wrong_codes_lock_the_code_until_the_producer_issues_a_new_one(clie
     assert codes == ["HANDOVER_CODE_INVALID"] * 4 + ["HANDOVER_CODE_LOCKED"]
     locked = _pickup(client, token_of(manifest), code, key="right-key-0001")
     assert locked.status_code == 422 and locked.json["error"]["code"] == "HANDOVER_CODE_LOCKED"
+    assert manifest_state(api, manifest["id"]) == ("issued", 1)
     client.post("/logout")
     fresh = handover_code(client, manifest["id"])
     login(client, "driver")
@@ -161,8 +167,13 @@ def test_a_code_is_bound_to_its_manifest_and_used_once(client, api, session, wor
     code = handover_code(client, first["id"])
     handover_code(client, second["id"])
     login(client, "driver")
-    assert _pickup(client, token_of(second), code, key="other-key-001").json["error"]["code"] == "HANDOVER_CODE_INVALID"
-    assert _pickup(client, token_of(first), code, key="first-key-001").status_code == 201
+    elsewhere = _pickup(client, token_of(second), code, key="other-key-001")
+    assert elsewhere.status_code == 422 and elsewhere.json["error"]["code"] == "HANDOVER_CODE_INVALID"
+    assert manifest_state(api, second["id"]) == ("issued", 1)
+    assert handover.code_state(session, manifest_id=second["id"]).failed_attempts == 1
+    session.commit()
+    picked = _pickup(client, token_of(first), code, key="first-key-001")
+    assert picked.status_code == 201 and picked.json["status"] == "in_transit"
     from wastechain.models import HandoverCode
 
     row = session.query(HandoverCode).filter_by(manifest_id=first["id"]).one()
@@ -172,15 +183,20 @@ def test_a_code_is_bound_to_its_manifest_and_used_once(client, api, session, wor
 def test_only_the_issuing_producer_can_generate_a_code(client, api, session, world):
     manifest = issue(api, session, world)
     login(client, "driver")
-    assert client.post(f"/producer/manifests/{manifest['id']}/handover-code").status_code == 403
+    refused = client.post(f"/producer/manifests/{manifest['id']}/handover-code")
+    assert refused_page(refused, 403) == "当前角色（driver）不能使用此页面"
     client.post("/logout")
     login(client, "other_producer")
-    assert client.post(f"/producer/manifests/{manifest['id']}/handover-code").status_code == 404
+    hidden = client.post(f"/producer/manifests/{manifest['id']}/handover-code")
+    assert refused_page(hidden, 404) == f"联单 {manifest['id']} 不存在或无权查看"
+    assert handover.code_state(session, manifest_id=manifest["id"]) is None
+    session.commit()
 
 
 def test_an_api_pickup_without_a_code_is_marked_unconfirmed(api, session, world):
     manifest = issue(api, session, world)
-    assert api.step(manifest["id"], "pickup", as_="driver").status_code == 201
+    picked = api.step(manifest["id"], "pickup", as_="driver")
+    assert picked.status_code == 201 and picked.json["status"] == "in_transit"
     assert events(api, manifest["id"], "pickup")[0]["data"]["handover_confirmed"] is False
 
 
@@ -188,6 +204,7 @@ def test_a_logged_out_phone_gets_json_401_so_it_keeps_the_step_queued(client, ap
     manifest = issue(api, session, world)
     refused = _pickup(client, token_of(manifest), "123456")
     assert refused.status_code == 401 and refused.json["error"]["code"] == "UNAUTHORIZED"
+    assert manifest_state(api, manifest["id"]) == ("issued", 1)
 
 
 def test_the_service_worker_is_served_from_the_root(client):
@@ -195,3 +212,28 @@ def test_the_service_worker_is_served_from_the_root(client):
     assert response.status_code == 200 and "javascript" in response.content_type
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert client.get("/offline").status_code == 200
+
+
+@pytest.mark.parametrize("body", [
+    {"type": 1, "idempotency_key": "abcdefghijk"},
+    {"type": "deliver", "idempotency_key": {"k": "abcdefghijk"}},
+    {"type": "pickup", "idempotency_key": "abcdefghijk", "handover_code": 1.5, "quantity_kg": "100"},
+    {"type": ["deliver"], "idempotency_key": "abcdefghijk"},
+])
+def test_a_json_step_with_values_of_the_wrong_type_is_a_json_validation_error(api, session, world, client, body):
+    manifest = issue(api, session, world)
+    login(client, "driver")
+    response = client.post(f"/s/{token_of(manifest)}/step", json=body)
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert response.json["error"]["code"] == "VALIDATION_ERROR"
+    assert manifest_state(api, manifest["id"]) == ("issued", 1)
+
+
+@pytest.mark.parametrize("raw", ["1", '"deliver"', "[1, 2]"])
+def test_a_json_step_that_is_not_an_object_is_a_json_validation_error(api, session, world, client, raw):
+    manifest = issue(api, session, world)
+    login(client, "driver")
+    response = client.post(f"/s/{token_of(manifest)}/step", data=raw, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "VALIDATION_ERROR"
+    assert manifest_state(api, manifest["id"]) == ("issued", 1)

@@ -1,4 +1,4 @@
-"""Reviewer's findings on the ledger's XLSX export: a site's name is text, whatever it contains."""
+"""The ledger's XLSX export: a site's name is plain text, whatever it contains (no formula, no control character)."""
 import io
 
 from openpyxl import load_workbook

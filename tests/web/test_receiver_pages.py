@@ -40,7 +40,7 @@ def test_a_resubmitted_weigh_in_form_records_once(client, api, session, world):
 def test_other_roles_do_not_get_the_receiver_pages(client, api, session, world):
     manifest = _delivered(api, session, world)
     login(client, "driver")
-    assert refused_page(client.get("/receiver/"), 403) == "当前角色（driver）不能使用此页面"
+    assert refused_page(client.get("/receiver/"), 403) == "当前角色（驾驶员）不能使用此页面"
     client.post("/logout")
     login(client, "far_receiver")
     assert refused_page(client.get(f"/receiver/manifests/{manifest['id']}"), 404) == \

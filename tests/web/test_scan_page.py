@@ -184,7 +184,7 @@ def test_only_the_issuing_producer_can_generate_a_code(client, api, session, wor
     manifest = issue(api, session, world)
     login(client, "driver")
     refused = client.post(f"/producer/manifests/{manifest['id']}/handover-code")
-    assert refused_page(refused, 403) == "当前角色（driver）不能使用此页面"
+    assert refused_page(refused, 403) == "当前角色（驾驶员）不能使用此页面"
     client.post("/logout")
     login(client, "other_producer")
     hidden = client.post(f"/producer/manifests/{manifest['id']}/handover-code")

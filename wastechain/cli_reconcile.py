@@ -9,8 +9,9 @@ from datetime import date, timedelta
 import click
 
 from wastechain.db import utcnow
-from wastechain.domain.anomalies import CATALOG, Thresholds
+from wastechain.domain.anomalies import CATALOG
 from wastechain.domain.timeutil import local_date
+from wastechain.services.reconciliation import reconcile_day
 
 
 def yesterday() -> date:
@@ -29,8 +30,6 @@ def _progress():
 
 def reconcile(app, day: str | None) -> int:
     """Runs one day's reconciliation; prints progress to stderr and the summary to stdout."""
-    from wastechain.services.reconciliation import reconcile_day
-
     try:
         target = date.fromisoformat(day) if day else yesterday()
     except ValueError:
@@ -38,10 +37,10 @@ def reconcile(app, day: str | None) -> int:
         return 2
     click.echo(f"reconciling {target} (Asia/Shanghai)…", err=True)
     try:
+        settings = app.extensions["wastechain.settings"]
         with app.app_context(), app.extensions["wastechain.sessions"]() as session:
-            summary = reconcile_day(session, actor=None, day=target, now=utcnow(),
-                                    thresholds=Thresholds.from_config(app.config),
-                                    secret=app.config["SECRET_KEY"], progress=_progress())
+            summary = reconcile_day(session, actor=None, day=target, now=settings.now(),
+                                    thresholds=settings.thresholds, secret=settings.secret_key, progress=_progress())
     except Exception as error:  # the run failed: say so and exit non-zero (cron mails stderr)
         click.echo(f"error: reconciliation of {target} failed: {type(error).__name__}: {error}", err=True)
         return 1

@@ -375,6 +375,8 @@ def main() -> None:
     m = sub.add_parser("measure")
     m.add_argument("--day", type=date.fromisoformat, default=DAY)
     args = parser.parse_args()
+    if not args.url.startswith("postgresql"):
+        parser.error("the clones are written with PostgreSQL's SQL: --url must be a postgresql+psycopg:// URL")
     if args.command == "run":
         run(args.url, args.history, args.more_history, args.day_size, args.seed_per_day)
     elif args.command == "more":

@@ -19,7 +19,7 @@ from sqlalchemy import update
 
 from wastechain.devdata.synthetic import HAZARDOUS_CODES, MEDICAL_CODE, City
 from wastechain.domain.anomalies import annual_due_date, day_window
-from wastechain.models import Batch, ManifestEvent, User
+from wastechain.models import Batch, ManifestEvent
 from wastechain.services import parties
 
 NINGBO = ("330203", 29.874, 121.550)  # far away: the long-distance fault goes there, with an approval
@@ -93,7 +93,7 @@ def inject_faults(city: City) -> None:
     far_off = (round(ind.lat + 5000 / 111_320, 6), ind.lon)
     city.expect("LOCATION_MISMATCH", manifest_key(m(ind, general[ind.region], "SW03", 2000, at(fault_day),
                                                     pickup_gps=far_off, handover=False), ":pickup"))
-    regulator = session.get(User, cast.city_regulator)
+    regulator = city.actor(cast.city_regulator)
     far = cast.receiver("宁波远洋危废处置有限公司", NINGBO[0], ["HW08", "HW49"], lat=NINGBO[1], lon=NINGBO[2])
     to_ningbo = parties.grant_approval(session, actor=regulator, producer_id=haz.org, waste_codes=["HW08"],
                                        destination_site_id=far.site, max_quantity_kg=Decimal(10000),

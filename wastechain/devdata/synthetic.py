@@ -36,6 +36,8 @@ GRAM = Decimal("0.001")
 
 @dataclass
 class CityPlan:
+    """What to simulate: the days, the daily volume, the seed of the random choices, faults or not."""
+
     start: date
     days: int
     manifests_per_day: int
@@ -54,6 +56,8 @@ class CityPlan:
 
 @dataclass
 class GeneratedCity:
+    """What was written, and the fingerprints the reconciliation of the period must find."""
+
     expected: set[str] = field(default_factory=set)  # fingerprints of the injected faults
     injected: dict[str, list[str]] = field(default_factory=dict)  # code → fingerprints
     manifests: int = 0
@@ -290,7 +294,7 @@ class City:
             now=now).id
 
     def _declare(self, now: datetime, kind: str, period: str) -> None:
-        """Each of the city's producers files what its own ledger says it produced — but the omissions planned."""
+        """Each of the city's producers files what its own ledger says it produced, except the planned omissions."""
         for org, kg in self._production(kind, period):
             if org in self.cast.declarers and (org, kind, period) not in self.missing:
                 anomalies.submit_declaration(self.session, actor=self.actor(self.cast.declarers[org]), period_kind=kind,
@@ -313,7 +317,7 @@ class City:
 
 def generate_city(bind, plan: CityPlan, progress=None) -> GeneratedCity:
     """Simulates the plan's days through the services (which commit as they go); returns what was injected."""
-    from wastechain.devdata.faults import inject_faults
+    from wastechain.devdata.faults import inject_faults  # faults.py builds on City: imported once both exist
 
     with session_for(bind) as session:
         city = City(session, plan)

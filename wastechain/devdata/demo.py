@@ -125,7 +125,7 @@ def _build(session, *, password: str, hash_method: str, now: datetime, secret: s
 
     def issue(user, source, kg, receiver_site, hours_ago):
         manifest = manifests.issue_manifest(
-            session, actor=users[user], lines=[manifests.LineRequest(source.id, Decimal(kg))],
+            session, actor=users[user], lines=[manifests.LineRequest(batch_id=source.id, quantity_kg=Decimal(kg))],
             receiver_site_id=receiver_site.id, transporter_id=carrier.id, vehicle_id=truck.id,
             planned_pickup_at=ago(hours_ago - 2), now=ago(hours_ago))
         issuers[manifest.id] = users[user]

@@ -248,9 +248,9 @@ class City:
         transporter = trip.vehicle[1]
         trip.manifest_id = manifests.issue_manifest(
             self.session, actor=self.actor(trip.producer.user),
-            lines=[manifests.LineRequest(trip.stock.id, trip.kg)], receiver_site_id=trip.receiver.site,
-            transporter_id=transporter.org, vehicle_id=trip.vehicle[0], driver_id=transporter.user,
-            planned_pickup_at=trip.planned_at, approval_id=trip.approval_id, now=now).id
+            lines=[manifests.LineRequest(batch_id=trip.stock.id, quantity_kg=trip.kg)],
+            receiver_site_id=trip.receiver.site, transporter_id=transporter.org, vehicle_id=trip.vehicle[0],
+            driver_id=transporter.user, planned_pickup_at=trip.planned_at, approval_id=trip.approval_id, now=now).id
         self.out.manifests += 1
         self.out.events += 1
 

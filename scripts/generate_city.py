@@ -1,8 +1,10 @@
 #!/usr/bin/env python
-"""Write a synthetic Quzhou into DATABASE_URL: six counties, months of manifests, a known set of injected faults.
+"""Write a synthetic Quzhou into DATABASE_URL: six counties, weeks of manifests, a known set of injected faults.
 
-    python scripts/generate_city.py --start 2026-03-01 --days 46 --per-day 50
-    python scripts/generate_city.py --start 2026-01-01 --days 120 --per-day 2000 --no-faults
+Every manifest goes through the services (wastechain.devdata.synthetic), about ten a second on SQLite:
+
+    python scripts/generate_city.py --start 2026-03-01 --days 46 --per-day 20
+    python scripts/generate_city.py --start 2026-01-01 --days 90 --per-day 50 --no-faults
 """
 import argparse
 import sys

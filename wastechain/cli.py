@@ -99,23 +99,12 @@ def create_admin_command(username, password):
 @with_appcontext
 @click.option("--password", default="demo12345", show_default=True, help="password of every demo account")
 def seed_demo_command(password):
-    """Build a small Quzhou world with manifests in every state, and print the logins."""
-    from datetime import timedelta
-
+    """Build a small Quzhou world with manifests in every state and its past week reconciled; print the logins."""
+    from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
     from wastechain.domain.anomalies import Thresholds
-    from wastechain.domain.timeutil import local_date
-    from wastechain.services.demo import DEMO_LOGINS, seed_demo
-    from wastechain.services.reconciliation import run_reconciliation
 
-    now = utcnow()
-    with _session() as session:
-        created = seed_demo(session, password=password, hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-                            now=now)
-        if created:  # the past week's nightly runs, so the regulators' report has its anomalies
-            for days_ago in range(7, 0, -1):
-                run_reconciliation(session, day=local_date(now) - timedelta(days=days_ago), now=now,
-                                   thresholds=Thresholds.from_config(current_app.config),
-                                   secret=current_app.config["SECRET_KEY"])
+    seed_demo(_engine(), password=password, hash_method=current_app.config["PASSWORD_HASH_METHOD"], now=utcnow(),
+              thresholds=Thresholds.from_config(current_app.config), secret=current_app.config["SECRET_KEY"])
     click.echo("demo accounts (password: %s):" % password)
     for username, description in DEMO_LOGINS:
         click.echo(f"  {username:<22} {description}")

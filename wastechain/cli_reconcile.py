@@ -57,8 +57,8 @@ def reconcile(app, day: str | None) -> int:
 
 
 def generate(app, *, start: str, days: int, per_day: int, seed: int, faults: bool) -> int:
-    """Writes a synthetic city and prints what was injected."""
-    from wastechain.services.synthetic import CityPlan, generate_city
+    """Writes a synthetic city through the services and prints what was injected."""
+    from wastechain.devdata.synthetic import CityPlan, generate_city
 
     try:
         plan = CityPlan(start=date.fromisoformat(start), days=days, manifests_per_day=per_day, seed=seed,
@@ -66,10 +66,8 @@ def generate(app, *, start: str, days: int, per_day: int, seed: int, faults: boo
     except ValueError as error:
         click.echo(f"error: {error}", err=True)
         return 2
-    engine = app.extensions["wastechain.engine"]
     try:
-        with engine.begin() as connection:
-            city = generate_city(connection, plan, progress=_progress())
+        city = generate_city(app.extensions["wastechain.engine"], plan, progress=_progress())
     except Exception as error:
         click.echo(f"error: generation failed: {type(error).__name__}: {error}", err=True)
         return 1

@@ -1,14 +1,20 @@
 """Daily reconciliation on a generated city with known injected faults (issue 5): right, idempotent, tamper-evident."""
+import os
+import pickle
+import shutil
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
+from tests.conftest import KEPT_TABLES
+from wastechain.db import Base, make_engine, make_session_factory
+from wastechain.devdata.synthetic import CityPlan, generate_city
 from wastechain.domain.anomalies import CATALOG, Thresholds, merkle_root
 from wastechain.domain.hashing import event_hash
 from wastechain.models import Anomaly, DaySeal, ManifestEvent
 from wastechain.services.reconciliation import run_reconciliation
-from wastechain.services.synthetic import CityPlan, generate_city
 
 START = date(2026, 3, 1)
 DAYS = 46  # holds a monthly (03-15) and the annual (03-31) declaration deadline, and 30-day follow-ups
@@ -27,21 +33,91 @@ def reconcile(session, first: date, last: date):
             for d in days(first, last)]
 
 
-def generate(session, **plan):
-    city = generate_city(session.connection(), CityPlan(**{"start": START, "days": DAYS, "manifests_per_day": 4,
-                                                            **plan}))
-    session.commit()
-    return city
-
-
 def fingerprints(session) -> set[str]:
     return set(session.scalars(select(Anomaly.fingerprint)))
 
 
+# ---------------------------------------------------------------- cities: built once per run, then copied
+
+@pytest.fixture(scope="session")
+def reconciled_cities(database_template, tmp_path_factory, worker_id):
+    """A city goes through the services manifest by manifest, which takes a while: each plan is generated and
+    reconciled once per run (by the first test process that needs it; the others wait for its rows), and its rows
+    are copied into the fresh database of each test that uses it."""
+    root = tmp_path_factory.getbasetemp()
+    shared = root if worker_id == "master" else root.parent  # pytest-xdist workers share their parent folder
+
+    def city_of(**plan):
+        name = "city" + "".join(f"-{key}-{value}" for key, value in sorted(plan.items()))
+        return _once(shared / f"{name}.pickle",
+                     lambda: _generate_and_reconcile(database_template, tmp_path_factory.mktemp("city"), plan))
+
+    return city_of
+
+
+def _once(path, build):
+    """The first process to get here builds and pickles the value; the others wait for the file."""
+    try:
+        os.close(os.open(path.with_suffix(".lock"), os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        deadline = time.monotonic() + 1800
+        while not path.exists():
+            if time.monotonic() > deadline:
+                pytest.fail(f"no one finished {path.name}")
+            time.sleep(0.2)
+    else:
+        try:
+            value = build()
+        except BaseException as error:
+            value = ("failed", f"{type(error).__name__}: {error}")
+            raise
+        finally:
+            path.with_suffix(".tmp").write_bytes(pickle.dumps(value))
+            path.with_suffix(".tmp").replace(path)
+    value = pickle.loads(path.read_bytes())
+    if value[0] == "failed":
+        pytest.fail(f"building {path.name} failed in another test process: {value[1]}")
+    return value
+
+
+def _generate_and_reconcile(template, folder, plan):
+    kind, url = template
+    if kind == "sqlite":
+        shutil.copyfile(url, folder / "city.db")
+        url = f"sqlite:///{folder / 'city.db'}"
+    engine = make_engine(url)
+    tables = [t for t in Base.metadata.sorted_tables if t.name not in KEPT_TABLES]
+    try:
+        city = generate_city(engine, CityPlan(**{"start": START, "days": DAYS, "manifests_per_day": 4, **plan}))
+        with make_session_factory(engine)() as session:
+            reconcile(session, city.first_day, city.last_day)
+            rows = [(t.name, [dict(row) for row in session.execute(select(t).order_by(*t.primary_key.columns))
+                              .mappings()]) for t in tables]
+        return city, rows
+    finally:
+        if kind == "postgresql":  # the process's own database, emptied as after any test
+            with engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+
+
+def _copy_into(session, rows) -> None:
+    tables = Base.metadata.tables
+    for name, table_rows in rows:
+        if table_rows:
+            session.execute(tables[name].insert(), table_rows)
+    if session.get_bind().dialect.name == "postgresql":
+        for name, table_rows in rows:
+            if table_rows and "id" in tables[name].c:
+                session.execute(select(func.setval(func.pg_get_serial_sequence(name, "id"),
+                                                   max(row["id"] for row in table_rows))))
+    session.commit()
+
+
 @pytest.fixture
-def city(session):
-    city = generate(session)
-    reconcile(session, city.first_day, city.last_day)
+def city(session, reconciled_cities):
+    city, rows = reconciled_cities()
+    _copy_into(session, rows)
     return city
 
 
@@ -86,9 +162,9 @@ def test_a_rerun_reports_what_changed(session, city):
 # ---------------------------------------------------------------- tampering, straight in the database
 
 @pytest.fixture
-def clean_city(session):
-    city = generate(session, days=14, faults=False)
-    reconcile(session, city.first_day, city.last_day)
+def clean_city(session, reconciled_cities):
+    city, rows = reconciled_cities(days=14, faults=False)
+    _copy_into(session, rows)
     assert fingerprints(session) == set()
     return city
 
@@ -138,7 +214,7 @@ def test_a_manifest_chain_rewritten_consistently_is_caught_by_the_day_seal(sessi
 
 def test_a_deleted_event_breaks_the_seal_of_its_day(session, clean_city):
     day = clean_city.first_day + timedelta(days=8)
-    event = _event_on(session, day, "dispose")
+    event = _event_on(session, day, "deliver")  # a disposal event has its disposal record pointing at it
     session.execute(text("DELETE FROM manifest_event WHERE id = :id"), {"id": event.id})
     session.commit()
     summary = run_reconciliation(session, day=day, now=NOW, thresholds=Thresholds(), secret=SECRET)

@@ -53,7 +53,7 @@ from wastechain import schema  # noqa: E402
 from wastechain.catalog import seed_catalog  # noqa: E402
 from wastechain.db import UTCDateTime, make_engine, make_session_factory  # noqa: E402
 from wastechain.devdata import session_for  # noqa: E402
-from wastechain.devdata.synthetic import CityPlan, generate_city  # noqa: E402
+from wastechain.devdata.city import CityPlan, generate_city  # noqa: E402
 from wastechain.domain.anomalies import Thresholds, day_window  # noqa: E402
 from wastechain.domain.hashing import GENESIS_HASH, event_hash  # noqa: E402
 from wastechain.domain.streams import HAZARDOUS_STREAMS  # noqa: E402

@@ -4,7 +4,11 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from wastechain import schema
-from wastechain.db import utcnow
+from wastechain.catalog import seed_catalog
+from wastechain.cli_reconcile import generate, reconcile
+from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
+from wastechain.domain.errors import DomainError
+from wastechain.services.accounts.auth import create_admin
 
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -15,6 +19,10 @@ def _engine():
 
 def _session():
     return current_app.extensions["wastechain.sessions"]()
+
+
+def _settings():
+    return current_app.extensions["wastechain.settings"]
 
 
 @db_group.command("upgrade")
@@ -62,8 +70,6 @@ def db_check():
 
 
 def _seed_catalog():
-    from wastechain.catalog import seed_catalog
-
     with _session() as session:
         written = seed_catalog(session)
     click.echo(f"catalog: {written['regions']} regions and {written['waste_codes']} waste codes written "
@@ -83,13 +89,10 @@ def seed_catalog_command():
 @click.option("--password", required=True)
 def create_admin_command(username, password):
     """Create an administrator account."""
-    from wastechain.domain.errors import DomainError
-    from wastechain.services.accounts.auth import create_admin
-
     with _session() as session:
         try:
             create_admin(session, username=username, password=password,
-                         hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+                         hash_method=_settings().password_hash_method)
         except DomainError as error:
             raise click.ClickException(error.message) from None
     click.echo(f"administrator {username} created")
@@ -100,11 +103,7 @@ def create_admin_command(username, password):
 @click.option("--password", default="demo12345", show_default=True, help="password of every demo account")
 def seed_demo_command(password):
     """Build a small Quzhou world with manifests in every state and its past week reconciled; print the logins."""
-    from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
-    from wastechain.domain.anomalies import Thresholds
-
-    seed_demo(_engine(), password=password, hash_method=current_app.config["PASSWORD_HASH_METHOD"], now=utcnow(),
-              thresholds=Thresholds.from_config(current_app.config), secret=current_app.config["SECRET_KEY"])
+    seed_demo(_engine(), password=password, settings=_settings(), now=_settings().now())
     click.echo("demo accounts (password: %s):" % password)
     for username, description in DEMO_LOGINS:
         click.echo(f"  {username:<22} {description}")
@@ -114,8 +113,6 @@ def seed_demo_command(password):
 @click.option("--date", "day", default=None, help="the business day YYYY-MM-DD (default: yesterday, Asia/Shanghai)")
 def reconcile_command(day):
     """Run the daily reconciliation of one day: anomalies, day seal, summary (idempotent)."""
-    from wastechain.cli_reconcile import reconcile
-
     raise SystemExit(reconcile(current_app, day))
 
 
@@ -127,8 +124,6 @@ def reconcile_command(day):
 @click.option("--no-faults", is_flag=True, help="a clean city, no injected faults")
 def generate_city_command(start, days, per_day, seed, no_faults):
     """Write a synthetic Quzhou (six counties, months of manifests, injected faults) into the database."""
-    from wastechain.cli_reconcile import generate
-
     raise SystemExit(generate(current_app, start=start, days=days, per_day=per_day, seed=seed, faults=not no_faults))
 
 

@@ -11,6 +11,7 @@ import click
 from wastechain.db import utcnow
 from wastechain.domain.anomalies import CATALOG
 from wastechain.domain.timeutil import local_date
+from wastechain.devdata.city import CityPlan, generate_city
 from wastechain.services.reconciliation import reconcile_day
 
 
@@ -58,8 +59,6 @@ def reconcile(app, day: str | None) -> int:
 
 def generate(app, *, start: str, days: int, per_day: int, seed: int, faults: bool) -> int:
     """Writes a synthetic city through the services and prints what was injected."""
-    from wastechain.devdata.synthetic import CityPlan, generate_city
-
     try:
         plan = CityPlan(start=date.fromisoformat(start), days=days, manifests_per_day=per_day, seed=seed,
                         faults=faults)

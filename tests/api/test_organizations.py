@@ -2,7 +2,7 @@
 from wastechain.domain.credit_code import make_credit_code
 
 from tests.factories import JIANGSHAN, KECHENG, QUJIANG, assert_refused, row_count
-from wastechain.models import Approval, Organization, Permit, Site, User, Vehicle
+from wastechain.models import Approval, Organization, Site, User, Vehicle
 
 ORGANIZATIONS_OF_THE_WORLD = 6
 

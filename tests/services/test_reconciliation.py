@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from tests.conftest import KEPT_TABLES
 from wastechain.db import Base, make_engine, make_session_factory
-from wastechain.devdata.synthetic import CityPlan, generate_city
+from wastechain.devdata.city import CityPlan, generate_city
 from wastechain.domain.anomalies import CATALOG, Thresholds, merkle_root
 from wastechain.domain.hashing import event_hash
 from wastechain.models import Anomaly, DaySeal, ManifestEvent

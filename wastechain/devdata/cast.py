@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from wastechain.domain.credit_code import make_credit_code
 from wastechain.domain.vocabulary import Role
 from wastechain.models import Organization, User, Vehicle
-from wastechain.services import parties
-from wastechain.services.auth import add_user
+from wastechain.services.accounts import parties
+from wastechain.services.accounts.auth import add_user
 
 COUNTIES = {  # code: (name, lat, lon) — approximate county seats
     "330802": ("柯城区", 28.969, 118.873),

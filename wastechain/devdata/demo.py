@@ -7,13 +7,16 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from wastechain.devdata import session_for
-from wastechain.domain.anomalies import Thresholds
 from wastechain.domain.credit_code import make_credit_code
 from wastechain.domain.timeutil import local_date
 from wastechain.domain.vocabulary import Role
 from wastechain.models import User
-from wastechain.services import anomalies, batches, handover, manifests, parties
-from wastechain.services.auth import add_user
+from wastechain.services import manifests, reconciliation
+from wastechain.services.accounts import parties
+from wastechain.services.accounts.auth import add_user
+from wastechain.services.manifests import handover
+from wastechain.services.storage import batches
+from wastechain.settings import Settings
 
 ADMIN = "admin"
 
@@ -52,15 +55,16 @@ DEMO_LOGINS = [
 ]
 
 
-def seed_demo(bind, *, password: str, hash_method: str, now: datetime, thresholds: Thresholds, secret: str) -> bool:
+def seed_demo(bind, *, password: str, settings: Settings, now: datetime) -> bool:
     """Creates the demo world once and reconciles its past week; False when it was already there (a second run
     changes nothing)."""
-    with session_for(bind) as session:
+    hash_method, thresholds, secret = settings.password_hash_method, settings.thresholds, settings.secret_key
+    with session_for(bind, settings) as session:
         if session.scalar(select(User.id).where(User.username == "kecheng_eb")) is not None:
             return False
         _build(session, password=password, hash_method=hash_method, now=now, secret=secret)
         for days_ago in range(7, 0, -1):  # the past week's nightly runs, so the regulators' report has content
-            anomalies.reconcile_day(session, actor=None, day=local_date(now) - timedelta(days=days_ago), now=now,
+            reconciliation.reconcile_day(session, actor=None, day=local_date(now) - timedelta(days=days_ago), now=now,
                                     thresholds=thresholds, secret=secret)
     return True
 

@@ -20,7 +20,7 @@ from sqlalchemy import update
 from wastechain.devdata.synthetic import HAZARDOUS_CODES, MEDICAL_CODE, City
 from wastechain.domain.anomalies import annual_due_date, day_window
 from wastechain.models import Batch, ManifestEvent
-from wastechain.services import parties
+from wastechain.services.accounts import parties
 
 NINGBO = ("330203", 29.874, 121.550)  # far away: the long-distance fault goes there, with an approval
 

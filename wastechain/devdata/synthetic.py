@@ -21,12 +21,14 @@ from itertools import count
 
 from sqlalchemy import func, select
 
-from wastechain.devdata import session_for
 from wastechain.devdata.cast import Cast, Party, jitter
 from wastechain.domain.anomalies import Thresholds, day_window
 from wastechain.domain.streams import HAZARDOUS_STREAMS
 from wastechain.models import Batch, User, WasteCode
-from wastechain.services import anomalies, batches, handover, manifests
+from wastechain.services import manifests
+from wastechain.services.anomalies import payments
+from wastechain.services.manifests import handover
+from wastechain.services.storage import batches
 
 HAZARDOUS_CODES = ("900-041-49", "900-249-08", "900-252-12", "336-064-17")
 MEDICAL_CODE = "841-001-01"
@@ -288,7 +290,7 @@ class City:
 
     def _pay(self, now: datetime, trip: Trip) -> None:
         payee = trip.receiver.org if trip.payee == "receiver" else trip.vehicle[1].org
-        trip.payment_id = anomalies.record_payment(
+        trip.payment_id = payments.record_payment(
             self.session, actor=self.actor(trip.producer.user), manifest_id=trip.manifest_id, payee_id=payee,
             amount=(trip.kg * 3).quantize(Decimal("0.01")), paid_at=now, reference=f"BANK{trip.manifest_id}",
             now=now).id
@@ -297,7 +299,7 @@ class City:
         """Each of the city's producers files what its own ledger says it produced, except the planned omissions."""
         for org, kg in self._production(kind, period):
             if org in self.cast.declarers and (org, kind, period) not in self.missing:
-                anomalies.submit_declaration(self.session, actor=self.actor(self.cast.declarers[org]), period_kind=kind,
+                payments.submit_declaration(self.session, actor=self.actor(self.cast.declarers[org]), period_kind=kind,
                                              period=period, now=now, generated_kg=kg)
 
     def _production(self, kind: str, period: str) -> list[tuple[int, Decimal]]:
@@ -313,26 +315,3 @@ class City:
             .join(WasteCode, WasteCode.code == Batch.waste_code)
             .where(which, Batch.generated_at >= day_window(first).start, Batch.generated_at < day_window(after).start)
             .group_by(Batch.organization_id).order_by(Batch.organization_id)).all()
-
-
-def generate_city(bind, plan: CityPlan, progress=None) -> GeneratedCity:
-    """Simulates the plan's days through the services (which commit as they go); returns what was injected."""
-    from wastechain.devdata.faults import inject_faults  # faults.py builds on City: imported once both exist
-
-    with session_for(bind) as session:
-        city = City(session, plan)
-        city.cast.populate(plan)
-        for i in range(plan.days):
-            city.regular_day(plan.start + timedelta(days=i), plan.manifests_per_day)
-        if plan.faults:
-            inject_faults(city)
-        if plan.declarations:
-            city.schedule_declarations()
-        for i in range(plan.days):
-            city.run_until(day_window(plan.start + timedelta(days=i)).end)
-            if progress and (i % 10 == 9 or i == plan.days - 1):
-                progress("days", i + 1, plan.days)
-        city.run_until(city.end_moment)
-        city.resolve_expectations()
-        city.out.ids = {"hazardous_receivers": [r.org for r in city.cast.receivers["hazardous"]]}
-        return city.out

@@ -6,7 +6,6 @@ so they cannot drift from the product's rules; the only exceptions are the tampe
 """
 import secrets
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from wastechain.services.wiring import session_factory
@@ -16,17 +15,9 @@ from wastechain.settings import Settings
 def session_for(bind, settings: Settings | None = None) -> Session:
     """The one place the dev-data builders get a session from (for `bind`, an Engine); the services commit it.
 
-    Its runtime is the app's (the demo, from the CLI) or, for a tool, settings with a key of its own, so the
-    steps it records run the same handlers as the service's: lineage, containers, run-time findings.
-
-    On PostgreSQL each of its transactions runs with JIT off. The run-time OVERWEIGHT_LOAD check that record_step
-    makes after every pickup disables nested loops, which inflates the plan's estimated cost past jit_above_cost:
-    PostgreSQL then spends about a second compiling each such query (measured on PostgreSQL 15). A city's hundreds
-    of pickups would wait minutes for that, so the builders opt out here, for their own transactions only.
+    Its runtime is the app's (the demo, from the CLI: steps run the same handlers as the service's, run-time
+    findings included) or, for the synthetic city, settings with a key of its own and no run-time findings: the
+    city is reconciled at night like any other, and what a step's run-time check would record the nightly run
+    finds by the same fingerprint, at half the cost of building the city.
     """
-    session = session_factory(bind, settings or Settings(secret_key=secrets.token_hex(16)))()
-    if session.get_bind().dialect.name == "postgresql":
-        @event.listens_for(session, "after_begin")
-        def _no_jit(_session, _transaction, connection):
-            connection.exec_driver_sql("SET LOCAL jit = off")
-    return session
+    return session_factory(bind, settings or Settings(secret_key=secrets.token_hex(16), runtime_checks=False))()

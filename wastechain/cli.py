@@ -9,6 +9,7 @@ from wastechain.cli_reconcile import generate, reconcile
 from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
 from wastechain.domain.errors import DomainError
 from wastechain.services.accounts.auth import create_admin
+from wastechain.services.reconciliation.history import verify_history
 
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -127,8 +128,20 @@ def generate_city_command(start, days, per_day, seed, no_faults):
     raise SystemExit(generate(current_app, start=start, days=days, per_day=per_day, seed=seed, faults=not no_faults))
 
 
+@click.command("verify-history")
+@with_appcontext
+def verify_history_command():
+    """Re-verify every manifest's hash chain and every day seal (after a restore, or on request); exit 1 if any broke."""
+    with _session() as session:
+        check = verify_history(session, secret=_settings().secret_key)
+    click.echo(f"{check.manifests_verified} manifest chains and {check.seals_verified} day seals verified")
+    for problem in check.problems:
+        click.echo(f"  broken: {problem['fingerprint']}", err=True)
+    raise SystemExit(0 if check.ok else 1)
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_group)
     for command in (seed_catalog_command, create_admin_command, seed_demo_command, reconcile_command,
-                    generate_city_command):
+                    generate_city_command, verify_history_command):
         app.cli.add_command(command)

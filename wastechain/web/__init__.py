@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 from wastechain.requestctx import db
 from wastechain.services import access
 from wastechain.services.accounts.auth import authenticate
-from wastechain.web import driver, producer, receiver, regulator, scan, sessions
+from wastechain.web import driver, headers, producer, receiver, regulator, scan, sessions
 from wastechain.web.common import cn_time, kg
 
 bp = Blueprint("web", __name__)
@@ -59,6 +59,7 @@ def init_app(app) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     sessions.init_app(app)
+    headers.init_app(app)
 
     @app.before_request
     def _csrf_for_pages():

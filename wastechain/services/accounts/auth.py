@@ -100,8 +100,3 @@ def user_for_token(session, token: str, *, now: datetime) -> User | None:
         return None
     return record.user
 
-
-def get_user(session, user_id: int) -> User | None:
-    """An active account by id (a page session's user), or None."""
-    user = session.get(User, user_id)
-    return user if user is not None and user.active else None

@@ -18,6 +18,11 @@ class Config:
         self.DEBUG = env.get("FLASK_DEBUG", "0") == "1"
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.TOKEN_TTL_HOURS = int(env.get("TOKEN_TTL_HOURS", "12"))
+        self.MAX_TOKENS_PER_USER = int(env.get("MAX_TOKENS_PER_USER", "5"))
+        self.LOGIN_TTL_DAYS = int(env.get("LOGIN_TTL_DAYS", "30"))
+        # Off by default so the demo works over plain http; on behind TLS (Secure cookies, HSTS).
+        self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
         # werkzeug's hash method; tests lower the cost, production keeps scrypt.
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
         # Reconciliation thresholds: defaults in wastechain.domain.anomalies.Thresholds, documented in README.md.

@@ -26,6 +26,10 @@ class Settings:
     secret_key: str
     public_base_url: str = "http://127.0.0.1:5000"
     token_ttl_hours: int = 12
+    max_tokens_per_user: int = 5  # live API tokens a user may hold; a new one drops the oldest
+    login_ttl_days: int = 30  # a page login (and its remember-me cookie) lasts this long, unless logged out
+    session_cookie_secure: bool = False  # Secure cookies and HSTS: turn on when served over HTTPS
+    max_content_length: int = 2 * 1024 * 1024  # bytes of a request body; larger bodies are refused with 413
     password_hash_method: str = "scrypt"
     thresholds: Thresholds = field(default_factory=Thresholds)
     runtime_checks: bool = True  # run-time anomaly findings after each step
@@ -39,6 +43,10 @@ class Settings:
         return cls(secret_key=config.get("SECRET_KEY") or "",
                    public_base_url=str(config.get("PUBLIC_BASE_URL", cls.public_base_url)).rstrip("/"),
                    token_ttl_hours=int(config.get("TOKEN_TTL_HOURS", cls.token_ttl_hours)),
+                   max_tokens_per_user=int(config.get("MAX_TOKENS_PER_USER", cls.max_tokens_per_user)),
+                   login_ttl_days=int(config.get("LOGIN_TTL_DAYS", cls.login_ttl_days)),
+                   session_cookie_secure=bool(config.get("SESSION_COOKIE_SECURE", cls.session_cookie_secure)),
+                   max_content_length=int(config.get("MAX_CONTENT_LENGTH") or cls.max_content_length),
                    password_hash_method=config.get("PASSWORD_HASH_METHOD", cls.password_hash_method),
                    thresholds=Thresholds.from_config(config),
                    runtime_checks=bool(config.get("RUNTIME_ANOMALY_CHECKS", True)),
@@ -60,4 +68,10 @@ class Settings:
                                 "running outside debug or testing (./scripts/run.sh generates one)")
         if self.token_ttl_hours < 1:
             raise SettingsError("TOKEN_TTL_HOURS must be at least 1")
+        if self.max_tokens_per_user < 1:
+            raise SettingsError("MAX_TOKENS_PER_USER must be at least 1")
+        if self.login_ttl_days < 1:
+            raise SettingsError("LOGIN_TTL_DAYS must be at least 1")
+        if self.max_content_length < 1024:
+            raise SettingsError("MAX_CONTENT_LENGTH must be at least 1024 bytes")
         return self

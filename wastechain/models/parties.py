@@ -108,6 +108,23 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class UserLogin(Base):
+    """A page login: binds the session cookie and the remember-me cookie to one revocable, expiring row.
+
+    The remember-me cookie carries a random token of this login; only its SHA-256 is stored. Logging out deletes
+    the row, so neither the session nor the remember-me cookie of that login works again.
+    """
+
+    __tablename__ = "user_login"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
 class Approval(Base):
     """跨区域转移审批: a regulator's exception for a producer, codes, destination, quantity and period."""
 

@@ -2,13 +2,13 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from wastechain.requestctx import db
 from wastechain.services import access
-from wastechain.services.accounts.auth import authenticate, get_user
-from wastechain.web import driver, producer, receiver, regulator, scan
+from wastechain.services.accounts.auth import authenticate
+from wastechain.web import driver, headers, producer, receiver, regulator, scan, sessions
 from wastechain.web.common import cn_time, kg
 
 bp = Blueprint("web", __name__)
@@ -18,9 +18,7 @@ login_manager.login_message = "请先登录"
 csrf = CSRFProtect()
 
 
-@login_manager.user_loader
-def _load_user(user_id: str):
-    return get_user(db(), int(user_id)) if user_id.isdigit() else None
+login_manager.user_loader(sessions.load_user)
 
 
 def _safe_next(target: str | None) -> str:
@@ -44,14 +42,14 @@ def login():
             flash("用户名或密码错误", "error")
             return render_template("login.html", next=request.form.get("next", ""),
                                    username=request.form.get("username", "")), 401
-        login_user(user, remember=True)
-        return redirect(_safe_next(request.form.get("next")))
+        token = sessions.log_in(user)
+        return sessions.remember(redirect(_safe_next(request.form.get("next"))), token)
     return render_template("login.html", next=request.args.get("next", ""))
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sessions.log_out()
     flash("已退出登录", "info")
     return redirect(url_for("web.login"))
 
@@ -60,6 +58,8 @@ def init_app(app) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
     login_manager.init_app(app)
+    sessions.init_app(app)
+    headers.init_app(app)
 
     @app.before_request
     def _csrf_for_pages():

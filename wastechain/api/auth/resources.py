@@ -1,3 +1,5 @@
+from flask import request
+
 from wastechain.api.auth.schemas import TokenOut, TokenRequest, UserOut
 from wastechain.api.common import Blueprint, current_user, db, login_required, now, settings
 from wastechain.services.accounts import auth
@@ -9,9 +11,13 @@ bp = Blueprint("auth", __name__, description="登录与令牌")
 @bp.arguments(TokenRequest)
 @bp.response(200, TokenOut)
 def create_token(body):
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password for a bearer token.
+
+    A user holds at most MAX_TOKENS_PER_USER live tokens (default 5): a new token revokes the oldest.
+    """
     token, record = auth.issue_token(db(), username=body["username"], password=body["password"], now=now(),
-                                     ttl_hours=settings().token_ttl_hours)
+                                     ttl_hours=settings().token_ttl_hours,
+                                     max_live=settings().max_tokens_per_user)
     return {"token": token, "expires_at": record.expires_at, "user": record.user}
 
 
@@ -21,3 +27,11 @@ def create_token(body):
 def me():
     """The logged-in user."""
     return current_user()
+
+
+@bp.post("/auth/logout")
+@login_required
+@bp.response(204)
+def logout():
+    """Revoke the bearer token of this request: it is refused (401) from now on."""
+    auth.revoke_token(db(), token=request.headers["Authorization"].partition(" ")[2].strip())

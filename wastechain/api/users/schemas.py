@@ -10,3 +10,9 @@ class UserIn(ma.Schema):
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
     organization_id = ma.fields.Integer(load_default=None, allow_none=True)
     region_code = ma.fields.String(load_default=None, allow_none=True)
+
+
+class RevokedOut(ma.Schema):
+    user_id = ma.fields.Integer()
+    revoked_tokens = ma.fields.Integer(metadata={"description": "bearer tokens revoked"})
+    revoked_logins = ma.fields.Integer(metadata={"description": "page logins (sessions, remember-me) ended"})

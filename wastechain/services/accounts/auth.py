@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from wastechain.domain.errors import Conflict, Unauthorized, ValidationFailed
+from wastechain.domain.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from wastechain.domain.vocabulary import Role, values
 from wastechain.models import ApiToken, User
+from wastechain.services import access
+from wastechain.services.accounts.logins import revoke_logins
 from wastechain.services.common import transactional
 
 ROLES = values(Role)
@@ -53,17 +55,43 @@ def authenticate(session, *, username: str, password: str) -> User | None:
 
 
 @transactional
-def issue_token(session, *, username: str, password: str, now: datetime, ttl_hours: int) -> tuple[str, ApiToken]:
-    """Exchanges a username and password for a bearer token; only the token's hash is kept."""
+def issue_token(session, *, username: str, password: str, now: datetime, ttl_hours: int,
+                max_live: int = 5) -> tuple[str, ApiToken]:
+    """Exchanges a username and password for a bearer token; only the token's hash is kept.
+
+    A user holds at most `max_live` live tokens: the oldest are revoked, so tokens cannot pile up unnoticed.
+    """
     user = authenticate(session, username=username, password=password)
     if user is None:
         raise Unauthorized("用户名或密码错误")
     token = secrets.token_urlsafe(32)
-    record = ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=now + timedelta(hours=ttl_hours))
-    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at < now))
+    record = ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=now + timedelta(hours=ttl_hours),
+                      created_at=now)
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at <= now))
+    kept = select(ApiToken.id).where(ApiToken.user_id == user.id) \
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()).limit(max(max_live - 1, 0))
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.id.not_in(kept.scalar_subquery()))
+                    .execution_options(synchronize_session=False))
     session.add(record)
     session.flush()
     return token, record
+
+
+@transactional
+def revoke_token(session, *, token: str) -> None:
+    """Logs a bearer token out (POST /auth/logout): it is refused from now on."""
+    session.execute(delete(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+
+
+@transactional
+def revoke_user_tokens(session, *, actor: User, user_id: int) -> dict:
+    """An administrator signs a user out everywhere: every bearer token and every page login."""
+    access.require_role(actor, Role.ADMIN, doing="吊销用户令牌")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    tokens = session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount
+    return {"user_id": user.id, "revoked_tokens": tokens, "revoked_logins": revoke_logins(session, user=user)}
 
 
 def user_for_token(session, token: str, *, now: datetime) -> User | None:
@@ -72,8 +100,3 @@ def user_for_token(session, token: str, *, now: datetime) -> User | None:
         return None
     return record.user
 
-
-def get_user(session, user_id: int) -> User | None:
-    """An active account by id (a page session's user), or None."""
-    user = session.get(User, user_id)
-    return user if user is not None and user.active else None

@@ -131,10 +131,20 @@ class StepIn(ma.Schema):
     reason = Text(load_default=None, allow_none=True, min_length=0, max_length=500, multiline=True)
     method = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[RDCrdc]\d{1,2}$"))
     handover_code = ma.fields.String(load_default=None, allow_none=True, load_only=True, metadata={
-        "description": "pickup only: the producer's one-time 交接码; the event then records handover_confirmed"})
+        "description": "pickup: the producer's one-time 交接码 (POST /manifests/{id}/handover-code); the event "
+                       "then records handover_confirmed: true. A pickup needs it or handover_exception_reason"})
+    handover_exception_reason = Text(load_default=None, allow_none=True, max_length=500, multiline=True,
+                                     load_only=True, metadata={
+        "description": "pickup without the code: why the producer could not confirm the handover; recorded "
+                       "with handover_confirmed: false and raises the anomaly HANDOVER_UNCONFIRMED"})
 
 
 class VerifyOut(ma.Schema):
     ok = ma.fields.Boolean()
     events = ma.fields.Integer()
     broken_at = ma.fields.Integer(allow_none=True)
+
+
+class HandoverCodeOut(ma.Schema):
+    code = ma.fields.String(metadata={"description": "6 digits, single use, shown to the driver at the gate"})
+    expires_at = Time()

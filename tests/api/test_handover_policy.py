@@ -1,7 +1,5 @@
 """Issue 11, item 7: an API pickup needs the producer's one-time code, or a stated exception that the regulator sees
 as HANDOVER_UNCONFIRMED; the producer obtains the code through the API."""
-from datetime import timedelta
-
 from tests.factories import NOW, assert_refused, make_batch, manifest_state, row_count
 from wastechain.models import Anomaly, HandoverCode
 

@@ -2,9 +2,11 @@
 import io
 
 import pypdfium2 as pdfium
+import pytest
 
 from tests.factories import assert_refused, make_batch
 from wastechain.services.rendering import labels
+from wastechain.services.rendering import pdf as pdf_fonts
 from wastechain.services.rendering.pdf import register_cjk_font
 
 
@@ -73,11 +75,6 @@ def test_the_producer_prints_a_sheet_of_its_labels_from_its_page(client, session
 
 
 # ---- a font reportlab cannot read is skipped (issue 11, item 8) ----
-
-import pytest  # noqa: E402
-
-from wastechain.services.rendering import pdf as pdf_fonts  # noqa: E402
-
 
 @pytest.fixture
 def fonts(monkeypatch):

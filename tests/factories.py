@@ -163,8 +163,41 @@ class Api:
         return self.post("/manifests", body, as_=as_)
 
     def step(self, manifest_id: int, type_: str, *, as_: str, key: str | None = None, **fields):
+        """A step as a client sends it; a pickup carries the producer's one-time code unless the test says
+        otherwise (handover_code=None sends none, as does a handover_exception_reason)."""
+        if type_ == "pickup" and "handover_code" not in fields and "handover_exception_reason" not in fields:
+            fields["handover_code"] = self.handover_code(manifest_id)
+        fields = {name: value for name, value in fields.items() if not (name == "handover_code" and value is None)}
         body = {"type": type_, "idempotency_key": key or f"{type_}-{manifest_id}-{next(_serial)}", **fields}
         return self.post(f"/manifests/{manifest_id}/events", body, as_=as_)
+
+    ISSUERS = ("producer", "other_producer", "small", "collector", "receiver", "county_receiver")
+
+    def handover_code(self, manifest_id: int) -> str | None:
+        """The producer's one-time code, from POST /manifests/{id}/handover-code as whichever test user issued the
+        manifest; None when no code can be had (e.g. not awaiting pickup: the step's own refusal says why)."""
+        for username in self.ISSUERS:
+            if not self._can_log_in(username):
+                continue
+            response = self.client.post(f"/api/v1/manifests/{manifest_id}/handover-code",
+                                        headers=self._headers(username))
+            if response.status_code == 401:  # the token expired while a test moved the clock
+                del self._tokens[username]
+                response = self.client.post(f"/api/v1/manifests/{manifest_id}/handover-code",
+                                            headers=self._headers(username))
+            if response.status_code == 201:
+                return response.json["code"]
+            if response.status_code not in (403, 404):
+                return None
+        return None
+
+    def _can_log_in(self, username: str) -> bool:
+        if username not in self._tokens:
+            response = self.client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+            if response.status_code != 200:
+                return False
+            self._tokens[username] = response.json["token"]
+        return True
 
 
 # ---- added for the API tests of issue 2 (only additions below) ----

@@ -36,7 +36,8 @@ def test_an_api_pickup_with_a_wrong_code_records_nothing(api, world, session, ap
     assert manifest_state(api, manifest["id"]) == ("issued", 1)
 
 
-def test_an_api_pickup_without_a_code_says_the_handover_was_not_confirmed(api, world, session):
+def test_an_api_pickup_without_a_code_is_refused(api, world, session):
     manifest = _issued(api, world, session)
-    response = api.step(manifest["id"], "pickup", as_="driver")
-    assert response.status_code == 201 and response.json["data"]["handover_confirmed"] is False
+    response = api.step(manifest["id"], "pickup", as_="driver", handover_code=None)
+    assert_refused(response, 422, "HANDOVER_CODE_REQUIRED")
+    assert manifest_state(api, manifest["id"]) == ("issued", 1)

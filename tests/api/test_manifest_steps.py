@@ -356,18 +356,20 @@ def test_a_missing_idempotency_key_is_refused(api, issued):
     assert manifest_state(api, issued) == ("issued", 1)
 
 
-# occurred_at
+# occurred_at (a pickup hours or days ago cannot carry a code issued now: those state the offline exception)
+
+OFFLINE = {"handover_exception_reason": "离线补录：交接时无网络"}
 
 def test_a_device_time_in_china_time_is_kept(api, issued):
     at = (datetime.now(CHINA) - timedelta(hours=3)).replace(microsecond=0)
-    response = api.step(issued, "pickup", as_="driver", occurred_at=at.isoformat())
+    response = api.step(issued, "pickup", as_="driver", occurred_at=at.isoformat(), **OFFLINE)
     assert response.status_code == 201 and datetime.fromisoformat(response.json["occurred_at"]) == at
     assert datetime.fromisoformat(response.json["recorded_at"]) > at
 
 
 def test_a_device_time_six_days_old_is_accepted(api, issued):
     at = (datetime.now(CHINA) - timedelta(days=6)).replace(microsecond=0)
-    response = api.step(issued, "pickup", as_="driver", occurred_at=at.isoformat())
+    response = api.step(issued, "pickup", as_="driver", occurred_at=at.isoformat(), **OFFLINE)
     assert response.status_code == 201 and response.json["status"] == "in_transit"
     assert datetime.fromisoformat(response.json["occurred_at"]) == at
 
@@ -411,7 +413,8 @@ def test_bad_step_fields_are_validation_errors(api, issued, field, value):
 
 def test_a_whole_loop_verifies_with_device_times_in_china_time(api, issued):
     at = datetime.now(CHINA) - timedelta(hours=2)
-    api.step(issued, "pickup", as_="driver", occurred_at=at.isoformat(), lat=28.97, lon=118.87, quantity_kg=100.25)
+    api.step(issued, "pickup", as_="driver", occurred_at=at.isoformat(), **OFFLINE, lat=28.97, lon=118.87,
+             quantity_kg=100.25)
     api.step(issued, "deliver", as_="driver", occurred_at=(at + timedelta(hours=1)).isoformat())
     api.step(issued, "receive", as_="receiver", accepted_kg=100, rejected_kg=0.25, reason="含水")
     api.step(issued, "dispose", as_="receiver", quantity_kg=100, method="D10")

@@ -56,7 +56,8 @@ def _pickups(session, manifest_id):
 def test_concurrent_pickups_with_different_keys_make_exactly_one_transition(app, api, session, issued):
     headers = _auth(api, "driver")
     calls = [lambda c, i=i: c.post(f"/api/v1/manifests/{issued}/events", headers=headers,
-                                   json={"type": "pickup", "idempotency_key": f"device-{i:04d}-key"})
+                                   json={"type": "pickup", "idempotency_key": f"device-{i:04d}-key",
+                                         "handover_exception_reason": "门卫不在"})
              for i in range(THREADS)]
     statuses = sorted(r.status_code for r in _together(app, calls))
     assert statuses == [201] + [409] * (THREADS - 1)
@@ -66,7 +67,7 @@ def test_concurrent_pickups_with_different_keys_make_exactly_one_transition(app,
 
 def test_concurrent_retries_with_the_same_key_record_one_event(app, api, session, issued):
     headers = _auth(api, "driver")
-    body = {"type": "pickup", "idempotency_key": "same-device-retry"}
+    body = {"type": "pickup", "idempotency_key": "same-device-retry", "handover_exception_reason": "门卫不在"}
     responses = _together(app, [lambda c: c.post(f"/api/v1/manifests/{issued}/events", headers=headers, json=body)]
                           * THREADS)
     assert sorted(r.status_code for r in responses) == [200] * (THREADS - 1) + [201]

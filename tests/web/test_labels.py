@@ -2,9 +2,11 @@
 import io
 
 import pypdfium2 as pdfium
+import pytest
 
 from tests.factories import assert_refused, make_batch
 from wastechain.services.rendering import labels
+from wastechain.services.rendering import pdf as pdf_fonts
 from wastechain.services.rendering.pdf import register_cjk_font
 
 
@@ -70,3 +72,43 @@ def test_the_producer_prints_a_sheet_of_its_labels_from_its_page(client, session
     assert "打印所选标签" in page and batches[0].unit_code in page
     sheet = client.get("/batches/labels.pdf?" + "&".join(f"ids={b.id}" for b in batches))
     assert sheet.status_code == 200 and len(pdfium.PdfDocument(sheet.data)) == 1
+
+
+# ---- a font reportlab cannot read is skipped (issue 11, item 8) ----
+
+@pytest.fixture
+def fonts(monkeypatch):
+    """Swaps the font candidates for one test, starting and ending with fresh font caches."""
+    def use(*candidates):
+        monkeypatch.setattr(pdf_fonts, "FONT_CANDIDATES", candidates)
+        pdf_fonts._readable_font.cache_clear()
+        labels._pil_font.cache_clear()
+
+    yield use
+    monkeypatch.undo()
+    pdf_fonts._readable_font.cache_clear()
+    labels._pil_font.cache_clear()
+
+
+def test_a_font_reportlab_cannot_read_is_skipped_for_the_next_one(api, session, world, fonts, tmp_path):
+    unreadable = tmp_path / "NotoSansCJK-Regular.ttc"
+    unreadable.write_bytes(b"OTTO" + b"\0" * 200)  # what reportlab makes of a CFF-outline font: not a TrueType
+    fonts((str(unreadable), 2), *pdf_fonts.FONT_CANDIDATES)
+    batch = make_batch(session, world.producer, world.producer_site)
+    session.commit()
+    response = api.get(f"/batches/{batch.id}/label.pdf", as_="producer")
+    assert response.status_code == 200 and "危险废物" in _text_of(response.data)
+    assert pdf_fonts.cjk_font_file()[0] != str(unreadable)
+
+
+def test_with_no_readable_cjk_font_a_pdf_falls_back_to_the_builtin_chinese_font(api, session, world, fonts,
+                                                                                tmp_path):
+    unreadable = tmp_path / "broken.ttc"
+    unreadable.write_bytes(b"not a font at all")
+    fonts((str(unreadable), 0), ("/nonexistent/font.ttc", 0))
+    assert pdf_fonts.register_cjk_font() == pdf_fonts.FALLBACK_CJK_FONT
+    batch = make_batch(session, world.producer, world.producer_site)
+    session.commit()
+    response = api.get(f"/batches/{batch.id}/label.pdf", as_="producer")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "危险废物" in _text_of(response.data)

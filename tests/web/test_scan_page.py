@@ -193,9 +193,9 @@ def test_only_the_issuing_producer_can_generate_a_code(client, api, session, wor
     session.commit()
 
 
-def test_an_api_pickup_without_a_code_is_marked_unconfirmed(api, session, world):
+def test_an_api_pickup_with_a_stated_exception_is_marked_unconfirmed(api, session, world):
     manifest = issue(api, session, world)
-    picked = api.step(manifest["id"], "pickup", as_="driver")
+    picked = api.step(manifest["id"], "pickup", as_="driver", handover_exception_reason="产生单位门卫不在岗")
     assert picked.status_code == 201 and picked.json["status"] == "in_transit"
     assert events(api, manifest["id"], "pickup")[0]["data"]["handover_confirmed"] is False
 

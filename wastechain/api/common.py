@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from wastechain.domain.errors import Unauthorized, ValidationFailed
 from wastechain.domain.quantities import parse_kg
+from wastechain.domain.text import SURROGATE_MESSAGE, is_surrogate, text_problem
 from wastechain.domain.timeutil import CHINA
 from wastechain.requestctx import current_user, db, now, settings
 from wastechain.services.accounts.auth import user_for_token
@@ -31,9 +32,37 @@ class DecimalJSONProvider(JSONProvider):
 
     def loads(self, s, **kwargs):
         try:
-            return simplejson.loads(s, use_decimal=True, **kwargs)
+            data = simplejson.loads(s, use_decimal=True, **kwargs)
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None  # Flask answers 400 for a ValueError
+        if unstorable_string(data) is not None:
+            raise ValueError("JSON string with a lone surrogate or NUL")  # 400, as for any undecodable body
+        return data
+
+
+def unstorable_string(data, path: str = "") -> str | None:
+    """The path of the first string (key or value) holding a lone UTF-16 surrogate or NUL, or None.
+
+    simplejson decodes "\\ud800" to a str that UTF-8 cannot encode, and PostgreSQL's text cannot hold NUL: either
+    would fail deep in the database driver or the event hash. Checked once over the whole body, so every field,
+    including those without a Text field, is covered.
+    """
+    if isinstance(data, str):
+        return path or "body" if any(is_surrogate(c) or c == "\0" for c in data) else None
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return None
+    for key, value in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and unstorable_string(key) is not None:
+            return where
+        found = unstorable_string(value, where)
+        if found is not None:
+            return found
+    return None
 
 
 def _json_default(value):
@@ -52,10 +81,14 @@ class DecimalParser(FlaskParser):
             return missing
         raw = req.get_data(cache=True)
         try:
-            return simplejson.loads(raw.decode("utf-8"), use_decimal=True)
+            data = simplejson.loads(raw.decode("utf-8"), use_decimal=True)
         except (simplejson.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             # webargs answers 400 for the standard library's error type
             raise json.JSONDecodeError(str(exc), raw.decode("utf-8", "replace"), 0) from None
+        where = unstorable_string(data)
+        if where is not None:  # valid JSON, but not text we can store: 422 naming the field
+            raise ma.ValidationError({where: [f"{SURROGATE_MESSAGE}或 NUL 字符"]})
+        return data
 
 
 class Blueprint(SmorestBlueprint):
@@ -81,24 +114,62 @@ class Kg(ma.fields.Field):
             raise ma.ValidationError(error.message) from None
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # any time a user gives: outside this, a typo (or a fuzzer), never a record
+
+
 class Time(ma.fields.AwareDateTime):
-    """ISO 8601 with offset; written in China time (+08:00)."""
+    """ISO 8601 with offset, years 2000–2100 on input; written in China time (+08:00)."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else value.astimezone(CHINA).isoformat()
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        # checked before any conversion: 0001-01-01T00:00+08:00 cannot even be converted to UTC
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise ma.ValidationError(f"时间超出允许范围（{FIRST_YEAR}–{LAST_YEAR} 年）")
+        return moment
+
+
+class Day(ma.fields.Date):
+    """A calendar date (YYYY-MM-DD), years 1900–2100: a day range past the calendar's ends cannot be queried."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not 1900 <= day.year <= LAST_YEAR:
+            raise ma.ValidationError(f"日期超出允许范围（1900–{LAST_YEAR} 年）")
+        return day
+
 
 class Text(ma.fields.String):
-    """A name or note shown on labels, pages and exports: trimmed, no control characters."""
+    """A name, note, reason, reference or search string: trimmed, no control characters, no lone surrogates.
 
-    def __init__(self, *, min_length: int = 1, max_length: int = 200, **kwargs):
+    `multiline` (notes, reasons) lets line breaks and tabs through, as a form's textarea sends them.
+    """
+
+    def __init__(self, *, min_length: int = 1, max_length: int = 200, multiline: bool = False, **kwargs):
         super().__init__(validate=ma.validate.Length(min=min_length, max=max_length), **kwargs)
+        self.multiline = multiline
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if any(ord(c) < 32 or ord(c) == 127 for c in text):
-            raise ma.ValidationError("不能包含控制字符")
+        if self.multiline:
+            text = text.replace("\r\n", "\n")
+        problem = text_problem(text, multiline=self.multiline)
+        if problem:
+            raise ma.ValidationError(problem)
         return text
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+class Id(ma.fields.Integer):
+    """The id of a record (1 … 2³¹−1): an absurd id is a 422, not a database overflow."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", ma.validate.Range(min=1, max=MAX_ID, error=f"编号必须是 1 到 {MAX_ID} 之间的整数"))
+        super().__init__(**kwargs)
 
 
 class PageArgs(ma.Schema):
@@ -153,9 +224,6 @@ def login_required(view):
     return wrapper
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
-
-
 class IdConverter(IntegerConverter):
     """`<int:...>` in URLs, bounded so that an absurd id is a 404 rather than a database overflow."""
 
@@ -168,5 +236,5 @@ def qr_url_for(kind: str, subject_id: int) -> str:
     return qr_url(settings().public_base_url, settings().secret_key, kind, subject_id)
 
 
-__all__ = ["Blueprint", "Kg", "PageArgs", "Time", "current_user", "db", "listed", "login_required", "now",
+__all__ = ["Blueprint", "Day", "Id", "Kg", "Text", "PageArgs", "Time", "current_user", "db", "listed", "login_required", "now",
            "page_schema", "paging", "qr_url_for", "settings"]

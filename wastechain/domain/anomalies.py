@@ -60,6 +60,9 @@ CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
                 "起运地与接收地直线距离超过 LONG_DISTANCE_KM 公里（严控长距离运输）"),
     AnomalyType("OVERWEIGHT_LOAD", "车辆超载", "medium",
                 "同一车辆同时在途的联单合计重量超过车辆核定载重或 MAX_LOAD_KG"),
+    AnomalyType("HANDOVER_UNCONFIRMED", "交接未确认", "medium",
+                "提货未经产生单位一次性交接码确认，仅凭申报的例外原因记录（《危险废物转移管理办法》：转移时须如实"
+                "填写并确认交接记录）"),
 )}
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 import marshmallow as ma
 
-from wastechain.api.common import PageArgs, Time
+from wastechain.api.common import Day, PageArgs, Text, Time
 from wastechain.domain.anomalies import CATALOG, SEVERITIES, STATUSES
 from wastechain.domain.vocabulary import AnomalyStatus
 
 
 class ReconciliationIn(ma.Schema):
-    date = ma.fields.Date(required=True)
+    date = Day(required=True)
 
 
 class ReconciliationOut(ma.Schema):
@@ -24,9 +24,9 @@ class ReconciliationOut(ma.Schema):
 
 
 class AnomalyArgs(PageArgs):
-    date = ma.fields.Date(load_default=None)
-    date_from = ma.fields.Date(load_default=None, data_key="from")
-    date_to = ma.fields.Date(load_default=None, data_key="to")
+    date = Day(load_default=None)
+    date_from = Day(load_default=None, data_key="from")
+    date_to = Day(load_default=None, data_key="to")
     code = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(CATALOG)))
     region = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{6}$"))
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUSES))
@@ -68,8 +68,8 @@ class AnomalyDetailOut(AnomalyOut):
 
 class StatusIn(ma.Schema):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf([AnomalyStatus.ACKNOWLEDGED.value, AnomalyStatus.RESOLVED.value]))
-    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    note = Text(load_default="", min_length=0, max_length=2000, multiline=True)
 
 
 class NoteIn(ma.Schema):
-    note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+    note = Text(required=True, max_length=2000, multiline=True)

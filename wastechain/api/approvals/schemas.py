@@ -1,15 +1,15 @@
 import marshmallow as ma
 
-from wastechain.api.common import Kg, Time
+from wastechain.api.common import Day, Id, Kg, Time
 
 
 class ApprovalIn(ma.Schema):
-    producer_id = ma.fields.Integer(required=True)
+    producer_id = Id(required=True)
     waste_codes = ma.fields.List(ma.fields.String(), required=True, validate=ma.validate.Length(min=1))
-    destination_site_id = ma.fields.Integer(required=True)
+    destination_site_id = Id(required=True)
     max_quantity_kg = Kg(required=True)
-    valid_from = ma.fields.Date(required=True)
-    valid_to = ma.fields.Date(required=True)
+    valid_from = Day(required=True)
+    valid_to = Day(required=True)
 
 
 class ApprovalOut(ApprovalIn):

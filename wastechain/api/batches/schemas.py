@@ -1,11 +1,11 @@
 import marshmallow as ma
 
-from wastechain.api.common import Kg, PageArgs, Time, qr_url_for
+from wastechain.api.common import Id, Kg, PageArgs, Time, qr_url_for
 from wastechain.domain.vocabulary import BatchStatus, values
 
 
 class BatchIn(ma.Schema):
-    site_id = ma.fields.Integer(required=True)
+    site_id = Id(required=True)
     waste_code = ma.fields.String(required=True)
     quantity_kg = Kg(required=True)
     generated_at = Time(required=True)
@@ -31,4 +31,4 @@ class BatchOut(ma.Schema):
 
 class BatchArgs(PageArgs):
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(values(BatchStatus)))
-    site_id = ma.fields.Integer(load_default=None)
+    site_id = Id(load_default=None)

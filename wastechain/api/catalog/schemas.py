@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from wastechain.api.common import PageArgs
+from wastechain.api.common import PageArgs, Text
 from wastechain.domain.streams import Stream
 
 
@@ -16,7 +16,7 @@ class RegionOut(ma.Schema):
 
 
 class WasteCodeArgs(PageArgs):
-    q = ma.fields.String(load_default=None)
+    q = Text(load_default=None, min_length=0, max_length=100)
     stream = ma.fields.String(load_default=None, validate=ma.validate.OneOf([s.value for s in Stream]))
     category = ma.fields.String(load_default=None)
 

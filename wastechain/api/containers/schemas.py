@@ -1,18 +1,18 @@
 import marshmallow as ma
 
-from wastechain.api.common import Kg, Time, qr_url_for
+from wastechain.api.common import Id, Kg, Text, Time, qr_url_for
 from wastechain.services.storage.containers import KINDS
 
 
 class ContainerIn(ma.Schema):
-    site_id = ma.fields.Integer(required=True)
+    site_id = Id(required=True)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(KINDS))
-    code = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(min=3, max=40))
+    code = Text(load_default=None, allow_none=True, min_length=3, max_length=40)
 
 
 class ContentIn(ma.Schema):
-    child_container_id = ma.fields.Integer(load_default=None, allow_none=True)
-    batch_id = ma.fields.Integer(load_default=None, allow_none=True)
+    child_container_id = Id(load_default=None, allow_none=True)
+    batch_id = Id(load_default=None, allow_none=True)
     quantity_kg = Kg(load_default=None, allow_none=True)
 
 
@@ -47,18 +47,18 @@ class ContainerOut(ma.Schema):
 
 
 class ContainerManifestIn(ma.Schema):
-    container_ids = ma.fields.List(ma.fields.Integer(), required=True, validate=ma.validate.Length(min=1, max=200))
-    receiver_site_id = ma.fields.Integer(required=True)
-    transporter_id = ma.fields.Integer(required=True)
-    vehicle_id = ma.fields.Integer(load_default=None, allow_none=True)
-    driver_id = ma.fields.Integer(load_default=None, allow_none=True)
+    container_ids = ma.fields.List(Id(), required=True, validate=ma.validate.Length(min=1, max=200))
+    receiver_site_id = Id(required=True)
+    transporter_id = Id(required=True)
+    vehicle_id = Id(load_default=None, allow_none=True)
+    driver_id = Id(load_default=None, allow_none=True)
     planned_pickup_at = Time(required=True)
-    approval_id = ma.fields.Integer(load_default=None, allow_none=True)
+    approval_id = Id(load_default=None, allow_none=True)
 
 
 class ContainerReceiveIn(ma.Schema):
-    idempotency_key = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    idempotency_key = Text(required=True, max_length=100)
     accepted_kg = Kg(allow_zero=True, load_default=None, allow_none=True)
     rejected_kg = Kg(allow_zero=True, load_default=None, allow_none=True)
-    reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+    reason = Text(load_default=None, allow_none=True, min_length=0, max_length=500, multiline=True)
     occurred_at = Time(load_default=None, allow_none=True)

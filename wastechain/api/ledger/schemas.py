@@ -1,11 +1,11 @@
 import marshmallow as ma
 
-from wastechain.api.common import Kg, Time
+from wastechain.api.common import Day, Kg, Time
 
 
 class LedgerArgs(ma.Schema):
-    date_from = ma.fields.Date(data_key="from", required=True)
-    date_to = ma.fields.Date(data_key="to", required=True)
+    date_from = Day(data_key="from", required=True)
+    date_to = Day(data_key="to", required=True)
     period = ma.fields.String(load_default="day", validate=ma.validate.OneOf(["day", "month"]))
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(["json", "csv", "xlsx"]))
 
@@ -37,7 +37,7 @@ class LedgerOut(ma.Schema):
 
 
 class StockArgs(ma.Schema):
-    at = ma.fields.Date(load_default=None, metadata={"description": "end of this day (China time); default now"})
+    at = Day(load_default=None, metadata={"description": "end of this day (China time); default now"})
 
 
 class StockRowOut(ma.Schema):

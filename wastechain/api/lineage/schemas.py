@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from wastechain.api.common import Kg, PageArgs, Time
+from wastechain.api.common import Id, Kg, PageArgs, Time
 
 
 class TraceManifestOut(ma.Schema):
@@ -118,4 +118,4 @@ class DisposalOut(ma.Schema):
 
 
 class DisposalArgs(PageArgs):
-    manifest_id = ma.fields.Integer(load_default=None)
+    manifest_id = Id(load_default=None)

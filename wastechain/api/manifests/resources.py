@@ -2,8 +2,8 @@ from flask import Response
 
 from wastechain.api.common import (Blueprint, current_user, db, listed, login_required, now, page_schema, paging,
                                    qr_url_for, settings)
-from wastechain.api.manifests.schemas import (ManifestArgs, ManifestDetailOut, ManifestIn, ManifestOut, StepEventOut,
-                                              StepIn, VerifyOut)
+from wastechain.api.manifests.schemas import (HandoverCodeOut, ManifestArgs, ManifestDetailOut, ManifestIn, ManifestOut,
+                                              StepEventOut, StepIn, VerifyOut)
 from wastechain.services import manifests
 from wastechain.services.rendering import qr
 
@@ -47,18 +47,30 @@ def get_manifest(manifest_id):
 def record_step(body, manifest_id):
     """Record a step: pickup, deliver, receive, dispose or cancel.
 
-    A pickup with `handover_code` is confirmed by the producer's one-time code (a wrong code counts towards the
-    code's lockout); without it the pickup is recorded with `handover_confirmed: false`.
+    A pickup needs `handover_code`, the producer's one-time code (a wrong code counts towards the code's
+    lockout), or `handover_exception_reason`: then it is recorded with `handover_confirmed: false` and raises
+    the anomaly HANDOVER_UNCONFIRMED. With neither it answers 422 HANDOVER_CODE_REQUIRED.
     """
-    code = body.pop("handover_code", None)
-    request = manifests.StepRequest(**body)
-    if code is not None:
-        result = manifests.confirm_pickup(db(), actor=current_user(), manifest_id=manifest_id, code=code,
-                                          request=request, secret=settings().secret_key, now=now())
-    else:
-        result = manifests.record_step(db(), actor=current_user(), manifest_id=manifest_id, request=request,
-                                       now=now())
+    code, exception = body.pop("handover_code", None), body.pop("handover_exception_reason", None)
+    result = manifests.record_step_with_handover(db(), actor=current_user(), manifest_id=manifest_id,
+                                                 request=manifests.StepRequest(**body), handover_code=code,
+                                                 handover_exception_reason=exception,
+                                                 secret=settings().secret_key, now=now())
     return result.event, 201 if result.created else 200
+
+
+@bp.post("/manifests/<int:manifest_id>/handover-code")
+@login_required
+@bp.response(201, HandoverCodeOut, headers={"Cache-Control": {"description": "no-store",
+                                                             "schema": {"type": "string"}}})
+def issue_handover_code(manifest_id):
+    """The producer's one-time pickup code (issuer only, while the manifest awaits its pickup).
+
+    Valid 10 minutes, single use; a new one replaces the last. Never cached.
+    """
+    issued = manifests.issue_code(db(), actor=current_user(), manifest_id=manifest_id,
+                                  secret=settings().secret_key, now=now())
+    return issued, 201, {"Cache-Control": "no-store"}
 
 
 @bp.get("/manifests/<int:manifest_id>/verify")

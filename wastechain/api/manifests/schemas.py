@@ -2,24 +2,24 @@ from datetime import date, datetime, time, timedelta
 
 import marshmallow as ma
 
-from wastechain.api.common import Kg, PageArgs, Time, qr_url_for
+from wastechain.api.common import Id, Kg, PageArgs, Text, Time, qr_url_for
 from wastechain.domain.timeutil import CHINA
 from wastechain.domain.states import ManifestStatus, Step
 
 
 class LineIn(ma.Schema):
-    batch_id = ma.fields.Integer(required=True)
+    batch_id = Id(required=True)
     quantity_kg = Kg(required=True)
 
 
 class ManifestIn(ma.Schema):
     lines = ma.fields.List(ma.fields.Nested(LineIn), required=True, validate=ma.validate.Length(min=1, max=50))
-    receiver_site_id = ma.fields.Integer(required=True)
-    transporter_id = ma.fields.Integer(required=True)
-    vehicle_id = ma.fields.Integer(load_default=None, allow_none=True)
-    driver_id = ma.fields.Integer(load_default=None, allow_none=True)
+    receiver_site_id = Id(required=True)
+    transporter_id = Id(required=True)
+    vehicle_id = Id(load_default=None, allow_none=True)
+    driver_id = Id(load_default=None, allow_none=True)
     planned_pickup_at = Time(required=True)
-    approval_id = ma.fields.Integer(load_default=None, allow_none=True)
+    approval_id = Id(load_default=None, allow_none=True)
 
 
 class LineOut(ma.Schema):
@@ -116,25 +116,35 @@ class ManifestArgs(PageArgs):
     region = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{6}$"))
     date_from = Moment(load_default=None, data_key="from")
     date_to = Moment(load_default=None, data_key="to", end_of_day=True)
-    q = ma.fields.String(load_default=None, metadata={"description": "part of the manifest number"})
+    q = Text(load_default=None, min_length=0, max_length=100, metadata={"description": "part of the manifest number"})
 
 
 class StepIn(ma.Schema):
     type = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Step if s != Step.ISSUE]))
-    idempotency_key = ma.fields.String(required=True, validate=ma.validate.Length(min=8, max=100))
+    idempotency_key = Text(required=True, min_length=8, max_length=100)
     occurred_at = Time(load_default=None, allow_none=True)
     lat = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
     lon = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))
     quantity_kg = Kg(load_default=None, allow_none=True)
     accepted_kg = Kg(load_default=None, allow_none=True, allow_zero=True)
     rejected_kg = Kg(load_default=None, allow_none=True, allow_zero=True)
-    reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+    reason = Text(load_default=None, allow_none=True, min_length=0, max_length=500, multiline=True)
     method = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[RDCrdc]\d{1,2}$"))
     handover_code = ma.fields.String(load_default=None, allow_none=True, load_only=True, metadata={
-        "description": "pickup only: the producer's one-time 交接码; the event then records handover_confirmed"})
+        "description": "pickup: the producer's one-time 交接码 (POST /manifests/{id}/handover-code); the event "
+                       "then records handover_confirmed: true. A pickup needs it or handover_exception_reason"})
+    handover_exception_reason = Text(load_default=None, allow_none=True, max_length=500, multiline=True,
+                                     load_only=True, metadata={
+        "description": "pickup without the code: why the producer could not confirm the handover; recorded "
+                       "with handover_confirmed: false and raises the anomaly HANDOVER_UNCONFIRMED"})
 
 
 class VerifyOut(ma.Schema):
     ok = ma.fields.Boolean()
     events = ma.fields.Integer()
     broken_at = ma.fields.Integer(allow_none=True)
+
+
+class HandoverCodeOut(ma.Schema):
+    code = ma.fields.String(metadata={"description": "6 digits, single use, shown to the driver at the gate"})
+    expires_at = Time()

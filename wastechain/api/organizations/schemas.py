@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from wastechain.api.common import Kg, PageArgs, Text, Time
+from wastechain.api.common import Day, Kg, PageArgs, Text, Time
 from wastechain.services.accounts.parties import ORG_ROLES, PERMIT_KINDS, SITE_KINDS
 
 
@@ -46,15 +46,15 @@ class OrganizationOut(ma.Schema):
 
 class OrganizationArgs(PageArgs):
     role = ma.fields.String(load_default=None, validate=ma.validate.OneOf(ORG_ROLES))
-    region = ma.fields.String(load_default=None)
-    q = ma.fields.String(load_default=None)
+    region = Text(load_default=None, min_length=0, max_length=12)
+    q = Text(load_default=None, min_length=0, max_length=100)
 
 
 class PermitIn(ma.Schema):
     number = Text(required=True, max_length=64)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(PERMIT_KINDS))
-    valid_from = ma.fields.Date(required=True)
-    valid_to = ma.fields.Date(required=True)
+    valid_from = Day(required=True)
+    valid_to = Day(required=True)
     waste_codes = ma.fields.List(ma.fields.String(), load_default=list)
     methods = ma.fields.List(ma.fields.String(), load_default=list)
     annual_capacity_kg = Kg(load_default=None, allow_none=True)
@@ -66,7 +66,7 @@ class PermitOut(PermitIn):
 
 
 class VehicleIn(ma.Schema):
-    plate = ma.fields.String(required=True)
+    plate = Text(required=True, max_length=16)
     max_load_kg = Kg(load_default=None, allow_none=True)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import Select, case, func, or_, select
 from wastechain.domain.anomalies import STATUS_MOVES
 from wastechain.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from wastechain.domain.regions import jurisdiction_prefix
+from wastechain.domain.text import clean_text
 from wastechain.domain.vocabulary import AnomalyStatus, NoteKind, Role, Severity
 from wastechain.models import Anomaly, AnomalyNote, User
 from wastechain.services import access
@@ -78,7 +79,7 @@ def change_status(session, *, actor: User, anomaly_id: int, status: str, note: s
         raise Forbidden("只有监管部门可以确认或处理异常", details={"allowed_roles": [Role.REGULATOR, Role.ADMIN]})
     if status not in (AnomalyStatus.ACKNOWLEDGED, AnomalyStatus.RESOLVED):
         raise ValidationFailed("status 只能是 acknowledged 或 resolved", details={"status": status})
-    note = (note or "").strip()
+    note = clean_text(note, field="note", max_length=2000, multiline=True)
     if status == AnomalyStatus.RESOLVED and not note:
         raise ValidationFailed("处理异常必须填写处理说明", details={"note": "required to resolve"})
     anomaly = locked(session, select(Anomaly).where(Anomaly.id == anomaly.id)).one()
@@ -98,7 +99,7 @@ def change_status(session, *, actor: User, anomaly_id: int, status: str, note: s
 def add_note(session, *, actor: User, anomaly_id: int, note: str, now: datetime) -> AnomalyNote:
     """The enterprise concerned answers with an explanation (or a regulator comments); the status stays."""
     anomaly = get_anomaly(session, actor=actor, anomaly_id=anomaly_id)
-    note = (note or "").strip()
+    note = clean_text(note, field="note", max_length=2000, multiline=True)
     if not note:
         raise ValidationFailed("说明不能为空", details={"note": "required"})
     kind = NoteKind.COMMENT if access.is_authority(actor) else NoteKind.EXPLANATION

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 
 from wastechain.domain.errors import Conflict, Forbidden, ValidationFailed
+from wastechain.domain.text import clean_text
 from wastechain.domain.vocabulary import DECLARING_ROLES, ISSUER_ROLES
 from wastechain.models import Declaration, Organization, Payment, User
 from wastechain.services import access
@@ -26,8 +27,9 @@ def record_payment(session, *, actor: User, manifest_id: int, payee_id: int, amo
         raise ValidationFailed("金额必须为正数，最多两位小数（元）", details={"amount": str(amount)})
     if paid_at > now:
         raise ValidationFailed("付款时间不能晚于当前时间", details={"paid_at": "in the future"})
+    reference = clean_text(reference, field="reference", max_length=100)
     payment = Payment(manifest_id=manifest.id, payer_id=manifest.issuer_id, payee_id=payee_id, amount=amount,
-                      paid_at=paid_at, reference=reference or "", recorded_by_id=actor.id, recorded_at=now)
+                      paid_at=paid_at, reference=reference, recorded_by_id=actor.id, recorded_at=now)
     session.add(payment)
     session.flush()
     return payment

@@ -1,6 +1,6 @@
 """Transfer manifests: issuing, steps, events, reading, and the producer's handover code."""
 from wastechain.services.manifests.events import StepRequest
-from wastechain.services.manifests.handover import confirm_pickup, issue_code
+from wastechain.services.manifests.handover import confirm_pickup, issue_code, record_step_with_handover
 from wastechain.services.manifests.issue import LineRequest, issue_manifest
 from wastechain.services.manifests.reading import (driver_queue, get_manifest, issued_by_own_organization,
                                                    list_manifests, manifest_timeline, receiver_queue,
@@ -9,4 +9,4 @@ from wastechain.services.manifests.steps import StepResult, record_step
 
 __all__ = ["LineRequest", "StepRequest", "StepResult", "confirm_pickup", "driver_queue", "get_manifest",
            "issue_code", "issue_manifest", "issued_by_own_organization", "list_manifests", "manifest_timeline",
-           "receiver_queue", "record_step", "treatment_options", "verify_manifest"]
+           "receiver_queue", "record_step", "record_step_with_handover", "treatment_options", "verify_manifest"]

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from wastechain.domain.errors import Forbidden, HandoverRefused, ValidationFailed
 from wastechain.domain.states import ManifestStatus, Party, Step, transition_for
+from wastechain.domain.text import clean_text
 from wastechain.domain.timeutil import check_occurred_at
 from wastechain.models import HandoverCode, Manifest, ManifestEvent, User
 from wastechain.services import access
@@ -151,3 +152,44 @@ def _check(session, row: HandoverCode | None, manifest: Manifest, code: str, occ
         raise HandoverRefused(f"交接码错误，还可尝试 {left} 次", details={"attempts_left": left})
     if not (row.issued_at - CLOCK_SKEW <= occurred_at <= row.expires_at):
         raise HandoverRefused("交接码已过期（有效期 10 分钟）：请产生单位重新生成", code="HANDOVER_CODE_EXPIRED")
+
+
+def record_step_with_handover(session, *, actor: User, manifest_id: int, request: StepRequest,
+                              handover_code: str | None, handover_exception_reason: str | None, secret: str,
+                              now: datetime) -> StepResult:
+    """A step from the API: a pickup needs the producer's one-time code, or a stated exception to it.
+
+    With the code, the pickup is confirmed (`handover_confirmed: true`). With `handover_exception_reason` (the
+    producer's staff were absent, the account was unreachable …) it is recorded with `handover_confirmed: false`
+    and the reason in the event, and the run-time check raises HANDOVER_UNCONFIRMED for the regulator. With
+    neither it is refused (HANDOVER_CODE_REQUIRED) and nothing is recorded. A retry of a recorded step returns it.
+    """
+    exception = None
+    if handover_exception_reason is not None:
+        exception = clean_text(handover_exception_reason, field="handover_exception_reason", max_length=500,
+                               required=True, multiline=True)
+    if request.type != Step.PICKUP:
+        if handover_code is not None or exception is not None:
+            raise ValidationFailed("交接码和交接例外原因只用于提货", details={"type": request.type})
+        return record_step(session, actor=actor, manifest_id=manifest_id, request=request, now=now)
+    if handover_code is not None and exception is not None:
+        raise ValidationFailed("交接码与交接例外原因只能填写一项",
+                               details={"handover_code": "either", "handover_exception_reason": "either"})
+    if handover_code is not None:
+        return confirm_pickup(session, actor=actor, manifest_id=manifest_id, code=handover_code, request=request,
+                              secret=secret, now=now)
+    manifest = access.get_manifest(session, actor, manifest_id)
+    if exception is None and not _recorded(session, manifest.id, request.idempotency_key):
+        # the state and the driver first, as with a code: a refusal names the most basic problem
+        transition_for(manifest.status, Step.PICKUP)
+        if Party.DRIVER not in access.manifest_parties(actor, manifest):
+            raise Forbidden(f"您不是联单 {manifest.number} 指定运输单位的驾驶员，不能提货",
+                            details={"step": Step.PICKUP, "allowed": [Party.DRIVER]})
+        check_occurred_at(request.occurred_at, now)
+        raise HandoverRefused("提货须提供产生单位的一次性交接码 handover_code，或说明无法确认交接的原因 "
+                              "handover_exception_reason（将记为交接未确认异常）", code="HANDOVER_CODE_REQUIRED",
+                              details={"handover_code": "required", "handover_exception_reason": "or a reason"})
+    if exception is not None:
+        request = replace(request, data={**(request.data or {}), "handover_confirmed": False,
+                                         "handover_exception_reason": exception})
+    return record_step(session, actor=actor, manifest_id=manifest.id, request=request, now=now)

@@ -1,6 +1,6 @@
 """Recording a manifest's steps: the only writer of a manifest's state after it is issued."""
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from wastechain.domain.errors import Conflict, Forbidden, RuleViolation, Validat
 from wastechain.domain.quantities import ZERO, parse_kg
 from wastechain.domain.states import ManifestStatus, Step, transition_for
 from wastechain.domain.streams import Stream
+from wastechain.domain.text import clean_text
 from wastechain.domain.timeutil import check_occurred_at, local_date
 from wastechain.models import Approval, Batch, Manifest, ManifestEvent, User
 from wastechain.services import access
@@ -38,6 +39,9 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
     one transition.
     """
     runtime = runtime_of(session)
+    if request.reason is not None:  # the same text rule for the pages, the API and the box scan
+        request = replace(request, reason=clean_text(request.reason, field="reason", max_length=500,
+                                                     multiline=True) or None)
     try:
         result = _apply(session, actor, manifest_id, request, now, runtime.in_step)
         if result.created:

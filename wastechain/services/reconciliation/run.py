@@ -22,7 +22,8 @@ from wastechain.services.reconciliation.enterprises import (backfill_intake, che
 from wastechain.services.reconciliation.findings import store_findings, to_findings
 from wastechain.services.reconciliation.seal import check_chains, recheck_seals, seal_day
 from wastechain.services.reconciliation.sql import CHUNK, E, ensure_sqlite_math
-from wastechain.services.reconciliation.transfers import (check_jurisdiction_breach, check_location_mismatch,
+from wastechain.services.reconciliation.transfers import (check_handover_unconfirmed, check_jurisdiction_breach,
+                                                          check_location_mismatch,
                                                           check_loop_not_closed, check_permit_invalid,
                                                           check_receipt_overdue, check_storage_overdue,
                                                           check_transit_overdue, check_weight_mismatch)
@@ -43,10 +44,10 @@ def reconcile_day(session, *, actor: User | None, day: date, now: datetime, thre
 NIGHTLY_CHECKS = (check_transit_overdue, check_receipt_overdue, check_weight_mismatch, check_storage_overdue,
                   check_loop_not_closed, check_jurisdiction_breach, check_location_mismatch, check_permit_invalid,
                   check_capacity_exceeded, check_mass_balance, check_declaration_missing, check_payment_anomaly,
-                  check_long_distance, check_overweight_load)
+                  check_long_distance, check_overweight_load, check_handover_unconfirmed)
 EVENT_CHECKS = {
     "pickup": (check_location_mismatch, check_long_distance, check_overweight_load, check_permit_invalid,
-               check_storage_overdue),
+               check_storage_overdue, check_handover_unconfirmed),
     "deliver": (check_transit_overdue, check_location_mismatch, check_jurisdiction_breach),
     "receive": (check_receipt_overdue, check_weight_mismatch, check_permit_invalid),
     "dispose": (check_loop_not_closed,),

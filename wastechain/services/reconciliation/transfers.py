@@ -210,6 +210,22 @@ def check_location_mismatch(ctx: Context) -> Iterator[Candidate]:
                 manifest_id=row.id, responsible="transporter")
 
 
+def check_handover_unconfirmed(ctx: Context) -> Iterator[Candidate]:
+    """A pickup recorded without the producer's one-time code, on an exception the driver stated.
+
+    《危险废物转移管理办法》 requires a handover record confirmed by both sides; an API pickup that skips the
+    producer's code is allowed only with a reason, and the regulator sees each one.
+    """
+    e = E.alias("e")
+    reason = e.c.data["handover_exception_reason"].as_string()
+    query = (select(e.c.manifest_id, e.c.id.label("event_id"), e.c.occurred_at, e.c.actor_id, reason.label("reason"))
+             .where(e.c.type == "pickup", ctx.scope(e), reason.is_not(None)))
+    for row in ctx.stream(query):
+        yield Candidate("HANDOVER_UNCONFIRMED", f"m:{row.manifest_id}:pickup", {
+            "picked_up_at": row.occurred_at, "event_id": row.event_id, "driver_user_id": row.actor_id,
+            "reason": row.reason}, manifest_id=row.manifest_id, responsible="transporter")
+
+
 def check_permit_invalid(ctx: Context) -> Iterator[Candidate]:
     """The receiver's (transporter's) permit was not valid or did not cover the waste when it received (carried)."""
     session = ctx.session

@@ -5,13 +5,19 @@ PDF. We first used reportlab's STSong-Light, an Adobe CID font that is *referenc
 where the reader has an Asian font pack or a fallback system font. pdfium on a server without CJK fonts draws
 nothing for it, and a label printer's PC may do the same, so we embed when we can and fall back to STSong-Light
 only when no CJK TrueType font is installed (CI installs fonts-wqy-microhei; tests check the glyphs render).
+
+A candidate reportlab cannot read is skipped: Debian's Noto CJK .ttc holds CFF (PostScript) outlines, which
+reportlab's TTFont refuses, and a host with only Noto used to answer 500 to every PDF.
 """
+import logging
 from functools import cache
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
+
+log = logging.getLogger(__name__)
 
 CJK_FONT = "WQYMicroHei"
 FALLBACK_CJK_FONT = "STSong-Light"
@@ -26,22 +32,32 @@ FONT_CANDIDATES = (
 
 
 @cache
-def cjk_font_file() -> tuple[str, int] | None:
-    """The installed CJK TrueType font (path, face index), or None; Pillow uses it for PNG labels too."""
+def _readable_font() -> tuple[str, int, TTFont] | None:
+    """The first installed candidate that reportlab can read, loaded once (parsing a CJK font takes a while)."""
     for path, index in FONT_CANDIDATES:
-        if Path(path).is_file():
-            return path, index
+        if not Path(path).is_file():
+            continue
+        try:
+            return path, index, TTFont(CJK_FONT, path, subfontIndex=index)
+        except Exception as error:  # noqa: BLE001 — a font file is outside input: any failure means "not this one"
+            log.warning("CJK font %s (face %d) cannot be read by reportlab, trying the next one: %s",
+                        path, index, error)
     return None
+
+
+def cjk_font_file() -> tuple[str, int] | None:
+    """The installed CJK TrueType font (path, face index) that reportlab reads, or None; Pillow uses it too."""
+    found = _readable_font()
+    return None if found is None else found[:2]
 
 
 def register_cjk_font() -> str:
     """Registers the CJK font with reportlab and returns its name for setFont()."""
     registered = pdfmetrics.getRegisteredFontNames()
-    found = cjk_font_file()
+    found = _readable_font()
     if found is not None:
-        if CJK_FONT not in registered:
-            path, index = found
-            pdfmetrics.registerFont(TTFont(CJK_FONT, path, subfontIndex=index))
+        if CJK_FONT not in registered or pdfmetrics.getFont(CJK_FONT) is not found[2]:
+            pdfmetrics.registerFont(found[2])
         return CJK_FONT
     if FALLBACK_CJK_FONT not in registered:
         pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_CJK_FONT))

@@ -21,8 +21,6 @@ DAYS = 46  # holds a monthly (03-15) and the annual (03-31) declaration deadline
 NOW = datetime(2026, 4, 17, 4, 0, tzinfo=timezone.utc)
 SECRET = "test-secret"
 
-NOT_YET_IN_THE_SYNTHETIC_CITY = {"HANDOVER_UNCONFIRMED"}
-
 
 def days(first: date, last: date):
     while first <= last:
@@ -124,9 +122,8 @@ def city(session, reconciled_cities):
 
 
 def test_reconciliation_finds_every_injected_fault_and_nothing_else(session, city):
-    # every anomaly type of SPEC.md is injected at least once; HANDOVER_UNCONFIRMED (issue 11) is covered by
-    # tests/api/test_handover_policy.py until wastechain/devdata/faults.py injects one (outside that branch)
-    assert set(city.injected) == set(CATALOG) - NOT_YET_IN_THE_SYNTHETIC_CITY
+    # every anomaly type of SPEC.md is injected at least once
+    assert set(city.injected) == set(CATALOG)
     found = fingerprints(session)
     true_positives = found & city.expected
     precision = len(true_positives) / len(found)

@@ -1,4 +1,4 @@
-"""The synthetic city's injected faults: 22 of them, covering the 15 anomaly codes, each with its fingerprint.
+"""The synthetic city's injected faults: 23 of them, covering the 16 anomaly codes, each with its fingerprint.
 
 Most faults are things the services allow, so they are made the way they happen, through the services: a truck
 that never arrives, a receipt weighed light, a pickup scanned 5 km from the gate, a transport licence or a
@@ -91,8 +91,9 @@ def inject_faults(city: City) -> None:
 
     # Where and how far: a pickup scanned 5 km from the gate (no handover there), a licensed trip to Ningbo.
     far_off = (round(ind.lat + 5000 / 111_320, 6), ind.lon)
-    city.expect("LOCATION_MISMATCH", manifest_key(m(ind, general[ind.region], "SW03", 2000, at(fault_day),
-                                                    pickup_gps=far_off, handover=False), ":pickup"))
+    far_pickup = m(ind, general[ind.region], "SW03", 2000, at(fault_day), pickup_gps=far_off, handover=False)
+    city.expect("LOCATION_MISMATCH", manifest_key(far_pickup, ":pickup"))
+    city.expect("HANDOVER_UNCONFIRMED", manifest_key(far_pickup, ":pickup"))  # no code: the driver stated why
     regulator = city.actor(cast.city_regulator)
     far = cast.receiver("宁波远洋危废处置有限公司", NINGBO[0], ["HW08", "HW49"], lat=NINGBO[1], lon=NINGBO[2])
     to_ningbo = parties.grant_approval(session, actor=regulator, producer_id=haz.org, waste_codes=["HW08"],

@@ -35,6 +35,8 @@ MEDICAL_CODE = "841-001-01"
 INDUSTRIAL_CODES = ("SW01", "SW02", "SW03", "SW17", "SW59")
 GRAM = Decimal("0.001")
 
+NO_CODE_REASON = "产生单位交接人员不在岗，驾驶员电话确认后提货"
+
 
 @dataclass
 class CityPlan:
@@ -271,8 +273,13 @@ class City:
 
     def _pickup(self, now: datetime, trip: Trip) -> None:
         lat, lon = trip.pickup_gps
-        if not trip.handover:
-            return self._step(now, trip, "pickup", trip.vehicle[1].user, lat=lat, lon=lon, quantity_kg=trip.kg)
+        if not trip.handover:  # no code at the gate: the driver states why, as the API requires
+            handover.record_step_with_handover(
+                self.session, actor=self.actor(trip.vehicle[1].user), manifest_id=trip.manifest_id,
+                request=self._request(now, trip, "pickup", lat=lat, lon=lon, quantity_kg=trip.kg),
+                handover_code=None, handover_exception_reason=NO_CODE_REASON, secret=self.secret, now=now)
+            self.out.events += 1
+            return
         handover.confirm_pickup(self.session, actor=self.actor(trip.vehicle[1].user), manifest_id=trip.manifest_id,
                                 code=trip.code, secret=self.secret, now=now,
                                 request=self._request(now, trip, "pickup", lat=lat, lon=lon, quantity_kg=trip.kg))

@@ -185,6 +185,12 @@ def manifest_parties(actor: User, manifest: Manifest) -> frozenset[Party]:
                                                origin_region=manifest.origin_region_code))
 
 
+def may_decide_anomaly(actor: User, anomaly: Anomaly) -> bool:
+    """Only the jurisdiction where an anomaly happened acknowledges or resolves it; the destination's regulator
+    sees it and may comment, but does not close the origin county's case."""
+    return is_admin(actor) or (is_regulator(actor) and in_jurisdiction(actor, anomaly.region_code))
+
+
 def manifest_steps(actor: User, manifest: Manifest) -> list[str]:
     """The steps the actor may take on this manifest now (what pages offer as buttons)."""
     return [step.value for step in allowed_steps(manifest.status, manifest_parties(actor, manifest))]

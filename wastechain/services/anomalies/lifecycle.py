@@ -66,7 +66,7 @@ def counts(session, *, actor: User, **filters) -> dict:
 
 def allowed_moves(actor: User, anomaly: Anomaly) -> list[str]:
     """The statuses the actor may move the anomaly to now (what the page offers)."""
-    if not access.is_authority(actor):
+    if not access.may_decide_anomaly(actor, anomaly):
         return []
     return [s.value for s in AnomalyStatus if s in STATUS_MOVES[anomaly.status]]
 
@@ -77,6 +77,9 @@ def change_status(session, *, actor: User, anomaly_id: int, status: str, note: s
     anomaly = get_anomaly(session, actor=actor, anomaly_id=anomaly_id)
     if not access.is_authority(actor):
         raise Forbidden("只有监管部门可以确认或处理异常", details={"allowed_roles": [Role.REGULATOR, Role.ADMIN]})
+    if not access.may_decide_anomaly(actor, anomaly):
+        raise Forbidden("该异常发生在其他辖区，由属地监管部门确认或处理；您可以添加备注",
+                        details={"region_code": anomaly.region_code})
     if status not in (AnomalyStatus.ACKNOWLEDGED, AnomalyStatus.RESOLVED):
         raise ValidationFailed("status 只能是 acknowledged 或 resolved", details={"status": status})
     note = clean_text(note, field="note", max_length=2000, multiline=True)

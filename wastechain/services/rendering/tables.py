@@ -36,9 +36,11 @@ def to_csv(header: list[str], rows) -> bytes:
 
 def to_xlsx(header: list[str], rows, *, sheet_title: str, title: str | None = None,
             number_format: str | None = None) -> bytes:
-    """One sheet: an optional title row, the header, the rows; text cells are never formulas."""
+    """One sheet: an optional title row, the header (frozen, with filters), the rows; columns as wide as their
+    text; text cells are never formulas."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
@@ -47,13 +49,26 @@ def to_xlsx(header: list[str], rows, *, sheet_title: str, title: str | None = No
         sheet.append([None])
         _set(sheet.cell(row=1, column=1), title, ILLEGAL_CHARACTERS_RE)
     sheet.append(list(header))
+    header_row = sheet.max_row
+    widths = [_width(h) for h in header]
     for row in rows:
         sheet.append([None] * len(row))
         for column, value in enumerate(row, start=1):
             _set(sheet.cell(row=sheet.max_row, column=column), value, ILLEGAL_CHARACTERS_RE, number_format)
+            widths[column - 1] = max(widths[column - 1], _width(value))
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(header))}{sheet.max_row}"
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = min(60, width + 2)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _width(value) -> int:
+    """Columns of text as a sheet counts them: a Chinese character takes two."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
 
 
 def _set(cell, value, illegal, number_format: str | None = None) -> None:

@@ -64,7 +64,7 @@ def test_a_page_gets_an_html_page_when_the_database_is_busy(client, world, monke
 
 
 def test_a_page_gets_a_bare_html_page_when_even_the_logged_in_user_cannot_be_loaded(client, world, monkeypatch):
-    import wastechain.web
+    from wastechain.services.accounts import logins
 
     login(client, "producer")
     down = OperationalError("SELECT", {}, PgError("server closed the connection unexpectedly", None))
@@ -73,7 +73,7 @@ def test_a_page_gets_a_bare_html_page_when_even_the_logged_in_user_cannot_be_loa
     def no_user(*_args, **_kwargs):
         raise down
 
-    monkeypatch.setattr(wastechain.web, "get_user", no_user)
+    monkeypatch.setattr(logins, "user_of_login", no_user)
     response = client.get("/producer", headers={"Accept": "text/html"})
     assert response.status_code == 503 and response.mimetype == "text/html"
     assert "系统繁忙" in response.get_data(as_text=True)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from wastechain import cli, http_errors, requestctx, web
+from wastechain import cli, http_errors, requestctx, throttle, web
 from wastechain.api import init_api
 from wastechain.api.common import DecimalJSONProvider
 from wastechain.config import Config
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """The application: configuration (validated), database, JSON API, pages, one error mapping, CLI."""
+    """The application: configuration (validated), database, throttling, JSON API, pages, one error mapping, CLI."""
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
     app.config.update(Config(app.instance_path).as_dict())
@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.json = DecimalJSONProvider(app)
     requestctx.init_app(app, settings)
+    throttle.init_app(app, settings)
     init_api(app)
     web.init_app(app)
     http_errors.init_app(app)

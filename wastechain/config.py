@@ -3,7 +3,7 @@ import os
 from pathlib import Path
 
 from wastechain.domain.anomalies import Thresholds
-from wastechain.settings import DEVELOPMENT_SECRET_KEY
+from wastechain.settings import DEVELOPMENT_SECRET_KEY, LIMIT_SETTINGS, Settings
 
 
 class Config:
@@ -25,6 +25,15 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
         # werkzeug's hash method; tests lower the cost, production keeps scrypt.
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
+        # Throttling: counted in memory by default (one process; ./scripts/run.sh needs nothing), in Redis when
+        # RATELIMIT_STORAGE_URI names one (redis://127.0.0.1:6379/0), so every worker shares the counts.
+        self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "1") == "1"
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "wastechain")
+        for name in LIMIT_SETTINGS:
+            setattr(self, name.upper(), env.get(name.upper(), getattr(Settings, name)))
+        self.PASSWORD_HASH_CONCURRENCY = int(env.get("PASSWORD_HASH_CONCURRENCY", "2"))
+        self.PASSWORD_HASH_WAIT_SECONDS = float(env.get("PASSWORD_HASH_WAIT_SECONDS", "2"))
         # Reconciliation thresholds: defaults in wastechain.domain.anomalies.Thresholds, documented in README.md.
         for key in Thresholds.keys():
             if key in env:

@@ -5,7 +5,7 @@ Every handler rolls the request's session back first, so a refused request has w
 """
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DataError, IntegrityError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
@@ -22,7 +22,7 @@ CODE_BY_STATUS = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404
                   405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
                   422: "VALIDATION_ERROR", 429: "TOO_MANY_REQUESTS"}
 MESSAGES = {400: "请求格式错误", 401: "请先登录", 403: "无权执行此操作", 404: "页面或接口不存在",
-            405: "该接口不支持此请求方法", 413: "请求体过大", 415: "请使用 application/json",
+            405: "该接口不支持此请求方法", 413: "请求体过大", 415: "请使用 application/json", 429: "尝试次数过多，请稍后再试",
             500: "服务器内部错误，已记录，请稍后重试"}
 CSRF_MESSAGE = "表单已过期或来源无效，请返回刷新后重试"
 
@@ -149,11 +149,23 @@ def http_exception(error: HTTPException):
                       _flatten(messages))
     if wants_json() and (error.code == 422 or messages):
         return answer(422, "VALIDATION_ERROR", "请求内容未通过校验", _flatten(messages))
+    if error.code == 429:
+        return too_many_requests(error)
     code = CODE_BY_STATUS.get(error.code, "INTERNAL_ERROR" if error.code >= 500 else "HTTP_ERROR")
     message = MESSAGES.get(error.code, error.description or error.name)
     if not wants_json() and error.code == 404:
         message = "页面不存在"
     return answer(error.code, code, message)
+
+
+def too_many_requests(error: HTTPException):
+    """A throttled attempt (wastechain.throttle): 429 with Retry-After in seconds, in the API's shape or as a page."""
+    retry_after = getattr(error, "retry_after", None)
+    seconds = retry_after if isinstance(retry_after, int) else None
+    message = error.description if seconds is not None else MESSAGES[429]
+    response = make_response(answer(429, CODE_BY_STATUS[429], message, {"retry_after": seconds} if seconds else None))
+    response.headers["Retry-After"] = str(seconds or 60)
+    return response
 
 
 def _flatten(messages) -> dict:

@@ -7,9 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Mapping
 
+from limits import parse_many
+
 from wastechain.domain.anomalies import Thresholds
 
 DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
+# The throttling limits, each read from the configuration key of the same name in upper case.
+LIMIT_SETTINGS = ("login_limits_per_account", "login_limits_per_address", "handover_limits_per_manifest",
+                  "handover_limits_per_address", "code_limits_per_account", "code_limits_per_address")
 MIN_SECRET_LENGTH = 16
 
 
@@ -31,6 +36,20 @@ class Settings:
     session_cookie_secure: bool = False  # Secure cookies and HSTS: turn on when served over HTTPS
     max_content_length: int = 2 * 1024 * 1024  # bytes of a request body; larger bodies are refused with 413
     password_hash_method: str = "scrypt"
+    # Throttling (wastechain/throttle.py): limits in the `limits` notation ("10 per minute;50 per hour"), counted
+    # in memory (one process) or in Redis (shared by every worker) when RATELIMIT_STORAGE_URI names one.
+    ratelimit_enabled: bool = True
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_key_prefix: str = "wastechain"
+    login_limits_per_account: str = "10 per minute;50 per hour"
+    login_limits_per_address: str = "30 per minute"
+    handover_limits_per_manifest: str = "10 per minute;30 per hour"
+    handover_limits_per_address: str = "30 per minute"
+    code_limits_per_account: str = "10 per minute;60 per hour"
+    code_limits_per_address: str = "30 per minute"
+    # Password checks running at once in a process, and how long a login waits for one before answering 503.
+    password_hash_concurrency: int = 2
+    password_hash_wait_seconds: float = 2.0
     thresholds: Thresholds = field(default_factory=Thresholds)
     runtime_checks: bool = True  # run-time anomaly findings after each step
     clock: Callable[[], datetime] = system_clock  # tests hand in a clock they move; nothing sleeps
@@ -48,6 +67,14 @@ class Settings:
                    session_cookie_secure=bool(config.get("SESSION_COOKIE_SECURE", cls.session_cookie_secure)),
                    max_content_length=int(config.get("MAX_CONTENT_LENGTH") or cls.max_content_length),
                    password_hash_method=config.get("PASSWORD_HASH_METHOD", cls.password_hash_method),
+                   ratelimit_enabled=bool(config.get("RATELIMIT_ENABLED", cls.ratelimit_enabled)),
+                   ratelimit_storage_uri=config.get("RATELIMIT_STORAGE_URI") or cls.ratelimit_storage_uri,
+                   ratelimit_key_prefix=config.get("RATELIMIT_KEY_PREFIX") or cls.ratelimit_key_prefix,
+                   **{name: str(config.get(name.upper(), getattr(cls, name))) for name in LIMIT_SETTINGS},
+                   password_hash_concurrency=int(config.get("PASSWORD_HASH_CONCURRENCY",
+                                                            cls.password_hash_concurrency)),
+                   password_hash_wait_seconds=float(config.get("PASSWORD_HASH_WAIT_SECONDS",
+                                                               cls.password_hash_wait_seconds)),
                    thresholds=Thresholds.from_config(config),
                    runtime_checks=bool(config.get("RUNTIME_ANOMALY_CHECKS", True)),
                    clock=config.get("CLOCK") or system_clock,
@@ -74,4 +101,15 @@ class Settings:
             raise SettingsError("LOGIN_TTL_DAYS must be at least 1")
         if self.max_content_length < 1024:
             raise SettingsError("MAX_CONTENT_LENGTH must be at least 1024 bytes")
+        for name in LIMIT_SETTINGS:
+            try:
+                if not parse_many(getattr(self, name)):
+                    raise ValueError(name)
+            except ValueError:
+                raise SettingsError(f"{name.upper()} is not a list of limits such as '10 per minute;50 per hour': "
+                                    f"{getattr(self, name)!r}") from None
+        if self.password_hash_concurrency < 1:
+            raise SettingsError("PASSWORD_HASH_CONCURRENCY must be at least 1")
+        if self.password_hash_wait_seconds < 0:
+            raise SettingsError("PASSWORD_HASH_WAIT_SECONDS must not be negative")
         return self

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
+from wastechain import throttle
 from wastechain.requestctx import db
 from wastechain.services import access
 from wastechain.services.accounts.auth import authenticate
@@ -36,8 +37,10 @@ def home():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        user = authenticate(db(), username=request.form.get("username", "").strip(),
-                            password=request.form.get("password", ""))
+        username = request.form.get("username", "").strip()
+        throttle.login_attempt(username)
+        user = authenticate(db(), username=username, password=request.form.get("password", ""),
+                            gate=throttle.password_gate())
         if user is None:
             flash("用户名或密码错误", "error")
             return render_template("login.html", next=request.form.get("next", ""),

@@ -1,6 +1,7 @@
 """The producer's pages: its manifests with their QR and the one-time handover code, its batches and labels."""
 from flask import Blueprint, Response, render_template, request
 
+from wastechain import throttle
 from wastechain.domain.states import STATUS_NAMES
 from wastechain.domain.vocabulary import ISSUER_ROLES
 from wastechain.services import manifests
@@ -41,6 +42,7 @@ def manifest(manifest_id):
 @roles_required(*ISSUER_ROLES)
 def handover_code(manifest_id):
     """Shows a new one-time code once; only its hash is kept, so reloading means issuing another."""
+    throttle.code_issue(actor().username)
     issued = handover.issue_code(db(), actor=actor(), manifest_id=manifest_id, secret=secret(), now=now())
     response = Response(_manifest_page(manifest_id, issued=issued))
     response.headers["Cache-Control"] = "no-store"

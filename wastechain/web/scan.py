@@ -13,6 +13,7 @@ from flask import (Blueprint, current_app, flash, jsonify, make_response, redire
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from wastechain import throttle
 from wastechain.domain.errors import DomainError, InvalidQR, ValidationFailed
 from wastechain.domain.qrtoken import read_token
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus, Step
@@ -76,6 +77,7 @@ def _record(token: str, form) -> manifests.StepResult:
     request_ = _step_request(form)
     if request_.type == Step.PICKUP:
         # Pickup on the phone always needs the producer's code: it proves both parties were at the gate.
+        throttle.handover_attempt(subject.id)
         return manifests.confirm_pickup(db(), actor=actor(), manifest_id=subject.id, code=form.get("handover_code", ""),
                                        request=request_, secret=secret(), now=now())
     return manifests.record_step(db(), actor=actor(), manifest_id=subject.id, request=request_, now=now())

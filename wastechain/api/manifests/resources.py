@@ -1,5 +1,6 @@
 from flask import Response
 
+from wastechain import throttle
 from wastechain.api.common import (Blueprint, current_user, db, listed, login_required, now, page_schema, paging,
                                    qr_url_for, settings)
 from wastechain.api.manifests.schemas import (HandoverCodeOut, ManifestArgs, ManifestDetailOut, ManifestIn, ManifestOut,
@@ -49,9 +50,12 @@ def record_step(body, manifest_id):
 
     A pickup needs `handover_code`, the producer's one-time code (a wrong code counts towards the code's
     lockout), or `handover_exception_reason`: then it is recorded with `handover_confirmed: false` and raises
-    the anomaly HANDOVER_UNCONFIRMED. With neither it answers 422 HANDOVER_CODE_REQUIRED.
+    the anomaly HANDOVER_UNCONFIRMED. With neither it answers 422 HANDOVER_CODE_REQUIRED. Codes offered are
+    limited per manifest and per client address: past a limit, 429 TOO_MANY_REQUESTS with Retry-After.
     """
     code, exception = body.pop("handover_code", None), body.pop("handover_exception_reason", None)
+    if code is not None:
+        throttle.handover_attempt(manifest_id)
     result = manifests.record_step_with_handover(db(), actor=current_user(), manifest_id=manifest_id,
                                                  request=manifests.StepRequest(**body), handover_code=code,
                                                  handover_exception_reason=exception,
@@ -66,8 +70,10 @@ def record_step(body, manifest_id):
 def issue_handover_code(manifest_id):
     """The producer's one-time pickup code (issuer only, while the manifest awaits its pickup).
 
-    Valid 10 minutes, single use; a new one replaces the last. Never cached.
+    Valid 10 minutes, single use; a new one replaces the last. Never cached. Limited per account and per client
+    address: past a limit, 429 TOO_MANY_REQUESTS with Retry-After.
     """
+    throttle.code_issue(current_user().username)
     issued = manifests.issue_code(db(), actor=current_user(), manifest_id=manifest_id,
                                   secret=settings().secret_key, now=now())
     return issued, 201, {"Cache-Control": "no-store"}

@@ -1,12 +1,15 @@
 """Accounts and bearer tokens."""
 import hashlib
 import secrets
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from wastechain.domain.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from wastechain.domain.errors import Busy, Conflict, NotFound, Unauthorized, ValidationFailed
 from wastechain.domain.vocabulary import Role, values
 from wastechain.models import ApiToken, User
 from wastechain.services import access
@@ -47,21 +50,60 @@ def create_admin(session, *, username: str, password: str, hash_method: str) -> 
     return add_user(session, username=username, password=password, role=Role.ADMIN, hash_method=hash_method)
 
 
-def authenticate(session, *, username: str, password: str) -> User | None:
+class PasswordGate:
+    """The process's password checks: at most `size` at once, each caller waiting `wait_seconds` at most.
+
+    A password hash (scrypt) is slow on purpose; a flood of logins running them all at once starves every request
+    of the CPU. Past the wait the login is refused as Busy (503) instead of queueing without end. One gate per app,
+    built at start-up (wastechain.throttle).
+    """
+
+    def __init__(self, *, size: int, wait_seconds: float, hash_method: str):
+        self._slots = threading.BoundedSemaphore(size)
+        self.wait_seconds = wait_seconds
+        self.hash_method = hash_method
+
+    @cached_property
+    def dummy_hash(self) -> str:
+        """A hash of a random password made with the users' method: what an unknown username is checked against."""
+        return generate_password_hash(secrets.token_urlsafe(16), method=self.hash_method)
+
+    @contextmanager
+    def slot(self):
+        """One of the gate's slots, or Busy when none frees up within wait_seconds."""
+        if not self._slots.acquire(timeout=self.wait_seconds):
+            raise Busy("登录请求过多，请稍后重试")
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def check(self, password_hash: str, password: str) -> bool:
+        with self.slot():
+            return check_password_hash(password_hash, password)
+
+
+def authenticate(session, *, username: str, password: str, gate: PasswordGate) -> User | None:
+    """The active user with this username and password, or None.
+
+    Unknown and deactivated users cost the same password check as a wrong password (against a dummy hash for an
+    unknown name), so the time of the answer does not tell which usernames exist.
+    """
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
+    matches = gate.check(user.password_hash if user is not None else gate.dummy_hash, password or "")
+    if user is None or not user.active or not matches:
         return None
     return user
 
 
 @transactional
-def issue_token(session, *, username: str, password: str, now: datetime, ttl_hours: int,
+def issue_token(session, *, username: str, password: str, gate: PasswordGate, now: datetime, ttl_hours: int,
                 max_live: int = 5) -> tuple[str, ApiToken]:
     """Exchanges a username and password for a bearer token; only the token's hash is kept.
 
     A user holds at most `max_live` live tokens: the oldest are revoked, so tokens cannot pile up unnoticed.
     """
-    user = authenticate(session, username=username, password=password)
+    user = authenticate(session, username=username, password=password, gate=gate)
     if user is None:
         raise Unauthorized("用户名或密码错误")
     token = secrets.token_urlsafe(32)

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from tests.factories import assert_refused, batch_state, make_rival_transporter, manifest_state, row_count, user_named
+from tests.factories import (as_database_administrator, assert_refused, batch_state, make_rival_transporter,
+                             manifest_state, row_count, user_named)
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -431,15 +432,17 @@ def test_each_event_links_to_the_previous_one(api, issued):
 
 def test_verify_detects_an_event_altered_in_the_database(api, issued, session):
     _advance(api, issued, "delivered")
-    session.execute(text("UPDATE manifest_event SET quantity_kg = 1000 WHERE manifest_id = :m AND seq = 2"),
-                    {"m": issued})
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET quantity_kg = 1000 WHERE manifest_id = :m AND seq = 2"),
+                        {"m": issued})
     session.commit()
     assert api.get(f"/manifests/{issued}/verify", as_="producer").json == {"ok": False, "events": 3, "broken_at": 2}
 
 
 def test_verify_detects_an_event_removed_from_the_database(api, issued, session):
     _advance(api, issued, "delivered")
-    session.execute(text("DELETE FROM manifest_event WHERE manifest_id = :m AND seq = 2"), {"m": issued})
+    with as_database_administrator(session):
+        session.execute(text("DELETE FROM manifest_event WHERE manifest_id = :m AND seq = 2"), {"m": issued})
     session.commit()
     check = api.get(f"/manifests/{issued}/verify", as_="producer").json
     assert check["ok"] is False and check["broken_at"] == 3
@@ -447,8 +450,9 @@ def test_verify_detects_an_event_removed_from_the_database(api, issued, session)
 
 def test_verify_detects_an_altered_actor(api, issued, session):
     _advance(api, issued, "in_transit")
-    session.execute(text("UPDATE manifest_event SET actor_role = 'receiver' WHERE manifest_id = :m AND seq = 2"),
-                    {"m": issued})
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET actor_role = 'receiver' WHERE manifest_id = :m AND seq = 2"),
+                        {"m": issued})
     session.commit()
     assert api.get(f"/manifests/{issued}/verify", as_="producer").json["ok"] is False
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.conftest import KEPT_TABLES
+from tests.factories import as_database_administrator
 from wastechain.db import Base, make_engine, make_session_factory
 from wastechain.devdata.city import CityPlan, generate_city
 from wastechain.domain.anomalies import CATALOG, Thresholds, merkle_root
@@ -181,8 +182,9 @@ def _event_on(session, day: date, type_: str = "pickup") -> ManifestEvent:
 def test_an_event_altered_in_the_database_is_found(session, clean_city):
     day = clean_city.first_day + timedelta(days=5)
     event = _event_on(session, day)
-    session.execute(text("UPDATE manifest_event SET quantity_kg = quantity_kg - 100000 WHERE id = :id"),
-                    {"id": event.id})
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET quantity_kg = quantity_kg - 100000 WHERE id = :id"),
+                        {"id": event.id})
     session.commit()
     summary = run_reconciliation(session, day=day, now=NOW, thresholds=Thresholds(), secret=SECRET)
     assert summary.seal == "unchanged"  # the hashes were left alone; the chain itself shows the edit
@@ -193,16 +195,18 @@ def test_a_manifest_chain_rewritten_consistently_is_caught_by_the_day_seal(sessi
     day = clean_city.first_day + timedelta(days=5)
     event = _event_on(session, day)
     manifest_id = event.manifest_id
-    session.execute(text("UPDATE manifest_event SET quantity_kg = quantity_kg - 100000 WHERE id = :id"),
-                    {"id": event.id})
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET quantity_kg = quantity_kg - 100000 WHERE id = :id"),
+                        {"id": event.id})
     session.commit()
     session.expire_all()
     prev = "0" * 64
     for e in session.scalars(select(ManifestEvent).where(ManifestEvent.manifest_id == manifest_id)
                              .order_by(ManifestEvent.seq)).all():  # the forger recomputes every hash
         new_hash = event_hash(prev, e.hashed_content())
-        session.execute(text("UPDATE manifest_event SET prev_hash = :p, hash = :h WHERE id = :id"),
-                        {"p": prev, "h": new_hash, "id": e.id})
+        with as_database_administrator(session):
+            session.execute(text("UPDATE manifest_event SET prev_hash = :p, hash = :h WHERE id = :id"),
+                            {"p": prev, "h": new_hash, "id": e.id})
         prev = new_hash
     session.commit()
     later = day + timedelta(days=3)
@@ -216,7 +220,8 @@ def test_a_manifest_chain_rewritten_consistently_is_caught_by_the_day_seal(sessi
 def test_a_deleted_event_breaks_the_seal_of_its_day(session, clean_city):
     day = clean_city.first_day + timedelta(days=8)
     event = _event_on(session, day, "deliver")  # a disposal event has its disposal record pointing at it
-    session.execute(text("DELETE FROM manifest_event WHERE id = :id"), {"id": event.id})
+    with as_database_administrator(session):
+        session.execute(text("DELETE FROM manifest_event WHERE id = :id"), {"id": event.id})
     session.commit()
     summary = run_reconciliation(session, day=day, now=NOW, thresholds=Thresholds(), secret=SECRET)
     assert summary.seal == "mismatch"
@@ -228,9 +233,10 @@ def test_a_deleted_event_breaks_the_seal_of_its_day(session, clean_city):
 def test_an_inserted_event_breaks_the_seal_of_its_day(session, clean_city):
     day = clean_city.first_day + timedelta(days=8)
     event = _event_on(session, day, "dispose")
-    session.execute(text("UPDATE manifest_event SET recorded_at = :t WHERE id = :id"),
-                    {"t": event.recorded_at.replace(tzinfo=None) + timedelta(days=1) if session.get_bind().dialect.name == "sqlite"
-                     else event.recorded_at + timedelta(days=1), "id": event.id})
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET recorded_at = :t WHERE id = :id"),
+                        {"t": event.recorded_at.replace(tzinfo=None) + timedelta(days=1) if session.get_bind().dialect.name == "sqlite"
+                         else event.recorded_at + timedelta(days=1), "id": event.id})
     session.commit()
     run_reconciliation(session, day=day + timedelta(days=1), now=NOW, thresholds=Thresholds(), secret=SECRET)
     found = fingerprints(session)

@@ -131,7 +131,7 @@ def test_downgrade_to_0004_and_upgrade_again_keeps_the_rows_and_the_constraints(
         assert inspect(engine).get_check_constraints("manifest") == []
     finally:
         schema.upgrade(engine)
-    assert _revision(engine) == "0006_user_logins"
+    assert _revision(engine) == "0007_chained_day_seals"
     assert [c["name"] for c in inspect(engine).get_check_constraints("manifest")] == ["ck_manifest_status"]
     assert _row_counts(engine) == before
     assert _differences(engine) == []

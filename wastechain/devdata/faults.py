@@ -31,12 +31,14 @@ APPEND_ONLY_TRIGGER = "manifest_event_append_only"  # migration 0007: PostgreSQL
 
 @contextmanager
 def as_database_administrator(session):
-    """Within the session's transaction, lets events be edited as the table's owner can (PostgreSQL's trigger off).
+    """Within the transaction of a session (or connection), lets events be edited as the table's owner can.
 
-    This is what an operator with the database's keys can always do; the chains and the chained day seals are what
-    show it afterwards. Nothing to switch off on SQLite. The caller commits.
+    It switches PostgreSQL's append-only trigger off and on again in that one transaction: what an operator with
+    the database's keys can always do; the chains and the chained day seals are what show it afterwards. Nothing to
+    switch off on SQLite. The caller commits.
     """
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    dialect = getattr(session, "dialect", None) or session.get_bind().dialect
+    postgresql = dialect.name == "postgresql"
     if postgresql:
         session.execute(text(f"ALTER TABLE manifest_event DISABLE TRIGGER {APPEND_ONLY_TRIGGER}"))
     yield session

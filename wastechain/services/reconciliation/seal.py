@@ -16,6 +16,7 @@ from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import day_window, rolling_recheck
 from wastechain.domain.hashing import verify_chain
 from wastechain.models import DaySeal, ManifestEvent
+from wastechain.services.manifests.events import day_root
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.sql import CHUNK, E, M
 
@@ -66,13 +67,7 @@ def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[C
 
 
 def _day_root(session, day: date) -> tuple[int, str]:
-    window = day_window(day)
-    builder = catalog.MerkleBuilder()
-    query = (select(E.c.id, E.c.hash).where(E.c.recorded_at >= window.start, E.c.recorded_at < window.end)
-             .order_by(E.c.id))
-    for event_id, event_hash in session.execute(query.execution_options(yield_per=5 * CHUNK)):
-        builder.add(catalog.merkle_leaf(event_id, event_hash))
-    return builder.count, builder.root()
+    return day_root(session, day)  # the same root `/verify` recomputes
 
 
 S = DaySeal.__table__
@@ -184,7 +179,8 @@ def check_seal_chain(session, *, day: date, secret: str) -> tuple[list[Candidate
         elif before is None or row.prev_day != before.day:
             missing = by_day.get(row.prev_day)
             if missing is None or missing.merkle_root is None:
-                found.append(_broken("day_seal_blank" if missing is not None else "day_seal_missing", row.prev_day,
+                found.append(_broken("day_seal_blank" if missing is not None and _was_sealed(missing)
+                                     else "day_seal_missing", row.prev_day,
                                      next_sealed_day=row.day))
             else:  # the previous sealed day is not the one this seal was chained to: a seal was put in between
                 found.append(_broken("day_seal_out_of_order", row.day, prev_day=row.prev_day,

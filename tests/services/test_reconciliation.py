@@ -6,7 +6,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 
 from tests.conftest import KEPT_TABLES
 from tests.factories import as_database_administrator
@@ -273,12 +273,10 @@ def _rewrite_last_event(session, day: date) -> ManifestEvent:
     last_seq = dict(session.execute(select(ManifestEvent.manifest_id, func.max(ManifestEvent.seq))
                                     .group_by(ManifestEvent.manifest_id)).all())
     event = next(e for e in events if e.seq == last_seq[e.manifest_id])
-    event.quantity_kg -= 1
-    new_hash = event_hash(event.prev_hash, event.hashed_content())
-    table = ManifestEvent.__table__
     with as_database_administrator(session):
-        session.execute(update(table).where(table.c.id == event.id).values(quantity_kg=event.quantity_kg,
-                                                                            hash=new_hash))
+        event.quantity_kg -= 1
+        event.hash = event_hash(event.prev_hash, event.hashed_content())
+        session.flush()
     session.commit()
     session.expire_all()
     return session.get(ManifestEvent, event.id)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from werkzeug.security import generate_password_hash
 
+from wastechain.devdata.faults import as_database_administrator  # noqa: F401  (the one way tests edit events)
 from wastechain.domain.credit_code import make_credit_code
 from wastechain.models import Batch, Organization, Permit, Site, User, Vehicle
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from tests.factories import assert_refused, batch_state, make_rival_transporter, manifest_state, row_count, user_named
+from tests.factories import (as_database_administrator, assert_refused, batch_state, make_rival_transporter,
+                             manifest_state, row_count, user_named)
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -419,7 +420,9 @@ def test_a_whole_loop_verifies_with_device_times_in_china_time(api, issued):
     api.step(issued, "receive", as_="receiver", accepted_kg=100, rejected_kg=0.25, reason="含水")
     api.step(issued, "dispose", as_="receiver", quantity_kg=100, method="D10")
     check = api.get(f"/manifests/{issued}/verify", as_="producer").json
-    assert check == {"ok": True, "events": 5, "broken_at": None}
+    assert {key: check[key] for key in ("ok", "events", "broken_at", "status_ok", "seals_ok", "reasons")} == \
+        {"ok": True, "events": 5, "broken_at": None, "status_ok": True, "seals_ok": True, "reasons": []}
+    assert check["sealed_days"] == [] and check["unsealed_days"]  # nothing reconciled yet: today is not sealed
 
 
 def test_each_event_links_to_the_previous_one(api, issued):
@@ -431,29 +434,44 @@ def test_each_event_links_to_the_previous_one(api, issued):
 
 def test_verify_detects_an_event_altered_in_the_database(api, issued, session):
     _advance(api, issued, "delivered")
-    session.execute(text("UPDATE manifest_event SET quantity_kg = 1000 WHERE manifest_id = :m AND seq = 2"),
-                    {"m": issued})
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET quantity_kg = 1000 WHERE manifest_id = :m AND seq = 2"),
+                        {"m": issued})
     session.commit()
-    assert api.get(f"/manifests/{issued}/verify", as_="producer").json == {"ok": False, "events": 3, "broken_at": 2}
+    check = api.get(f"/manifests/{issued}/verify", as_="producer").json
+    assert (check["ok"], check["events"], check["broken_at"], check["status_ok"]) == (False, 3, 2, True)
 
 
 def test_verify_detects_an_event_removed_from_the_database(api, issued, session):
     _advance(api, issued, "delivered")
-    session.execute(text("DELETE FROM manifest_event WHERE manifest_id = :m AND seq = 2"), {"m": issued})
+    with as_database_administrator(session):
+        session.execute(text("DELETE FROM manifest_event WHERE manifest_id = :m AND seq = 2"), {"m": issued})
     session.commit()
     check = api.get(f"/manifests/{issued}/verify", as_="producer").json
     assert check["ok"] is False and check["broken_at"] == 3
 
 
+def test_verify_finds_a_deleted_last_event_by_the_manifests_status(api, issued, session):
+    _advance(api, issued, "delivered")
+    with as_database_administrator(session):
+        session.execute(text("DELETE FROM manifest_event WHERE manifest_id = :m AND seq = 3"), {"m": issued})
+    session.commit()
+    check = api.get(f"/manifests/{issued}/verify", as_="producer").json
+    assert (check["ok"], check["events"], check["broken_at"], check["status_ok"]) == (False, 2, None, False)
+    assert check["reasons"]
+
+
 def test_verify_detects_an_altered_actor(api, issued, session):
     _advance(api, issued, "in_transit")
-    session.execute(text("UPDATE manifest_event SET actor_role = 'receiver' WHERE manifest_id = :m AND seq = 2"),
-                    {"m": issued})
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET actor_role = 'receiver' WHERE manifest_id = :m AND seq = 2"),
+                        {"m": issued})
     session.commit()
     assert api.get(f"/manifests/{issued}/verify", as_="producer").json["ok"] is False
 
 
 def test_verify_is_for_parties_and_regulators(api, issued):
-    assert api.get(f"/manifests/{issued}/verify", as_="receiver").json == {"ok": True, "events": 1, "broken_at": None}
+    check = api.get(f"/manifests/{issued}/verify", as_="receiver").json
+    assert (check["ok"], check["events"], check["broken_at"]) == (True, 1, None)
     assert api.get(f"/manifests/{issued}/verify", as_="city_regulator").json["ok"] is True
     assert_refused(api.get(f"/manifests/{issued}/verify", as_="other_producer"), 404, "NOT_FOUND")

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
 from tests.conftest import TEST_CONFIG
+from tests.factories import as_database_administrator
 from wastechain import create_app
 from wastechain.db import make_engine
 from wastechain.devdata.demo import seed_demo
@@ -77,7 +78,8 @@ def test_a_restored_backup_verifies_every_chain_and_every_seal(restored, demo):
 def test_an_event_edited_in_the_restored_copy_is_found(restored, demo):
     engine = make_engine(restored)
     with session_factory(engine, demo)() as session:
-        session.execute(update(ManifestEvent).where(ManifestEvent.id == 2).values(quantity_kg=1))
+        with as_database_administrator(session):
+            session.execute(update(ManifestEvent).where(ManifestEvent.id == 2).values(quantity_kg=1))
         session.commit()
         check = verify_history(session, secret=demo.secret_key)
     engine.dispose()

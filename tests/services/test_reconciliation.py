@@ -9,11 +9,14 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.conftest import KEPT_TABLES
+from tests.factories import as_database_administrator
 from wastechain.db import Base, make_engine, make_session_factory
 from wastechain.devdata.city import CityPlan, generate_city
-from wastechain.domain.anomalies import CATALOG, Thresholds, merkle_root
+from wastechain.domain.anomalies import CATALOG, Thresholds, day_window, merkle_root, seal_signature
 from wastechain.domain.hashing import event_hash
 from wastechain.models import Anomaly, DaySeal, ManifestEvent
+from wastechain.services.manifests.events import day_root, verify_manifest_events
+from wastechain.models import Manifest
 from wastechain.services.reconciliation import run_reconciliation
 
 START = date(2026, 3, 1)
@@ -181,8 +184,9 @@ def _event_on(session, day: date, type_: str = "pickup") -> ManifestEvent:
 def test_an_event_altered_in_the_database_is_found(session, clean_city):
     day = clean_city.first_day + timedelta(days=5)
     event = _event_on(session, day)
-    session.execute(text("UPDATE manifest_event SET quantity_kg = quantity_kg - 100000 WHERE id = :id"),
-                    {"id": event.id})
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET quantity_kg = quantity_kg - 100000 WHERE id = :id"),
+                        {"id": event.id})
     session.commit()
     summary = run_reconciliation(session, day=day, now=NOW, thresholds=Thresholds(), secret=SECRET)
     assert summary.seal == "unchanged"  # the hashes were left alone; the chain itself shows the edit
@@ -193,16 +197,18 @@ def test_a_manifest_chain_rewritten_consistently_is_caught_by_the_day_seal(sessi
     day = clean_city.first_day + timedelta(days=5)
     event = _event_on(session, day)
     manifest_id = event.manifest_id
-    session.execute(text("UPDATE manifest_event SET quantity_kg = quantity_kg - 100000 WHERE id = :id"),
-                    {"id": event.id})
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET quantity_kg = quantity_kg - 100000 WHERE id = :id"),
+                        {"id": event.id})
     session.commit()
     session.expire_all()
     prev = "0" * 64
     for e in session.scalars(select(ManifestEvent).where(ManifestEvent.manifest_id == manifest_id)
                              .order_by(ManifestEvent.seq)).all():  # the forger recomputes every hash
         new_hash = event_hash(prev, e.hashed_content())
-        session.execute(text("UPDATE manifest_event SET prev_hash = :p, hash = :h WHERE id = :id"),
-                        {"p": prev, "h": new_hash, "id": e.id})
+        with as_database_administrator(session):
+            session.execute(text("UPDATE manifest_event SET prev_hash = :p, hash = :h WHERE id = :id"),
+                            {"p": prev, "h": new_hash, "id": e.id})
         prev = new_hash
     session.commit()
     later = day + timedelta(days=3)
@@ -216,7 +222,8 @@ def test_a_manifest_chain_rewritten_consistently_is_caught_by_the_day_seal(sessi
 def test_a_deleted_event_breaks_the_seal_of_its_day(session, clean_city):
     day = clean_city.first_day + timedelta(days=8)
     event = _event_on(session, day, "deliver")  # a disposal event has its disposal record pointing at it
-    session.execute(text("DELETE FROM manifest_event WHERE id = :id"), {"id": event.id})
+    with as_database_administrator(session):
+        session.execute(text("DELETE FROM manifest_event WHERE id = :id"), {"id": event.id})
     session.commit()
     summary = run_reconciliation(session, day=day, now=NOW, thresholds=Thresholds(), secret=SECRET)
     assert summary.seal == "mismatch"
@@ -228,9 +235,10 @@ def test_a_deleted_event_breaks_the_seal_of_its_day(session, clean_city):
 def test_an_inserted_event_breaks_the_seal_of_its_day(session, clean_city):
     day = clean_city.first_day + timedelta(days=8)
     event = _event_on(session, day, "dispose")
-    session.execute(text("UPDATE manifest_event SET recorded_at = :t WHERE id = :id"),
-                    {"t": event.recorded_at.replace(tzinfo=None) + timedelta(days=1) if session.get_bind().dialect.name == "sqlite"
-                     else event.recorded_at + timedelta(days=1), "id": event.id})
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET recorded_at = :t WHERE id = :id"),
+                        {"t": event.recorded_at.replace(tzinfo=None) + timedelta(days=1) if session.get_bind().dialect.name == "sqlite"
+                         else event.recorded_at + timedelta(days=1), "id": event.id})
     session.commit()
     run_reconciliation(session, day=day + timedelta(days=1), now=NOW, thresholds=Thresholds(), secret=SECRET)
     found = fingerprints(session)
@@ -252,3 +260,108 @@ def test_merkle_root_changes_with_any_leaf_and_order():
     assert merkle_root(leaves[:2]) != root
     assert merkle_root([leaves[1], leaves[0], leaves[2]]) != root
     assert merkle_root([(1, "a" * 64), (2, "b" * 64), (3, "d" * 64)]) != root
+
+
+# ---------------------------------------------------------------- chained day seals, rolling re-check (issue 11)
+
+def _rewrite_last_event(session, day: date) -> ManifestEvent:
+    """A forger lowers the quantity of a manifest's last event on the day and recomputes its hash: the manifest's
+    chain is consistent again, only the day's Merkle root shows the edit."""
+    events = session.scalars(select(ManifestEvent).where(
+        ManifestEvent.recorded_at >= day_window(day).start, ManifestEvent.recorded_at < day_window(day).end,
+        ManifestEvent.quantity_kg.is_not(None)).order_by(ManifestEvent.id)).all()
+    last_seq = dict(session.execute(select(ManifestEvent.manifest_id, func.max(ManifestEvent.seq))
+                                    .group_by(ManifestEvent.manifest_id)).all())
+    event = next(e for e in events if e.seq == last_seq[e.manifest_id])
+    with as_database_administrator(session):
+        event.quantity_kg -= 1
+        event.hash = event_hash(event.prev_hash, event.hashed_content())
+        session.flush()
+    session.commit()
+    session.expire_all()
+    return session.get(ManifestEvent, event.id)
+
+
+def _seal_evidence(session, day: date) -> dict | None:
+    anomaly = session.scalar(select(Anomaly).where(Anomaly.fingerprint == f"CHAIN_BROKEN:seal:{day.isoformat()}"))
+    return anomaly.evidence if anomaly else None
+
+
+def test_a_deleted_day_seal_is_chain_broken_the_next_night_and_the_day_is_not_resealed(session, clean_city):
+    day = clean_city.first_day + timedelta(days=5)
+    session.execute(text("DELETE FROM day_seal WHERE day = :d"), {"d": day})
+    session.commit()
+    run_reconciliation(session, day=clean_city.last_day, now=NOW, thresholds=Thresholds(), secret=SECRET)
+    assert _seal_evidence(session, day)["kind"] == "day_seal_missing"
+    summary = run_reconciliation(session, day=day, now=NOW, thresholds=Thresholds(), secret=SECRET)
+    assert summary.seal == "chain_broken"
+    session.expire_all()
+    assert session.get(DaySeal, day).merkle_root is None  # whatever its events are now, they are not sealed
+
+
+def test_a_blanked_day_seal_is_chain_broken_and_rerunning_the_day_does_not_seal_it(session, clean_city):
+    day = clean_city.first_day + timedelta(days=5)
+    session.execute(text("UPDATE day_seal SET merkle_root = NULL, signature = NULL, event_count = NULL, "
+                         "sealed_at = NULL WHERE day = :d"), {"d": day})
+    session.commit()
+    summary = run_reconciliation(session, day=day, now=NOW, thresholds=Thresholds(), secret=SECRET)
+    assert summary.seal == "chain_broken"
+    assert _seal_evidence(session, day)["kind"] == "day_seal_blank"
+    session.expire_all()
+    assert session.get(DaySeal, day).merkle_root is None
+
+
+def test_the_newest_seal_blanked_is_not_sealed_over(session, clean_city):
+    day = clean_city.last_day
+    session.execute(text("UPDATE day_seal SET merkle_root = NULL, signature = NULL, event_count = NULL, "
+                         "sealed_at = NULL WHERE day = :d"), {"d": day})
+    session.commit()
+    summary = run_reconciliation(session, day=day, now=NOW, thresholds=Thresholds(), secret=SECRET)
+    assert summary.seal == "chain_broken" and _seal_evidence(session, day)["kind"] == "day_seal_blank"
+
+
+def test_a_day_rewritten_and_resealed_with_the_key_breaks_the_next_days_seal(session, clean_city):
+    day = clean_city.first_day + timedelta(days=5)
+    _rewrite_last_event(session, day)
+    seal = session.get(DaySeal, day)
+    count, root = day_root(session, day)  # even a forger holding the key can only re-sign this one day
+    seal.event_count, seal.merkle_root = count, root
+    seal.signature = seal_signature(SECRET, day, count, root, prev_day=seal.prev_day, prev_root=seal.prev_root)
+    session.commit()
+    run_reconciliation(session, day=clean_city.last_day, now=NOW, thresholds=Thresholds(), secret=SECRET)
+    evidence = _seal_evidence(session, day + timedelta(days=1))
+    assert evidence["kind"] == "day_seal_chain" and evidence["prev_day"] == day.isoformat()
+
+
+def test_a_missed_night_is_sealed_in_order_by_the_next_one(session, clean_city):
+    first, second = (clean_city.last_day + timedelta(days=n) for n in (1, 2))
+    summary = run_reconciliation(session, day=second, now=NOW, thresholds=Thresholds(), secret=SECRET)
+    assert summary.seal == "created"
+    session.expire_all()
+    assert session.get(DaySeal, second).prev_day == first
+    assert session.get(DaySeal, first).prev_day == clean_city.last_day
+    assert not any(f.startswith("CHAIN_BROKEN") for f in fingerprints(session))
+
+
+def test_an_event_rewritten_on_a_day_40_days_old_is_found_within_one_cycle_of_nights(session, city):
+    thresholds = Thresholds()
+    forged_day = city.last_day - timedelta(days=40)
+    _rewrite_last_event(session, forged_day)
+    fingerprint = f"CHAIN_BROKEN:seal:{forged_day.isoformat()}"
+    assert fingerprint not in fingerprints(session)
+    for night in range(1, thresholds.seal_recheck_cycle_days + 1):
+        day = city.last_day + timedelta(days=night)
+        run_reconciliation(session, day=day, now=day_window(day).end + timedelta(hours=4), thresholds=thresholds,
+                           secret=SECRET)
+        if fingerprint in fingerprints(session):
+            break
+    assert fingerprint in fingerprints(session)
+    assert _seal_evidence(session, forged_day)["root_now"] != _seal_evidence(session, forged_day)["sealed_root"]
+
+
+def test_verify_finds_a_chain_rewritten_over_a_sealed_day(session, clean_city):
+    day = clean_city.first_day + timedelta(days=5)
+    event = _rewrite_last_event(session, day)
+    check = verify_manifest_events(session, session.get(Manifest, event.manifest_id))
+    assert (check.ok, check.broken_at, check.status_ok, check.seals_ok) == (False, None, True, False)
+    assert day in check.sealed_days and check.reasons

@@ -1,10 +1,10 @@
 """Pure pieces of the reconciliation (issue 5): deadlines, tolerances, distances, the seal."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from wastechain.domain.anomalies import (CATALOG, Thresholds, annual_due_date, distance_m,
                                          exceeds_tolerance, merkle_root, monthly_period_due_on, receipt_cutoff,
-                                         seal_ok, seal_signature)
+                                         rolling_recheck, seal_ok, seal_signature)
 
 
 def test_receipt_is_overdue_after_five_working_days_not_five_calendar_days():
@@ -45,3 +45,18 @@ def test_a_seal_needs_the_secret():
     assert seal_ok("key", date(2026, 3, 1), 1, root, signature)
     assert not seal_ok("other", date(2026, 3, 1), 1, root, signature)
     assert not seal_ok("key", date(2026, 3, 1), 2, root, signature)
+
+
+def test_a_chained_seal_signs_the_previous_days_root():
+    day, before, root = date(2026, 3, 2), date(2026, 3, 1), merkle_root([(1, "a" * 64)])
+    signature = seal_signature("key", day, 1, root, prev_day=before, prev_root="b" * 64)
+    assert seal_ok("key", day, 1, root, signature, prev_day=before, prev_root="b" * 64)
+    assert not seal_ok("key", day, 1, root, signature, prev_day=before, prev_root="c" * 64)
+    assert not seal_ok("key", day, 1, root, signature)  # the link cannot be stripped either
+
+
+def test_every_older_seal_has_its_turn_once_in_a_cycle_of_nights():
+    sealed = [date(2025, 1, 1) + timedelta(days=n) for n in range(400)]
+    nights = [date(2026, 6, 1) + timedelta(days=n) for n in range(30)]
+    turns = {day: sum(rolling_recheck(night, day, 30) for night in nights) for day in sealed}
+    assert set(turns.values()) == {1}

@@ -12,10 +12,11 @@ UPDATE); nothing here builds a hash chain.
 - CHAIN_BROKEN: `tamper_event_quantity` edits a recorded event; its hash stays the one the service computed.
 - MASS_BALANCE: `tamper_batch_ledger` edits a batch's remaining quantity, which only issue and cancel may change.
 """
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from wastechain.devdata.synthetic import HAZARDOUS_CODES, MEDICAL_CODE, City
 from wastechain.domain.anomalies import annual_due_date, day_window
@@ -25,11 +26,32 @@ from wastechain.services.accounts import parties
 NINGBO = ("330203", 29.874, 121.550)  # far away: the long-distance fault goes there, with an approval
 
 
+APPEND_ONLY_TRIGGER = "manifest_event_append_only"  # migration 0007: PostgreSQL refuses UPDATE/DELETE of events
+
+
+@contextmanager
+def as_database_administrator(session):
+    """Within the transaction of a session (or connection), lets events be edited as the table's owner can.
+
+    It switches PostgreSQL's append-only trigger off and on again in that one transaction: what an operator with
+    the database's keys can always do; the chains and the chained day seals are what show it afterwards. Nothing to
+    switch off on SQLite. The caller commits.
+    """
+    dialect = getattr(session, "dialect", None) or session.get_bind().dialect
+    postgresql = dialect.name == "postgresql"
+    if postgresql:
+        session.execute(text(f"ALTER TABLE manifest_event DISABLE TRIGGER {APPEND_ONLY_TRIGGER}"))
+    yield session
+    if postgresql:
+        session.execute(text(f"ALTER TABLE manifest_event ENABLE TRIGGER {APPEND_ONLY_TRIGGER}"))
+
+
 def tamper_event_quantity(session, *, manifest_id: int, step: str, less_kg: Decimal) -> None:
     """CHAIN_BROKEN by tampering: someone lowers the quantity of a recorded event straight in the database."""
     events = ManifestEvent.__table__
-    session.execute(update(events).where(events.c.manifest_id == manifest_id, events.c.type == step)
-                    .values(quantity_kg=events.c.quantity_kg - less_kg))
+    with as_database_administrator(session):
+        session.execute(update(events).where(events.c.manifest_id == manifest_id, events.c.type == step)
+                        .values(quantity_kg=events.c.quantity_kg - less_kg))
     session.commit()
 
 

@@ -87,6 +87,7 @@ class Thresholds:
     declaration_monthly_due_day: int = 15  # of the following month
     bulk_industrial_categories: tuple[str, ...] = ("SW01", "SW02", "SW11", "SW16")
     seal_recheck_days: int = 7  # earlier day seals re-verified each night
+    seal_recheck_cycle_days: int = 30  # every older seal is re-verified once in this many nights
     seal_region: str = "330800"  # region of platform-wide findings (a broken day seal)
 
     @classmethod
@@ -236,14 +237,28 @@ def merkle_root(leaves: list[tuple[int, str]]) -> str:
     return builder.root()
 
 
-def seal_signature(secret: str, day: date, count: int, root: str) -> str:
-    """HMAC-SHA256 with the server's SECRET_KEY: a root cannot be replaced without the key."""
-    message = f"wastechain-day-seal|{day.isoformat()}|{count}|{root}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+def seal_signature(secret: str, day: date, count: int, root: str, *, prev_day: date | None = None,
+                   prev_root: str | None = None) -> str:
+    """HMAC-SHA256 with the server's SECRET_KEY over the day's root and the previous sealed day's root.
+
+    The link makes the seals one chain: deleting, blanking or re-signing one day's seal breaks the next day's. A
+    seal without a link (the chain's start, or one written before seals were chained) signs the original message.
+    """
+    message = f"wastechain-day-seal|{day.isoformat()}|{count}|{root}"
+    if prev_day is not None:
+        message += f"|prev|{prev_day.isoformat()}|{prev_root}"
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def seal_ok(secret: str, day: date, count: int, root: str, signature: str) -> bool:
-    return hmac.compare_digest(seal_signature(secret, day, count, root), signature)
+def seal_ok(secret: str, day: date, count: int, root: str, signature: str, *, prev_day: date | None = None,
+            prev_root: str | None = None) -> bool:
+    expected = seal_signature(secret, day, count, root, prev_day=prev_day, prev_root=prev_root)
+    return hmac.compare_digest(expected, signature)
+
+
+def rolling_recheck(day: date, sealed_day: date, cycle_days: int) -> bool:
+    """Whether the night of `day` re-checks an older seal: each one once every `cycle_days` nights."""
+    return sealed_day.toordinal() % max(cycle_days, 1) == day.toordinal() % max(cycle_days, 1)
 
 
 @dataclass
@@ -255,7 +270,7 @@ class RunSummary:
     new_anomalies: int = 0
     by_code: dict = field(default_factory=dict)
     rerun: bool = False
-    seal: str = ""  # created | unchanged | mismatch | deferred
+    seal: str = ""  # created | unchanged | mismatch | deferred | unsealable | chain_broken
     events_sealed: int = 0
     manifests_verified: int = 0
     seals_rechecked: int = 0

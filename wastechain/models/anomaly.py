@@ -92,7 +92,9 @@ class DaySeal(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     event_count: Mapped[int | None] = mapped_column(Integer)
     merkle_root: Mapped[str | None] = mapped_column(String(64))
-    signature: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(64))  # covers day, count, root and the link below
+    prev_day: Mapped[date | None] = mapped_column(Date)  # the previous sealed day (None: the chain's start)
+    prev_root: Mapped[str | None] = mapped_column(String(64))  # its Merkle root, as it was when this day was sealed
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     run_count: Mapped[int] = mapped_column(Integer, default=0)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -140,9 +140,14 @@ class StepIn(ma.Schema):
 
 
 class VerifyOut(ma.Schema):
-    ok = ma.fields.Boolean()
+    ok = ma.fields.Boolean(metadata={"description": "chain intact, status matches the last event, sealed days match"})
     events = ma.fields.Integer()
     broken_at = ma.fields.Integer(allow_none=True)
+    status_ok = ma.fields.Boolean(metadata={"description": "the manifest's status is its last event's"})
+    seals_ok = ma.fields.Boolean(metadata={"description": "each sealed day of its events still has the sealed root"})
+    sealed_days = ma.fields.List(ma.fields.Date())
+    unsealed_days = ma.fields.List(ma.fields.Date(), metadata={"description": "not sealed yet (e.g. today)"})
+    reasons = ma.fields.List(ma.fields.String(), metadata={"description": "why ok is false, in Chinese"})
 
 
 class HandoverCodeOut(ma.Schema):

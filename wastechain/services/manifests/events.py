@@ -1,15 +1,17 @@
 """The manifest's append-only, hash-chained events: appending one, finding a replay, verifying the chain."""
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from wastechain.domain.anomalies import MerkleBuilder, day_window, merkle_leaf
 from wastechain.domain.errors import Conflict
 from wastechain.domain.hashing import GENESIS_HASH, ChainCheck, event_hash, verify_chain
 from wastechain.domain.quantities import parse_kg
 from wastechain.domain.states import ManifestStatus, Step
-from wastechain.models import Manifest, ManifestEvent, User
+from wastechain.domain.timeutil import local_date
+from wastechain.models import DaySeal, Manifest, ManifestEvent, User
 
 
 @dataclass(frozen=True)
@@ -84,3 +86,57 @@ def timeline(session, manifest_id: int) -> list[ManifestEvent]:
 def verify_events(session, manifest_id: int) -> ChainCheck:
     """Recomputes the manifest's event hash chain from the stored events."""
     return verify_chain([(e.seq, e.prev_hash, e.hash, e.hashed_content()) for e in timeline(session, manifest_id)])
+
+
+def day_root(session, day: date) -> tuple[int, str]:
+    """The number of events recorded on the business day and the Merkle root over their (id, hash), in id order."""
+    window = day_window(day)
+    events = ManifestEvent.__table__
+    builder = MerkleBuilder()
+    query = (select(events.c.id, events.c.hash)
+             .where(events.c.recorded_at >= window.start, events.c.recorded_at < window.end).order_by(events.c.id))
+    for event_id, event_hash in session.execute(query.execution_options(yield_per=5000)):
+        builder.add(merkle_leaf(event_id, event_hash))
+    return builder.count, builder.root()
+
+
+@dataclass(frozen=True)
+class ManifestCheck:
+    """What `/verify` answers: the hash chain, the manifest's status against its last event, and the day seals."""
+
+    ok: bool
+    events: int
+    broken_at: int | None = None
+    status_ok: bool = True
+    seals_ok: bool = True
+    sealed_days: list[date] = field(default_factory=list)  # days of its events that are sealed and were recomputed
+    unsealed_days: list[date] = field(default_factory=list)  # not sealed yet (today, or before sealing began)
+    reasons: list[str] = field(default_factory=list)
+
+
+def verify_manifest_events(session, manifest: Manifest) -> ManifestCheck:
+    """The chain recomputed; the status must be its last event's; each sealed day of its events must still match.
+
+    A chain recomputed with the public hash function passes the first check but not the last: the day's seal holds
+    the root over every event of the day, so an edited, added or deleted event changes it.
+    """
+    events = timeline(session, manifest.id)
+    chain = verify_chain([(e.seq, e.prev_hash, e.hash, e.hashed_content()) for e in events])
+    reasons = [] if chain.ok else [f"哈希链在第 {chain.broken_at} 个事件处断裂"]
+    last_status = events[-1].status_after if events else None
+    status_ok = last_status == manifest.status
+    if not status_ok:
+        reasons.append(f"联单状态「{manifest.status}」与最后一个事件的状态「{last_status}」不符（事件可能被删除）")
+    sealed, unsealed, seals_ok = [], [], True
+    for day in sorted({local_date(e.recorded_at) for e in events}):
+        seal = session.get(DaySeal, day, populate_existing=True)
+        if seal is None or seal.merkle_root is None:
+            unsealed.append(day)
+            continue
+        sealed.append(day)
+        if day_root(session, day) != (seal.event_count, seal.merkle_root):
+            seals_ok = False
+            reasons.append(f"{day.isoformat()} 的事件与当日封存的默克尔根不符")
+    return ManifestCheck(ok=chain.ok and status_ok and seals_ok, events=chain.events, broken_at=chain.broken_at,
+                         status_ok=status_ok, seals_ok=seals_ok, sealed_days=sealed, unsealed_days=unsealed,
+                         reasons=reasons)

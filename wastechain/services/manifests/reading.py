@@ -4,13 +4,12 @@ from datetime import datetime
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
-from wastechain.domain.hashing import ChainCheck
 from wastechain.domain.regions import jurisdiction_prefix
 from wastechain.domain.states import ManifestStatus
 from wastechain.models import Manifest, ManifestEvent, ManifestLine, User
 from wastechain.services import access
 from wastechain.services.common import Page, paginate
-from wastechain.services.manifests.events import timeline, verify_events
+from wastechain.services.manifests.events import ManifestCheck, timeline, verify_manifest_events
 
 # A listed manifest shows its parties and lines: load them per page, not per row.
 LIST_LOADING = (
@@ -74,9 +73,9 @@ def manifest_timeline(session, *, actor: User, manifest_id: int) -> list[Manifes
     return timeline(session, access.get_manifest(session, actor, manifest_id).id)
 
 
-def verify_manifest(session, *, actor: User, manifest_id: int) -> ChainCheck:
-    """Recomputes the manifest's event hash chain from the stored events."""
-    return verify_events(session, access.get_manifest(session, actor, manifest_id).id)
+def verify_manifest(session, *, actor: User, manifest_id: int) -> ManifestCheck:
+    """Recomputes the manifest's event hash chain, checks its status against its last event and its day seals."""
+    return verify_manifest_events(session, access.get_manifest(session, actor, manifest_id))
 
 
 def treatment_options(manifest: Manifest) -> dict:

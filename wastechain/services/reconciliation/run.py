@@ -20,7 +20,7 @@ from wastechain.services.reconciliation.enterprises import (backfill_intake, che
                                                             check_mass_balance, check_overweight_load,
                                                             check_payment_anomaly, record_intake)
 from wastechain.services.reconciliation.findings import store_findings, to_findings
-from wastechain.services.reconciliation.seal import check_chains, recheck_seals, seal_day
+from wastechain.services.reconciliation.seal import check_chains, check_seal_chain, recheck_seals, seal_day
 from wastechain.services.reconciliation.sql import CHUNK, E, ensure_sqlite_math
 from wastechain.services.reconciliation.transfers import (check_handover_unconfirmed, check_jurisdiction_breach,
                                                           check_location_mismatch,
@@ -102,11 +102,14 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
             progress(check.__name__.removeprefix("check_"), i, total_checks)
     broken, summary.manifests_verified = check_chains(ctx, progress)
     record(broken)
-    status, problem, summary.events_sealed = seal_day(session, day=day, secret=secret, now=now, seal=seal)
+    status, problems, summary.events_sealed = seal_day(session, day=day, secret=secret, now=now, seal=seal)
     summary.seal = status
+    session.flush()
     rechecked, summary.seals_rechecked = recheck_seals(session, day=day, secret=secret,
-                                                       days=thresholds.seal_recheck_days)
-    record(([problem] if problem else []) + rechecked)
+                                                       days=thresholds.seal_recheck_days,
+                                                       cycle_days=thresholds.seal_recheck_cycle_days)
+    chain, _ = check_seal_chain(session, day=day, secret=secret)
+    record(problems + rechecked + chain)
     if progress:
         progress("seal", total_checks, total_checks)
     summary.anomalies_found = len(fingerprints)

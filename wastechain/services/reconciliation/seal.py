@@ -1,12 +1,22 @@
-"""Tamper evidence: every touched manifest's hash chain, and the signed Merkle seal of each day's events."""
+"""Tamper evidence: every touched manifest's hash chain, and the signed, chained Merkle seal of each day's events.
+
+The day seals form one chain: each seal names the previous sealed day and its root, and its signature covers both,
+so a deleted, blanked or re-signed seal breaks the next one. A day is sealed only while no later day is sealed;
+sealing it first seals, in order, the unsealed days since the last seal (a missed night), so from the chain's start
+to its end every day has a seal. A day inside the chain without one is CHAIN_BROKEN, and re-running it reports that
+instead of sealing whatever its events are now. What this cannot show is the removal of the newest seal before the
+next night links to it; only a copy of each seal kept outside the database (not built yet) closes that gap.
+"""
+
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, union
+from sqlalchemy import func, select, union
 
 from wastechain.domain import anomalies as catalog
-from wastechain.domain.anomalies import day_window
+from wastechain.domain.anomalies import day_window, rolling_recheck
 from wastechain.domain.hashing import verify_chain
 from wastechain.models import DaySeal, ManifestEvent
+from wastechain.services.manifests.events import day_root
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.sql import CHUNK, E, M
 
@@ -57,47 +67,151 @@ def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[C
 
 
 def _day_root(session, day: date) -> tuple[int, str]:
-    window = day_window(day)
-    builder = catalog.MerkleBuilder()
-    query = (select(E.c.id, E.c.hash).where(E.c.recorded_at >= window.start, E.c.recorded_at < window.end)
-             .order_by(E.c.id))
-    for event_id, event_hash in session.execute(query.execution_options(yield_per=5 * CHUNK)):
-        builder.add(catalog.merkle_leaf(event_id, event_hash))
-    return builder.count, builder.root()
+    return day_root(session, day)  # the same root `/verify` recomputes
 
 
-def seal_day(session, *, day: date, secret: str, now: datetime, seal: DaySeal) -> tuple[str, Candidate | None, int]:
-    """Seals the day's events once the day is over; on a later run, checks the stored seal still matches."""
+S = DaySeal.__table__
+
+
+def _seal_rows(session, where=None) -> list:
+    """Seal rows as stored (Core rows: an edit made behind the session's back is seen), in day order."""
+    query = select(S).order_by(S.c.day)
+    if where is not None:
+        query = query.where(where)
+    return session.execute(query).all()
+
+
+def _was_sealed(row) -> bool:
+    """A row without a root that shows it was sealed once: a run after the day was over, or a sealing time."""
+    return row.sealed_at is not None or bool(row.run_count and row.last_run_at is not None
+                                             and row.last_run_at >= day_window(row.day).end)
+
+
+def _broken(kind: str, day: date, **evidence) -> Candidate:
+    return Candidate("CHAIN_BROKEN", f"seal:{day.isoformat()}", {"kind": kind, "sealed_day": day, **evidence},
+                     subject_type="day", subject_label=day.isoformat())
+
+
+def _sign(seal: DaySeal, *, secret: str, now: datetime, count: int, root: str, prev) -> None:
+    seal.event_count, seal.merkle_root = count, root
+    seal.prev_day, seal.prev_root = (prev.day, prev.merkle_root) if prev is not None else (None, None)
+    seal.signature = catalog.seal_signature(secret, seal.day, count, root, prev_day=seal.prev_day,
+                                            prev_root=seal.prev_root)
+    seal.sealed_at = now
+
+
+def seal_day(session, *, day: date, secret: str, now: datetime,
+             seal: DaySeal) -> tuple[str, list[Candidate], int]:
+    """Seals the day's events once the day is over, chained to the last sealed day; later, checks the stored seal."""
     if now < day_window(day).end:
-        return "deferred", None, 0
+        return "deferred", [], 0
     count, root = _day_root(session, day)
-    if seal.merkle_root is None:
-        seal.event_count, seal.merkle_root = count, root
-        seal.signature = catalog.seal_signature(secret, day, count, root)
-        seal.sealed_at = now
-        return "created", None, count
-    problem = _seal_problem(secret, seal, count, root)
-    return ("mismatch" if problem else "unchanged"), problem, count
+    if seal.merkle_root is not None:
+        problem = _seal_problem(secret, seal, count, root)
+        return ("mismatch" if problem else "unchanged"), [problem] if problem else [], count
+    session.flush()
+    later = session.scalar(select(func.min(S.c.day)).where(S.c.day > day, S.c.merkle_root.is_not(None)))
+    if later is not None:
+        first = session.scalar(select(func.min(S.c.day)).where(S.c.merkle_root.is_not(None)))
+        if day < first:  # before sealing began: nothing to chain it to, nothing was lost
+            return "unsealable", [], count
+        # Inside the chain: its seal was deleted or blanked. Sealing the events as they are now would seal a forgery.
+        return "chain_broken", [_broken("day_seal_blank" if _was_sealed(seal) else "day_seal_missing", day,
+                                        events_now=count, root_now=root, next_sealed_day=later)], count
+    problems: list[Candidate] = []
+    if _was_sealed(seal):  # the newest seal was blanked: report it, never seal over it
+        return "chain_broken", [_broken("day_seal_blank", day, events_now=count, root_now=root)], count
+    previous = _seal_rows(session, (S.c.day < day) & S.c.merkle_root.is_not(None))
+    prev = previous[-1] if previous else None
+    if prev is not None:  # a missed night: seal the days in between first, in order
+        gap = {row.day: row for row in _seal_rows(session, (S.c.day > prev.day) & (S.c.day < day))}
+        for offset in range(1, (day - prev.day).days):
+            missed = prev.day + timedelta(days=offset)
+            row = gap.get(missed)
+            if row is not None and _was_sealed(row):
+                problems.append(_broken("day_seal_blank", missed))
+                continue  # leave the hole in the chain (found again each night); keep sealing what follows
+            missed_seal = session.get(DaySeal, missed) or DaySeal(day=missed, run_count=0, anomalies_found=0,
+                                                                  summary={"sealed": "catch-up"})
+            session.add(missed_seal)
+            missed_count, missed_root = _day_root(session, missed)
+            _sign(missed_seal, secret=secret, now=now, count=missed_count, root=missed_root, prev=prev)
+            session.flush()
+            prev = missed_seal
+    _sign(seal, secret=secret, now=now, count=count, root=root, prev=prev)
+    return "created", problems, count
 
 
-def _seal_problem(secret: str, seal: DaySeal, count: int, root: str) -> Candidate | None:
-    signature_ok = catalog.seal_ok(secret, seal.day, seal.event_count, seal.merkle_root, seal.signature or "")
+def _seal_problem(secret: str, seal, count: int, root: str) -> Candidate | None:
+    signature_ok = _signature_ok(secret, seal)
     if signature_ok and count == seal.event_count and root == seal.merkle_root:
         return None
-    return Candidate("CHAIN_BROKEN", f"seal:{seal.day.isoformat()}", {
-        "kind": "day_seal", "sealed_day": seal.day, "sealed_events": seal.event_count, "events_now": count,
-        "sealed_root": seal.merkle_root, "root_now": root, "signature_ok": signature_ok,
-        "sealed_at": seal.sealed_at}, subject_type="day", subject_label=seal.day.isoformat())
+    return _broken("day_seal", seal.day, sealed_events=seal.event_count, events_now=count,
+                   sealed_root=seal.merkle_root, root_now=root, signature_ok=signature_ok, sealed_at=seal.sealed_at)
 
 
-def recheck_seals(session, *, day: date, secret: str, days: int) -> tuple[list[Candidate], int]:
-    """Re-verifies the seals of the previous days: an edit after sealing is found within `days` nights."""
-    seals = session.scalars(select(DaySeal).where(DaySeal.day < day, DaySeal.day >= day - timedelta(days=days),
-                                                  DaySeal.merkle_root.is_not(None)).order_by(DaySeal.day)).all()
+def _signature_ok(secret: str, seal) -> bool:
+    return catalog.seal_ok(secret, seal.day, seal.event_count, seal.merkle_root, seal.signature or "",
+                           prev_day=seal.prev_day, prev_root=seal.prev_root)
+
+
+def check_seal_chain(session, *, day: date, secret: str) -> tuple[list[Candidate], int]:
+    """Checks every seal up to `day` without reading events: signatures, links, and no day missing in the chain.
+
+    Cheap (one row per day), so it runs over all history every night; recomputing roots is `recheck_seals`.
+    """
+    rows = _seal_rows(session, S.c.day <= day)
+    sealed = [r for r in rows if r.merkle_root is not None]
+    found: list[Candidate] = []
+    for row in sealed:
+        if not _signature_ok(secret, row):
+            found.append(_broken("day_seal_signature", row.day, sealed_events=row.event_count,
+                                 sealed_root=row.merkle_root, signature_ok=False, sealed_at=row.sealed_at))
+    chained = [i for i, r in enumerate(sealed) if r.prev_day is not None]
+    if not chained:  # no seal chained yet (a single seal, or only seals from before the chain)
+        return found, len(sealed)
+    start = sealed[chained[0]].prev_day
+    by_day = {r.day: r for r in rows}
+    for i in range(chained[0], len(sealed)):
+        row, before = sealed[i], sealed[i - 1] if i > 0 else None
+        if row.prev_day is None:
+            found.append(_broken("day_seal_unchained", row.day, sealed_root=row.merkle_root))
+        elif before is None or row.prev_day != before.day:
+            missing = by_day.get(row.prev_day)
+            if missing is None or missing.merkle_root is None:
+                found.append(_broken("day_seal_blank" if missing is not None and _was_sealed(missing)
+                                     else "day_seal_missing", row.prev_day,
+                                     next_sealed_day=row.day))
+            else:  # the previous sealed day is not the one this seal was chained to: a seal was put in between
+                found.append(_broken("day_seal_out_of_order", row.day, prev_day=row.prev_day,
+                                     expected_prev_day=before.day if before else None))
+        elif row.prev_root != before.merkle_root:  # the previous day's seal was rewritten after this one
+            found.append(_broken("day_seal_chain", row.day, prev_day=row.prev_day, prev_root=row.prev_root,
+                                 sealed_root=before.merkle_root))
+    sealed_days = {r.day for r in sealed}
+    last = sealed[-1].day
+    for offset in range((last - start).days + 1):
+        gap = start + timedelta(days=offset)
+        if gap not in sealed_days:
+            found.append(_broken("day_seal_blank" if gap in by_day and _was_sealed(by_day[gap])
+                                 else "day_seal_missing", gap, next_sealed_day=last))
+    return found, len(sealed)
+
+
+def recheck_seals(session, *, day: date, secret: str, days: int,
+                  cycle_days: int | None = None) -> tuple[list[Candidate], int]:
+    """Recomputes the roots of the previous `days` seals, and of the older seals whose turn it is tonight.
+
+    Each older seal's turn comes once every `cycle_days` nights (by its day number), so over any `cycle_days`
+    consecutive nights every seal in the history is recomputed; without a cycle, every older seal is.
+    """
+    recent = day - timedelta(days=days)
+    rows = _seal_rows(session, (S.c.day < day) & S.c.merkle_root.is_not(None))
+    due = [r for r in rows if r.day >= recent or cycle_days is None or rolling_recheck(day, r.day, cycle_days)]
     found = []
-    for seal in seals:
+    for seal in due:
         count, root = _day_root(session, seal.day)
         problem = _seal_problem(secret, seal, count, root)
         if problem:
             found.append(problem)
-    return found, len(seals)
+    return found, len(due)

@@ -5,6 +5,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from tests.factories import as_database_administrator
 from wastechain.models import ManifestEvent
+from wastechain.services.reconciliation.history import verify_history
 
 
 @pytest.fixture
@@ -21,7 +22,12 @@ def _postgresql(session) -> bool:
                                        "DELETE FROM manifest_event WHERE id = :id"])
 def test_postgresql_refuses_to_update_or_delete_an_event(session, event, statement):
     before = session.execute(select(ManifestEvent.__table__).where(ManifestEvent.id == event.id)).one()
-    if not _postgresql(session):  # SQLite (development) has no trigger: the seals are its only guard
+    if not _postgresql(session):
+        # SQLite (development) has no trigger: the edit reaches the table and only the chains and seals find it
+        session.execute(text(statement), {"id": event.id})
+        session.commit()
+        check = verify_history(session, secret="test-secret")
+        assert not check.ok and check.problems[0]["fingerprint"].startswith("CHAIN_BROKEN:m:")
         return
     with pytest.raises(ProgrammingError) as refused:
         session.execute(text(statement), {"id": event.id})

@@ -61,7 +61,10 @@ EVIDENCE_LABELS = {
     "days_since_close": "闭环后天数", "period": "申报期", "due": "截止日期", "produced_kg": "产生量（kg）",
     "shipped_kg": "转移量（kg）", "year": "年度", "broken_at_seq": "断裂位置", "sealed_day": "封存日期",
     "sealed_events": "封存事件数", "events_now": "现有事件数", "sealed_root": "封存根哈希", "root_now": "现根哈希",
-    "signature_ok": "签名有效", "hash_chain_ok": "哈希链完整",
+    "signature_ok": "签名有效", "hash_chain_ok": "哈希链完整", "prev_day": "上一封存日", "prev_root": "上一日根哈希",
+    "expected_prev_day": "应链接的封存日", "next_sealed_day": "下一封存日", "kind": "类别", "reason": "原因",
+    "driver_user_id": "驾驶员账号编号", "manifest_status": "联单状态", "last_event_status": "末事件状态",
+    "events": "事件数",
 }
 
 

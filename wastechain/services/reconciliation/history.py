@@ -7,10 +7,12 @@ regulator asks, the operator checks everything (`flask verify-history`).
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
+from sqlalchemy import exists, select
+
 from wastechain.domain.anomalies import Thresholds
 from wastechain.services.reconciliation.context import Context
 from wastechain.services.reconciliation.seal import check_chains, check_seal_chain, recheck_seals
-from wastechain.services.reconciliation.sql import ensure_sqlite_math
+from wastechain.services.reconciliation.sql import E, M, ensure_sqlite_math
 
 ALL_TIME = (datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, tzinfo=timezone.utc))
 
@@ -34,5 +36,13 @@ def verify_history(session, *, secret: str) -> HistoryCheck:
     bad_seals, seals = recheck_seals(session, day=date.max, secret=secret, days=(date.max - date.min).days)
     bad_chain, _ = check_seal_chain(session, day=date.max, secret=secret)
     problems = [{"fingerprint": f"{c.code}:{c.key}", **c.evidence} for c in broken + bad_seals + bad_chain]
+    problems += [{"fingerprint": f"CHAIN_BROKEN:m:{manifest_id}", "kind": "manifest_without_events",
+                  "manifest_status": status} for manifest_id, status in _manifests_without_events(session)]
     session.rollback()  # read only: end the transaction (SQLite holds its write lock for any open one)
     return HistoryCheck(manifests_verified=manifests, seals_verified=seals, problems=problems)
+
+
+def _manifests_without_events(session) -> list:
+    """A manifest always has its issue event; one with none had its whole chain deleted."""
+    return session.execute(select(M.c.id, M.c.status).where(~exists().where(E.c.manifest_id == M.c.id))
+                           .order_by(M.c.id)).all()

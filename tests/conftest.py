@@ -111,3 +111,24 @@ def api(client, world):
     from tests.factories import Api
 
     return Api(client)
+
+
+@pytest.fixture
+def clock():
+    """The app's clock, moved by the test instead of sleeping (tests/clock.py)."""
+    from tests.clock import MovableClock
+
+    return MovableClock()
+
+
+@pytest.fixture
+def clocked(database_url, clock):
+    """An app whose every request reads `clock`, with the usual world: (app, session, world)."""
+    from tests.factories import build_world
+
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "CLOCK": clock})
+    with app.extensions["wastechain.sessions"]() as session:
+        world = build_world(session)
+        session.commit()
+        yield app, session, world
+    app.extensions["wastechain.engine"].dispose()

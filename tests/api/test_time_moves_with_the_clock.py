@@ -2,28 +2,17 @@
 import pytest
 from sqlalchemy import func, select
 
-from tests.clock import MovableClock
-from tests.conftest import TEST_CONFIG
-from tests.factories import Api, build_world, make_batch
-from wastechain import create_app
+from tests.factories import Api, make_batch
 from wastechain.models import ManifestEvent
 
 
 @pytest.fixture
-def clock():
-    return MovableClock()
-
-
-@pytest.fixture
-def timed(database_url, clock):
-    """An app whose every request reads the moved clock, its API client and a small world."""
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "CLOCK": clock})
-    with app.extensions["wastechain.sessions"]() as session:
-        world = build_world(session)
-        batch = make_batch(session, world.producer, world.producer_site)
-        session.commit()
-        yield app, Api(app.test_client()), world, batch, session
-    app.extensions["wastechain.engine"].dispose()
+def timed(clocked):
+    """An app whose every request reads the moved clock, its API client, a small world and a batch."""
+    app, session, world = clocked
+    batch = make_batch(session, world.producer, world.producer_site)
+    session.commit()
+    return app, Api(app.test_client()), world, batch, session
 
 
 def test_a_bearer_token_expires_when_the_clock_passes_its_lifetime(timed, clock):

@@ -3,9 +3,8 @@ import pytest
 from flask_login.utils import encode_cookie
 from sqlalchemy import func, select
 
-from tests.clock import MovableClock
 from tests.conftest import TEST_CONFIG
-from tests.factories import build_world, user_named
+from tests.factories import user_named
 from tests.web.helpers import login
 from wastechain import create_app
 from wastechain.models import UserLogin
@@ -16,19 +15,10 @@ PAGE = "/producer"
 
 
 @pytest.fixture
-def clock():
-    return MovableClock()
-
-
-@pytest.fixture
-def timed(database_url, clock):
+def timed(clocked):
     """An app on a clock the test moves, with the usual world."""
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "CLOCK": clock})
-    with app.extensions["wastechain.sessions"]() as session:
-        build_world(session)
-        session.commit()
-        yield app, session
-    app.extensions["wastechain.engine"].dispose()
+    app, session, _world = clocked
+    return app, session
 
 
 def _remember_cookie(client) -> str:

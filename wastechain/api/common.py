@@ -194,12 +194,16 @@ def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
         "items": ma.fields.List(ma.fields.Nested(item_schema)), "total": ma.fields.Integer()})
 
 
+def bearer_token() -> str | None:
+    """The request's bearer token, or None when it sends none."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
 def bearer_user():
     """The user of the request's bearer token, or None (no token, or an expired or unknown one)."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return user_for_token(db(), token.strip(), now=now())
+    token = bearer_token()
+    return None if token is None else user_for_token(db(), token, now=now())
 
 
 def login_required(view):
@@ -211,11 +215,9 @@ def login_required(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        if bearer_token() is None:
             raise Unauthorized("需要登录：请在 Authorization 头中提供 Bearer 令牌")
-        user = user_for_token(db(), token.strip(), now=now())
+        user = bearer_user()
         if user is None:
             raise Unauthorized("令牌无效或已过期，请重新登录")
         g.current_user = user

@@ -17,7 +17,6 @@ class Role(StrEnum):
     RECEIVER = "receiver"
 
 
-ENTERPRISE_ROLES = frozenset({Role.PRODUCER, Role.COLLECTOR, Role.TRANSPORTER, Role.DRIVER, Role.RECEIVER})
 ISSUER_ROLES = frozenset({Role.PRODUCER, Role.COLLECTOR})  # may register batches and issue manifests
 RECEIVING_ROLES = frozenset({Role.RECEIVER, Role.COLLECTOR})  # may weigh in and record treatment
 AUTHORITY_ROLES = frozenset({Role.ADMIN, Role.REGULATOR})  # may act on anomalies, organizations, approvals

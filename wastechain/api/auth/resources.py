@@ -1,7 +1,6 @@
-from flask import request
 
 from wastechain.api.auth.schemas import TokenOut, TokenRequest, UserOut
-from wastechain.api.common import Blueprint, current_user, db, login_required, now, settings
+from wastechain.api.common import Blueprint, bearer_token, current_user, db, login_required, now, settings
 from wastechain import throttle
 from wastechain.services.accounts import auth
 
@@ -39,4 +38,4 @@ def me():
 @bp.response(204)
 def logout():
     """Revoke the bearer token of this request: it is refused (401) from now on."""
-    auth.revoke_token(db(), token=request.headers["Authorization"].partition(" ")[2].strip())
+    auth.revoke_token(db(), token=bearer_token())

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from wastechain.domain.anomalies import MerkleBuilder, day_window, merkle_leaf
 from wastechain.domain.errors import Conflict
-from wastechain.domain.hashing import GENESIS_HASH, ChainCheck, event_hash, verify_chain
+from wastechain.domain.hashing import GENESIS_HASH, event_hash, verify_chain
 from wastechain.domain.quantities import parse_kg
 from wastechain.domain.states import ManifestStatus, Step
 from wastechain.domain.timeutil import local_date
@@ -83,10 +83,6 @@ def timeline(session, manifest_id: int) -> list[ManifestEvent]:
                                 .order_by(ManifestEvent.seq)))
 
 
-def verify_events(session, manifest_id: int) -> ChainCheck:
-    """Recomputes the manifest's event hash chain from the stored events."""
-    return verify_chain([(e.seq, e.prev_hash, e.hash, e.hashed_content()) for e in timeline(session, manifest_id)])
-
 
 def day_root(session, day: date) -> tuple[int, str]:
     """The number of events recorded on the business day and the Merkle root over their (id, hash), in id order."""
@@ -95,8 +91,8 @@ def day_root(session, day: date) -> tuple[int, str]:
     builder = MerkleBuilder()
     query = (select(events.c.id, events.c.hash)
              .where(events.c.recorded_at >= window.start, events.c.recorded_at < window.end).order_by(events.c.id))
-    for event_id, event_hash in session.execute(query.execution_options(yield_per=5000)):
-        builder.add(merkle_leaf(event_id, event_hash))
+    for event_id, leaf_hash in session.execute(query.execution_options(yield_per=5000)):
+        builder.add(merkle_leaf(event_id, leaf_hash))
     return builder.count, builder.root()
 
 

@@ -6,10 +6,10 @@ from sqlalchemy.orm import selectinload
 
 from wastechain.domain.regions import jurisdiction_prefix
 from wastechain.domain.states import ManifestStatus
-from wastechain.models import Manifest, ManifestEvent, ManifestLine, User
+from wastechain.models import Manifest, ManifestLine, User
 from wastechain.services import access
 from wastechain.services.common import Page, paginate
-from wastechain.services.manifests.events import ManifestCheck, timeline, verify_manifest_events
+from wastechain.services.manifests.events import ManifestCheck, verify_manifest_events
 
 # A listed manifest shows its parties and lines: load them per page, not per row.
 LIST_LOADING = (
@@ -66,11 +66,6 @@ def receiver_queue(session, *, actor: User, status: str, limit: int = 200) -> li
     """The manifests in one state addressed to the actor's organization (the receiver's work list)."""
     query = _visible(actor, status=status).where(Manifest.receiver_id == (actor.organization_id or -1))
     return list(session.scalars(query.limit(limit)))
-
-
-def manifest_timeline(session, *, actor: User, manifest_id: int) -> list[ManifestEvent]:
-    """The events of a manifest the actor may see."""
-    return timeline(session, access.get_manifest(session, actor, manifest_id).id)
 
 
 def verify_manifest(session, *, actor: User, manifest_id: int) -> ManifestCheck:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from wastechain import cli, http_errors, requestctx, throttle, web
+from wastechain import cli, http_errors, i18n, requestctx, throttle, web
 from wastechain.api import init_api
 from wastechain.api.common import DecimalJSONProvider
 from wastechain.config import Config
@@ -23,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json = DecimalJSONProvider(app)
     requestctx.init_app(app, settings)
     throttle.init_app(app, settings)
+    i18n.init_app(app, ROOT / "translations")
     init_api(app)
     web.init_app(app)
     http_errors.init_app(app)

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from wastechain.domain.errors import (Busy, Conflict, DomainError, Forbidden, InvalidTransition, NotFound,
                                       RuleViolation, Unauthorized, ValidationFailed)
+from wastechain.i18n import message_of
 from wastechain.requestctx import db
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def _rollback() -> None:
 
 def domain_error(error: DomainError):
     _rollback()
-    return answer(status_of(error), error.code, error.message, error.details)
+    return answer(status_of(error), error.code, message_of(error), error.details)
 
 
 def integrity_error(_error: IntegrityError):

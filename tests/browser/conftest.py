@@ -101,3 +101,20 @@ def log_in(page, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.locator("button[type=submit].primary").tap()
+
+
+SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
+WIDTHS = (360, 1280)
+
+
+def look(page, name: str) -> None:
+    """Saves the page at phone and desktop width (test-results/screens/<name>-<width>.png) for a person to look at,
+    and fails when anything is wider than the phone's screen."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        if width == 360:
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{name}: {overflow}px wider than a 360px phone"
+        page.screenshot(path=str(SCREENS / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTHS[0], "height": 740})

@@ -6,9 +6,13 @@ wastechain.http_errors maps them (and database errors) to the API's JSON shape a
 class DomainError(Exception):
     code = "DOMAIN_ERROR"
 
-    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None,
+                 params: dict | None = None):
+        """`message` is Chinese; with `params` it is a template ("{name}" fields) that pages translate first."""
+        self.template = message
+        self.params = params or {}
+        self.message = message.format(**self.params) if params else message
+        super().__init__(self.message)
         if code:
             self.code = code
         self.details = details or {}

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from wastechain.domain.errors import InvalidTransition
+from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import ISSUER_ROLES, RECEIVING_ROLES, Role
 
 
@@ -57,21 +58,21 @@ TRANSITIONS: tuple[Transition, ...] = (
 _BY_KEY = {(t.source, t.step): t for t in TRANSITIONS}
 
 STATUS_NAMES = {
-    S.ISSUED: "已开具",
-    S.CANCELLED: "已作废",
-    S.IN_TRANSIT: "运输中",
-    S.DELIVERED: "已送达",
-    S.RECEIVED: "已接收",
-    S.REJECTED: "已拒收",
-    S.CLOSED: "已闭环",
+    S.ISSUED: N_("已开具"),
+    S.CANCELLED: N_("已作废"),
+    S.IN_TRANSIT: N_("运输中"),
+    S.DELIVERED: N_("已送达"),
+    S.RECEIVED: N_("已接收"),
+    S.REJECTED: N_("已拒收"),
+    S.CLOSED: N_("已闭环"),
 }
 STEP_NAMES = {
-    Step.ISSUE: "开具联单",
-    Step.CANCEL: "作废",
-    Step.PICKUP: "提货",
-    Step.DELIVER: "送达",
-    Step.RECEIVE: "接收",
-    Step.DISPOSE: "利用/处置",
+    Step.ISSUE: N_("开具联单"),
+    Step.CANCEL: N_("作废"),
+    Step.PICKUP: N_("提货"),
+    Step.DELIVER: N_("送达"),
+    Step.RECEIVE: N_("接收"),
+    Step.DISPOSE: N_("利用/处置"),
 }
 
 
@@ -81,8 +82,8 @@ def transition_for(status: str | None, step: str) -> Transition:
     if transition is None:
         allowed = [t.step.value for t in TRANSITIONS if t.source == status]
         raise InvalidTransition(
-            f"联单当前状态为「{STATUS_NAMES.get(status, status)}」，不能执行「{STEP_NAMES[Step(step)]}」",
-            details={"status": status, "step": step, "allowed_steps": allowed},
+            N_("联单当前状态为「{status}」，不能执行「{step}」"),
+            params={"status": STATUS_NAMES.get(status, status), "step": STEP_NAMES[Step(step)]}, details={"status": status, "step": step, "allowed_steps": allowed},
         )
     return transition
 

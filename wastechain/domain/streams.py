@@ -1,6 +1,8 @@
 """The six waste streams of SPEC.md and which catalog category belongs to which."""
 from enum import StrEnum
 
+from wastechain.domain.text import N_
+
 
 class Stream(StrEnum):
     HAZARDOUS = "hazardous"
@@ -14,12 +16,12 @@ class Stream(StrEnum):
 HAZARDOUS_STREAMS = frozenset({Stream.HAZARDOUS, Stream.MEDICAL})
 
 STREAM_NAMES = {
-    Stream.HAZARDOUS: "危险废物",
-    Stream.MEDICAL: "医疗废物",
-    Stream.INDUSTRIAL: "一般工业固体废物",
-    Stream.HOUSEHOLD: "生活垃圾",
-    Stream.CONSTRUCTION: "建筑垃圾",
-    Stream.AGRICULTURAL: "农业固体废物",
+    Stream.HAZARDOUS: N_("危险废物"),
+    Stream.MEDICAL: N_("医疗废物"),
+    Stream.INDUSTRIAL: N_("一般工业固体废物"),
+    Stream.HOUSEHOLD: N_("生活垃圾"),
+    Stream.CONSTRUCTION: N_("建筑垃圾"),
+    Stream.AGRICULTURAL: N_("农业固体废物"),
 }
 
 

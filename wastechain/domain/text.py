@@ -6,6 +6,13 @@ PostgreSQL and the hash would fail on them).
 """
 from wastechain.domain.errors import ValidationFailed
 
+
+
+def N_(text: str) -> str:
+    """Marks Chinese text for translation where it is defined (names, error templates); pages translate it."""
+    return text
+
+
 CONTROL_MESSAGE = "不能包含控制字符"
 SURROGATE_MESSAGE = "包含无效的 Unicode 字符（孤立代理项）"
 

@@ -6,6 +6,8 @@ their catalog mapping (streams.py).
 """
 from enum import StrEnum
 
+from wastechain.domain.text import N_
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -23,8 +25,8 @@ AUTHORITY_ROLES = frozenset({Role.ADMIN, Role.REGULATOR})  # may act on anomalie
 DECLARING_ROLES = frozenset({Role.PRODUCER, Role.COLLECTOR, Role.RECEIVER})  # file declarations
 
 ROLE_NAMES = {
-    Role.ADMIN: "系统管理员", Role.REGULATOR: "监管部门", Role.PRODUCER: "产生单位", Role.COLLECTOR: "收集单位",
-    Role.TRANSPORTER: "运输单位", Role.DRIVER: "驾驶员", Role.RECEIVER: "接收单位",
+    Role.ADMIN: N_("系统管理员"), Role.REGULATOR: N_("监管部门"), Role.PRODUCER: N_("产生单位"), Role.COLLECTOR: N_("收集单位"),
+    Role.TRANSPORTER: N_("运输单位"), Role.DRIVER: N_("驾驶员"), Role.RECEIVER: N_("接收单位"),
 }
 
 

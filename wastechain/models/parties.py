@@ -80,6 +80,7 @@ class User(Base):
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))  # a regulator's jurisdiction
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locale: Mapped[str | None] = mapped_column(String(8))  # the page language the user chose: zh or en
 
     organization: Mapped[Organization | None] = relationship()
 

@@ -1,21 +1,26 @@
 """HTML pages for drivers, enterprises and regulators: session login, CSRF on every form."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from wastechain import throttle
+from wastechain import i18n, throttle
+from wastechain.domain.text import N_
 from wastechain.requestctx import db
 from wastechain.services import access
+from wastechain.services.accounts import profile
 from wastechain.services.accounts.auth import authenticate
 from wastechain.web import driver, headers, producer, receiver, regulator, scan, sessions
+from wastechain.web.menu import MENU
 from wastechain.web.common import cn_time, kg
 
 bp = Blueprint("web", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "web.login"
-login_manager.login_message = "请先登录"
+login_manager.login_message = N_("请先登录")
+login_manager.localize_callback = _
 csrf = CSRFProtect()
 
 
@@ -42,7 +47,7 @@ def login():
         user = authenticate(db(), username=username, password=request.form.get("password", ""),
                             gate=throttle.password_gate())
         if user is None:
-            flash("用户名或密码错误", "error")
+            flash(_("用户名或密码错误"), "error")
             return render_template("login.html", next=request.form.get("next", ""),
                                    username=request.form.get("username", "")), 401
         token = sessions.log_in(user)
@@ -50,10 +55,21 @@ def login():
     return render_template("login.html", next=request.args.get("next", ""))
 
 
+@bp.post("/language")
+def choose_language():
+    """The header's language switch: remembered with the account when logged in, else on this browser."""
+    chosen = request.form.get("lang", "")
+    if chosen in i18n.LANGUAGES:
+        session[i18n.SESSION_KEY] = chosen
+        if current_user.is_authenticated:
+            profile.set_locale(db(), user=current_user, locale=chosen)
+    return redirect(_safe_next(request.form.get("next")))
+
+
 @bp.post("/logout")
 def logout():
     sessions.log_out()
-    flash("已退出登录", "info")
+    flash(_("已退出登录"), "info")
     return redirect(url_for("web.login"))
 
 
@@ -76,7 +92,7 @@ def init_app(app) -> None:
     @app.context_processor
     def _user():
         user = current_user if current_user.is_authenticated else None
-        return {"current_user": current_user, "can": access.capabilities(user)}
+        return {"current_user": current_user, "can": access.capabilities(user), "menu": MENU}
 
     app.register_blueprint(bp)
     for module in (scan, driver, producer, receiver, regulator):

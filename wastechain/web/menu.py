@@ -1,0 +1,13 @@
+"""The header menu: one entry per job, shown to whoever the capability (access.capabilities) allows.
+
+Each area adds its own line here; base.html draws the entries in this order, in the page's language.
+"""
+from wastechain.domain.text import N_
+
+# (endpoint, label, capability in `can`)
+MENU = (
+    ("driver.index", N_("我的运单"), "drive"),
+    ("producer.index", N_("联单与标签"), "issue"),
+    ("receiver.index", N_("接收与处置"), "receive"),
+    ("regulator.index", N_("异常报告"), "regulate"),
+)

@@ -46,6 +46,11 @@ def list_users(session, *, actor: User, q: str | None = None, role: str | None =
     return paginate(session, query, page=page, per_page=per_page)
 
 
+def company_user(session, *, actor: User, user_id: int) -> User:
+    """One account of the admin's company (404 for another company's)."""
+    return access.company_user(session, actor, user_id)
+
+
 def _role_allowed(org: Organization, role: str) -> None:
     if role not in user_roles_for(org):
         raise ValidationFailed(N_("本单位不能创建该角色的账号"), details={"role": "not a role of this organization"})
@@ -161,6 +166,5 @@ def list_drivers(session, *, actor: User) -> Page[User]:
 def counties_near(session, *, actor: User) -> list:
     """The counties of the company's city, for the site form's picker (regions by name)."""
     org = own_organization(session, actor=actor)
-    city = org.region_code[:4]
-    return session.scalars(select(Region).where(Region.code.like(city + "%"), Region.level == "county")
-                           .order_by(Region.code)).all()
+    city = org.region_code[:4] + "00"
+    return session.scalars(select(Region).where(Region.parent_code == city).order_by(Region.code)).all()

@@ -46,11 +46,13 @@ def _weigh(actor: User):
 
 
 def _anomalies(actor: User):
-    """Visible, not resolved, and no explanation yet from anyone of the actor's organization."""
+    """About the actor's organization (the one the finding holds responsible), not resolved, and no explanation yet
+    from anyone of that organization."""
     explained = exists(select(AnomalyNote.id).join(User, User.id == AnomalyNote.author_id).where(
         AnomalyNote.anomaly_id == Anomaly.id, AnomalyNote.kind == NoteKind.EXPLANATION,
         User.organization_id == actor.organization_id))
-    return access.visible_anomalies(actor).where(Anomaly.status != AnomalyStatus.RESOLVED, ~explained)
+    return access.visible_anomalies(actor).where(Anomaly.organization_id == actor.organization_id,
+                                                 Anomaly.status != AnomalyStatus.RESOLVED, ~explained)
 
 
 def _annual_missing(actor: User, today: date):

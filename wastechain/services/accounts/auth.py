@@ -12,14 +12,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wastechain.domain.errors import Busy, Conflict, NotFound, Unauthorized, ValidationFailed
 from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import Role, values
-from wastechain.models import ApiToken, User
+from wastechain.models import ApiToken, User, UserLogin
 from wastechain.services import access
+from wastechain.services.accounts import keys
 from wastechain.services.accounts.logins import revoke_logins
 from wastechain.services.common import transactional
 
 ROLES = values(Role)
 MIN_PASSWORD = 8
-KEY_PREFIX = "wck_"  # a company API key (services.accounts.keys), told apart from a login token by this prefix
 
 
 def _token_hash(token: str) -> str:
@@ -140,9 +140,7 @@ def revoke_user_tokens(session, *, actor: User, user_id: int) -> dict:
 
 def user_for_token(session, token: str, *, now: datetime) -> User | None:
     """The user a bearer credential acts for: a login token (POST /auth/token) or a company's API key."""
-    if token.startswith(KEY_PREFIX):
-        from wastechain.services.accounts import keys
-
+    if token.startswith(keys.KEY_PREFIX):
         return keys.user_for_key(session, token, now=now)
     record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
     if record is None or record.expires_at <= now or not record.user.is_active:
@@ -153,8 +151,6 @@ def user_for_token(session, token: str, *, now: datetime) -> User | None:
 @transactional
 def sign_out_everywhere(session, *, user: User, keep_login_id: int | None = None) -> dict:
     """Ends a user's page logins (all but `keep_login_id`, the one making the change) and every bearer token."""
-    from wastechain.models import UserLogin
-
     logins_query = delete(UserLogin).where(UserLogin.user_id == user.id)
     if keep_login_id is not None:
         logins_query = logins_query.where(UserLogin.id != keep_login_id)

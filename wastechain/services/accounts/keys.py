@@ -16,9 +16,9 @@ from wastechain.domain.errors import Conflict, NotFound, ValidationFailed
 from wastechain.domain.text import N_, clean_text
 from wastechain.models import ApiKey, User
 from wastechain.services import access
-from wastechain.services.accounts.auth import KEY_PREFIX
 from wastechain.services.common import Page, paginate, transactional
 
+KEY_PREFIX = "wck_"  # a company API key, told apart from a login token (services.accounts.auth) by this prefix
 TOUCH_EVERY = timedelta(minutes=1)
 MAX_LIVE_KEYS = 20  # per company: keys do not pile up unnoticed
 

@@ -1,7 +1,7 @@
 """Company administration through the API (issue 13 item 8, issue 11 item 10): an enterprise's own admin manages
 its people only, everyone changes their password (other logins and tokens end), company API keys act as a named user
 until revoked, accounts a regulator created wait for the company's confirmation."""
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -203,3 +203,34 @@ def test_an_account_the_system_admin_creates_can_act_at_once(api, admins):
     created = api.post("/users", body, as_="admin")
     assert created.json["pending_confirmation"] is False and created.json["org_admin"] is True
     assert api.post("/auth/token", {"username": "admin_made", "password": "longpassword"}).status_code == 200
+
+
+def test_a_key_cannot_make_keys_or_change_the_password(api, admins, session):
+    key = api.post("/auth/keys", {"name": "ERP"}, as_="producer").json["key"]
+    response = api.client.post("/api/v1/auth/keys", headers=_bearer(key), json={"name": "more"})
+    assert_refused(response, 403, "KEY_NOT_ALLOWED")
+    response = api.client.post("/api/v1/auth/password", headers=_bearer(key),
+                               json={"current_password": PASSWORD, "new_password": "another-pass-1"})
+    assert_refused(response, 403, "KEY_NOT_ALLOWED")
+    assert row_count(session, ApiKey) == 1
+    assert api.post("/auth/token", {"username": "producer", "password": PASSWORD}).status_code == 200
+
+
+def test_last_used_follows_the_key_s_use_at_most_once_a_minute(clocked, clock):
+    from tests.factories import Api
+
+    app, session, world = clocked
+    session.scalar(select(User).where(User.username == "producer")).org_admin = True
+    session.commit()
+    api = Api(app.test_client())
+    key = api.post("/auth/keys", {"name": "ERP"}, as_="producer").json["key"]
+    first_use = clock.now
+    assert api.client.get("/api/v1/manifests", headers=_bearer(key)).status_code == 200
+    clock.advance(seconds=20)
+    assert api.client.get("/api/v1/manifests", headers=_bearer(key)).status_code == 200
+    listed = api.get("/auth/keys", as_="producer").json["items"][0]
+    assert listed["last_used_at"] == first_use.astimezone(timezone(timedelta(hours=8))).isoformat()
+    clock.advance(minutes=5)
+    assert api.client.get("/api/v1/manifests", headers=_bearer(key)).status_code == 200
+    listed = api.get("/auth/keys", as_="producer").json["items"][0]
+    assert listed["last_used_at"] == clock.now.astimezone(timezone(timedelta(hours=8))).isoformat()

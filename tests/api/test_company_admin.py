@@ -234,3 +234,13 @@ def test_last_used_follows_the_key_s_use_at_most_once_a_minute(clocked, clock):
     assert api.client.get("/api/v1/manifests", headers=_bearer(key)).status_code == 200
     listed = api.get("/auth/keys", as_="producer").json["items"][0]
     assert listed["last_used_at"] == clock.now.astimezone(timezone(timedelta(hours=8))).isoformat()
+
+
+def test_the_system_admin_names_a_company_s_first_admin_and_a_regulator_cannot(api, world, session):
+    producer = _user(session, "producer")
+    assert_refused(api.post(f"/users/{producer.id}/org-admin", {"org_admin": True}, as_="kecheng_regulator"),
+                   403, "NOT_ORG_ADMIN")
+    assert not _user(session, "producer").org_admin
+    response = api.post(f"/users/{producer.id}/org-admin", {"org_admin": True}, as_="admin")
+    assert response.status_code == 200 and response.json["org_admin"] is True
+    assert api.get("/company/users", as_="producer").status_code == 200

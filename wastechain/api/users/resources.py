@@ -1,6 +1,7 @@
 from wastechain.api.auth.schemas import UserOut
 from wastechain.api.common import Blueprint, current_user, db, listed, login_required, page_schema, settings
-from wastechain.api.users.schemas import CompanyUserArgs, CompanyUserIn, ResetPasswordIn, RevokedOut, UserIn
+from wastechain.api.users.schemas import (CompanyUserArgs, CompanyUserIn, OrgAdminIn, ResetPasswordIn, RevokedOut,
+                                          UserIn)
 from wastechain.services.accounts import auth, company, parties
 
 bp = Blueprint("users", __name__, description="用户")
@@ -32,6 +33,16 @@ def revoke_tokens(user_id):
 def confirm_user(user_id):
     """Confirm an account a regulator created in the company (the enterprise's admin, or a system admin)."""
     return company.confirm_user(db(), actor=current_user(), user_id=user_id)
+
+
+@bp.post("/users/<int:user_id>/org-admin")
+@login_required
+@bp.arguments(OrgAdminIn)
+@bp.response(200, UserOut)
+def set_org_admin(body, user_id):
+    """Make an enterprise user its company's admin, or take it back (the company's admin for its colleagues; a
+    system administrator for any enterprise user, e.g. to name a company's first admin)."""
+    return company.set_org_admin(db(), actor=current_user(), user_id=user_id, org_admin=body["org_admin"])
 
 
 @bp.get("/company/users")

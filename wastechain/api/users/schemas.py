@@ -39,3 +39,7 @@ class CompanyUserArgs(ma.Schema):
     role = ma.fields.String(load_default=None, validate=ma.validate.OneOf(ROLES))
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+
+
+class OrgAdminIn(ma.Schema):
+    org_admin = ma.fields.Boolean(required=True)

@@ -94,8 +94,13 @@ def set_active(session, *, actor: User, user_id: int, active: bool) -> User:
 @transactional
 def set_org_admin(session, *, actor: User, user_id: int, org_admin: bool) -> User:
     """Makes a colleague an admin of the company too, or takes it back (never from oneself: no company locks
-    itself out)."""
-    user = access.company_user(session, actor, user_id)
+    itself out). A system administrator may do it for any enterprise user (to name a company's first admin)."""
+    if access.is_admin(actor):
+        user = session.get(User, user_id)
+        if user is None or user.organization_id is None:
+            raise NotFound(N_("用户 {id} 不存在或不属于本单位"), params={"id": user_id})
+    else:
+        user = access.company_user(session, actor, user_id)
     if user.id == actor.id and not org_admin:
         raise Forbidden(N_("不能取消自己的管理员权限"), code="SELF_ACTION")
     if user.role not in access.ENTERPRISE_ROLES and org_admin:

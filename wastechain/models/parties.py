@@ -81,6 +81,11 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locale: Mapped[str | None] = mapped_column(String(8))  # the page language the user chose: zh or en
+    # the enterprise's own administrator: manages its users, sites, vehicles and API keys (besides its role's work)
+    org_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # an enterprise account a regulator created: it cannot act until the enterprise's admin confirms it
+    pending_confirmation: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     organization: Mapped[Organization | None] = relationship()
 
@@ -90,7 +95,8 @@ class User(Base):
 
     @property
     def is_active(self) -> bool:
-        return self.active
+        """May log in and act: not deactivated, and (if a regulator created it) confirmed by its enterprise."""
+        return self.active and not self.pending_confirmation
 
     def get_id(self) -> str:
         return str(self.id)
@@ -107,6 +113,28 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class ApiKey(Base):
+    """A long-lived key for an enterprise's own systems (ERP): it acts as one named user of the company.
+
+    Shown once when created; only its SHA-256 is stored, with a short prefix to recognise it in the list.
+    Revoking sets revoked_at (the row stays, so the list shows who revoked what and when).
+    """
+
+    __tablename__ = "api_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class UserLogin(Base):

@@ -4,6 +4,7 @@ from sqlalchemy import Select, false, or_, select
 
 from wastechain.domain.errors import Forbidden, NotFound
 from wastechain.domain.regions import jurisdiction_prefix, within
+from wastechain.domain.text import N_
 from wastechain.domain.states import ManifestParties, Party, allowed_steps, parties_of
 from wastechain.domain.vocabulary import AUTHORITY_ROLES, ISSUER_ROLES, RECEIVING_ROLES, ROLE_NAMES, Role
 from wastechain.models import (Anomaly, Approval, Batch, Container, Declaration, Manifest, Organization, Payment,
@@ -49,6 +50,37 @@ def organization_for_write(session, actor: User, org_id: int, *, own_members: bo
     if member or is_regulator(actor):
         raise Forbidden("无权修改该组织的信息")
     raise NotFound(f"组织 {org_id} 不存在")
+
+
+ENTERPRISE_ROLES = frozenset({Role.PRODUCER, Role.COLLECTOR, Role.TRANSPORTER, Role.RECEIVER})
+
+
+def is_org_admin(actor: User) -> bool:
+    """The enterprise's own administrator (a flag besides its role): manages its company's users, sites, vehicles
+    and API keys, and nothing outside its organization."""
+    return bool(actor.org_admin) and actor.organization_id is not None and actor.role in ENTERPRISE_ROLES
+
+
+def require_org_admin(actor: User) -> int:
+    """The organization the actor administers, or 403."""
+    if not is_org_admin(actor):
+        raise Forbidden(N_("只有本单位的管理员可以管理单位账号、场所、车辆和接口密钥"), code="NOT_ORG_ADMIN",
+                        details={"org_admin": False})
+    return actor.organization_id
+
+
+def company_user(session, actor: User, user_id: int) -> User:
+    """A user of the organization the actor administers; 404 for anyone else's (never telling they exist)."""
+    org_id = require_org_admin(actor)
+    user = session.get(User, user_id)
+    if user is None or user.organization_id != org_id:
+        raise NotFound(N_("用户 {id} 不存在或不属于本单位"), params={"id": user_id})
+    return user
+
+
+def may_confirm_user(actor: User, user: User) -> bool:
+    """An account a regulator created is confirmed by its enterprise's admin (or a system administrator)."""
+    return is_admin(actor) or (is_org_admin(actor) and actor.organization_id == user.organization_id)
 
 
 def jurisdiction_clause(column, actor: User):
@@ -200,4 +232,7 @@ def capabilities(actor: User | None) -> dict[str, bool]:
     """Which of the pages a user's role opens (what the navigation shows)."""
     role = actor.role if actor is not None else None
     return {"drive": role == Role.DRIVER, "issue": role in ISSUER_ROLES, "receive": role in RECEIVING_ROLES,
-            "regulate": role in AUTHORITY_ROLES, "print_labels": role in ISSUER_ROLES}
+            "regulate": role in AUTHORITY_ROLES, "print_labels": role in ISSUER_ROLES,
+            "carry": role == Role.TRANSPORTER, "tasks": role in ENTERPRISE_ROLES,
+            "enterprise_anomalies": role in ENTERPRISE_ROLES,
+            "company": actor is not None and is_org_admin(actor), "account": actor is not None}

@@ -12,7 +12,8 @@ from wastechain.requestctx import db
 from wastechain.services import access
 from wastechain.services.accounts import profile
 from wastechain.services.accounts.auth import authenticate
-from wastechain.web import driver, headers, producer, receiver, regulator, scan, sessions
+from wastechain.web import (anomalies, carrier, company, driver, headers, producer, receiver, regulator, scan,
+                            sessions, tasks)
 from wastechain.web.menu import MENU
 from wastechain.web.common import cn_time, kg
 
@@ -95,5 +96,6 @@ def init_app(app) -> None:
         return {"current_user": current_user, "can": access.capabilities(user), "menu": MENU}
 
     app.register_blueprint(bp)
-    for module in (scan, driver, producer, receiver, regulator):
+    tasks.init_app(app)
+    for module in (scan, driver, producer, receiver, regulator, company, tasks, carrier, anomalies):
         app.register_blueprint(module.bp)

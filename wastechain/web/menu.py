@@ -10,4 +10,7 @@ MENU = (
     ("producer.index", N_("联单与标签"), "issue"),
     ("receiver.index", N_("接收与处置"), "receive"),
     ("regulator.index", N_("异常报告"), "regulate"),
+    ("carrier.index", N_("承运联单"), "carry"),
+    ("enterprise_anomalies.index", N_("本单位异常"), "enterprise_anomalies"),
+    ("company.index", N_("单位管理"), "company"),
 )

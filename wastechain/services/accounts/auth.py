@@ -10,9 +10,11 @@ from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wastechain.domain.errors import Busy, Conflict, NotFound, Unauthorized, ValidationFailed
+from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import Role, values
-from wastechain.models import ApiToken, User
+from wastechain.models import ApiToken, User, UserLogin
 from wastechain.services import access
+from wastechain.services.accounts import keys
 from wastechain.services.accounts.logins import revoke_logins
 from wastechain.services.common import transactional
 
@@ -26,7 +28,7 @@ def _token_hash(token: str) -> str:
 
 def hash_password(password: str, method: str) -> str:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise ValidationFailed(f"密码至少 {MIN_PASSWORD} 位", details={"password": "too short"})
+        raise ValidationFailed(N_("密码至少 {n} 位"), params={"n": MIN_PASSWORD}, details={"password": "too short"})
     return generate_password_hash(password, method=method)
 
 
@@ -91,7 +93,7 @@ def authenticate(session, *, username: str, password: str, gate: PasswordGate) -
     """
     user = session.scalar(select(User).where(User.username == username))
     matches = gate.check(user.password_hash if user is not None else gate.dummy_hash, password or "")
-    if user is None or not user.active or not matches:
+    if user is None or not user.is_active or not matches:
         return None
     return user
 
@@ -137,8 +139,38 @@ def revoke_user_tokens(session, *, actor: User, user_id: int) -> dict:
 
 
 def user_for_token(session, token: str, *, now: datetime) -> User | None:
+    """The user a bearer credential acts for: a login token (POST /auth/token) or a company's API key."""
+    if token.startswith(keys.KEY_PREFIX):
+        return keys.user_for_key(session, token, now=now)
     record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if record is None or record.expires_at <= now or not record.user.active:
+    if record is None or record.expires_at <= now or not record.user.is_active:
         return None
     return record.user
+
+
+@transactional
+def sign_out_everywhere(session, *, user: User, keep_login_id: int | None = None) -> dict:
+    """Ends a user's page logins (all but `keep_login_id`, the one making the change) and every bearer token."""
+    logins_query = delete(UserLogin).where(UserLogin.user_id == user.id)
+    if keep_login_id is not None:
+        logins_query = logins_query.where(UserLogin.id != keep_login_id)
+    ended = session.execute(logins_query).rowcount
+    tokens = session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount
+    return {"user_id": user.id, "revoked_tokens": tokens, "revoked_logins": ended}
+
+
+@transactional
+def change_password(session, *, user: User, current_password: str, new_password: str, hash_method: str,
+                    gate: PasswordGate, keep_login_id: int | None = None) -> dict:
+    """Everyone changes their own password, proving the current one; every other page login and every bearer
+    token of the user ends (a stolen session or token stops working). The company's API keys stay: they belong to
+    the integration, not to a person's login, and are revoked on their own page."""
+    me = session.get(User, user.id)
+    if not gate.check(me.password_hash, current_password or ""):
+        raise ValidationFailed(N_("当前密码不正确"), code="WRONG_PASSWORD",
+                               details={"current_password": "does not match"})
+    if new_password == current_password:
+        raise ValidationFailed(N_("新密码不能与当前密码相同"), details={"new_password": "unchanged"})
+    me.password_hash = hash_password(new_password, hash_method)
+    return sign_out_everywhere(session, user=me, keep_login_id=keep_login_id)
 

@@ -45,7 +45,7 @@ def user_of_login(session, *, login_id: int, user_id: int, now: datetime) -> Use
 
 
 def _live(login: UserLogin | None, now: datetime) -> bool:
-    return login is not None and login.expires_at > now and login.user.active
+    return login is not None and login.expires_at > now and login.user.is_active
 
 
 @transactional

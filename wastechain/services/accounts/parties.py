@@ -132,9 +132,14 @@ USER_ORG_ROLE = {Role.PRODUCER: Role.PRODUCER, Role.COLLECTOR: Role.COLLECTOR, R
 
 @transactional
 def create_user(session, *, actor: User, username: str, password: str, role: str, hash_method: str,
-                organization_id: int | None = None, region_code: str | None = None) -> User:
+                organization_id: int | None = None, region_code: str | None = None, org_admin: bool = False) -> User:
     """Creates an account: enterprise users belong to an organization of the matching role; regulators have a
-    jurisdiction (a county or a city)."""
+    jurisdiction (a county or a city).
+
+    An enterprise account a regulator creates is flagged: it cannot log in or act until the enterprise's own admin
+    (or a system administrator) confirms it (issue 11 item 10), so a regulator cannot quietly act as a company.
+    `org_admin` makes the account the enterprise's administrator (company users, sites, vehicles, API keys).
+    """
     access.require_role(actor, Role.ADMIN, Role.REGULATOR, doing="创建用户")
     if role == Role.ADMIN and not access.is_admin(actor):
         raise Forbidden("只有管理员可以创建管理员")
@@ -156,6 +161,10 @@ def create_user(session, *, actor: User, username: str, password: str, role: str
         region_code = None
     user = add_user(session, username=username, password=password, role=role, hash_method=hash_method,
                     organization_id=organization_id if role in USER_ORG_ROLE else None, region_code=region_code)
+    enterprise = role in USER_ORG_ROLE
+    user.org_admin = bool(org_admin) and enterprise and role != Role.DRIVER
+    user.pending_confirmation = enterprise and access.is_regulator(actor)
+    user.created_by_id = actor.id
     session.flush()
     return user
 

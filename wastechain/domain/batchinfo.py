@@ -84,3 +84,11 @@ BATCH_FIELD_NAMES = {
     "main_components": N_("主要成分"), "hazardous_components": N_("有害成分"), "precautions": N_("注意事项"),
     "contact_name": N_("联系人"), "contact_phone": N_("联系电话"),
 }
+
+BATCH_STATUS_NAMES = {"stored": N_("在库"), "partially_shipped": N_("部分转移"), "shipped": N_("已全部转移")}
+
+HAZARD_NAMES = {"T": N_("毒性"), "C": N_("腐蚀性"), "I": N_("易燃性"), "R": N_("反应性"), "In": N_("感染性")}
+
+CONTAINER_KIND_NAMES = {"small_box": N_("小箱"), "big_box": N_("大箱"), "drum": N_("桶"), "bag": N_("袋"),
+                        "ibc": N_("吨桶"), "pallet": N_("托盘")}
+CONTAINER_STATUS_NAMES = {"open": N_("可装箱"), "loaded": N_("已装车"), "received": N_("已接收")}

@@ -12,7 +12,7 @@ from wastechain.requestctx import db
 from wastechain.services import access
 from wastechain.services.accounts import profile
 from wastechain.services.accounts.auth import authenticate
-from wastechain.web import driver, headers, producer, receiver, regulator, scan, sessions
+from wastechain.web import batches, driver, headers, producer, receiver, regulator, scan, sessions
 from wastechain.web.menu import MENU
 from wastechain.web.common import cn_time, kg
 
@@ -95,5 +95,5 @@ def init_app(app) -> None:
         return {"current_user": current_user, "can": access.capabilities(user), "menu": MENU}
 
     app.register_blueprint(bp)
-    for module in (scan, driver, producer, receiver, regulator):
+    for module in (scan, driver, producer, receiver, regulator, batches):
         app.register_blueprint(module.bp)

@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 from typing import Callable
 from xml.sax.saxutils import escape
 
-from wastechain.domain.batchinfo import WASTE_FORM_NAMES
+from wastechain.domain.batchinfo import CONTAINER_KIND_NAMES, HAZARD_NAMES, WASTE_FORM_NAMES
 from wastechain.domain.errors import Forbidden, NotFound, ValidationFailed
 from wastechain.domain.streams import Stream, is_hazardous
 from wastechain.domain.timeutil import local_date
@@ -36,7 +36,6 @@ QR_MM = 30.0
 HEADER_MM = 13.0
 PNG_DPI = 300
 SHEET_MARGIN_MM, SHEET_GAP_MM = 4.0, 2.0  # A4: 4 + 100 + 2 + 100 + 4 = 210 mm, two columns and two rows
-HAZARD_NAMES = {"T": "毒性", "C": "腐蚀性", "I": "易燃性", "R": "反应性", "In": "感染性"}
 ORANGE = "#F7A21B"  # GB 18597-2023: 标签背景色为醒目的橘黄色
 YELLOW = "#FFD400"  # HJ 421-2008: 医疗废物警示标志为黄色
 GREEN = "#5BB85B"  # 一般工业固体废物 (GB 15562.2 环境保护图形标志: 绿色)
@@ -127,16 +126,12 @@ def container_content(described: dict, *, organization: str, site: str, batches:
     """A container's label: its code, what it holds (nested boxes included) and its QR."""
     held = "；".join(f"{b.waste_code} {_kg(q)} kg" for b, q in batches) or "空"
     hazards = sorted({h for b, _ in batches for h in hazard_codes(b.waste.hazard)
-                      if is_hazardous(Stream(b.waste.stream))}, key=list(HAZARD_NAMES).index)
+                      if is_hazardous(Stream(b.waste.stream))}, key=lambda h: list(HAZARD_NAMES).index(h) if h in HAZARD_NAMES else 99)
     rows = (("容器编码", described["code"]), ("容器类型", CONTAINER_KIND_NAMES.get(described["kind"], described["kind"])),
             ("内装", held), ("总重量", f"{_kg(described['total_kg'])} kg"),
             ("内含容器", f"{described['container_count'] - 1} 个"), ("所属单位", organization), ("所在场所", site))
     return LabelContent(title="废物容器", rows=rows, unit_code=described["code"], qr_url=qr_url, style="container",
                         hazards=tuple(hazards), code_label="容器编码")
-
-
-CONTAINER_KIND_NAMES = {"small_box": "小箱", "big_box": "大箱", "drum": "桶", "bag": "袋", "ibc": "吨桶",
-                        "pallet": "托盘"}
 
 
 def hazard_codes(codes: str) -> list[str]:

@@ -19,7 +19,7 @@
        [info.dataset.labelHazard, item.hazard_text],
        [info.dataset.labelStream, item.stream_name]].forEach(function (pair) {
         var line = document.createElement("span");
-        line.textContent = pair[0] + "：" + pair[1];
+        line.textContent = pair[0] + ": " + pair[1];
         info.appendChild(line);
       });
       info.classList.remove("hidden");

@@ -265,3 +265,32 @@ def test_a_file_that_is_not_a_template_is_refused(client, session, world):
     assert "表头不是导入模板的表头" in _text(_upload(client, out.getvalue()))
     assert "无法读取文件" in _text(_upload(client, b"not a spreadsheet"))
     assert row_count(session, Batch) == 0
+
+
+# ---- a batch label's QR leads to the manifests carrying it ----
+
+def test_a_driver_scanning_a_batch_label_reaches_the_manifest_carrying_it(api, client, session, world):
+    from tests.web.helpers import token_of
+
+    batch = make_batch(session, world.producer, world.producer_site, kg="1000")
+    session.commit()
+    manifest = api.issue(world, batch, "100").json
+    batch_token = api.get(f"/batches/{batch.id}", as_="producer").json["qr_url"].rsplit("/", 1)[1]
+    login(client, "driver")
+    scanned = client.get(f"/s/{batch_token}")
+    assert scanned.status_code == 302 and scanned.headers["Location"].endswith(f"/s/{token_of(manifest)}")
+    client.post("/logout")
+    login(client, "producer")
+    listed = _text(client.get(f"/s/{batch_token}"))
+    assert manifest["number"] in listed and f"/s/{token_of(manifest)}" in listed
+
+
+def test_a_batch_label_scanned_by_an_outsider_shows_no_manifest(api, client, session, world):
+    batch = make_batch(session, world.producer, world.producer_site, kg="1000")
+    session.commit()
+    manifest = api.issue(world, batch, "100").json
+    batch_token = api.get(f"/batches/{batch.id}", as_="producer").json["qr_url"].rsplit("/", 1)[1]
+    anonymous = _text(client.get(f"/s/{batch_token}"))
+    assert manifest["number"] not in anonymous
+    login(client, "other_producer")
+    assert manifest["number"] not in _text(client.get(f"/s/{batch_token}"))

@@ -16,7 +16,7 @@ class BatchIn(ma.Schema):
     quantity_kg = Kg(required=True)
     generated_at = Time(required=True)
     container_count = ma.fields.Integer(load_default=None, allow_none=True,
-                                        validate=ma.validate.Range(min=1, max=100000, error="必须是 1 到 100000 之间的整数"))
+                                        validate=ma.validate.Range(min=1, error="必须是正整数"))
     # HJ 1276-2022 label fields
     waste_form = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.OneOf(
         values(WasteForm), error="必须是以下之一：{choices}"), metadata={"description": "废物形态"})

@@ -85,3 +85,22 @@ def test_register_print_and_import_batches(phone, session, world, locale, width)
     expect(page.locator("#import-problems tbody tr").first.locator("td").first).to_have_text("3")
     look(page, f"{name}-import")
     assert row_count(session, Batch) == 1  # only the batch registered by hand
+
+    # containers: a small box packed with the batch, then put into a big one
+    page.goto("/containers")
+    for kind in ("small_box", "big_box"):
+        page.select_option("#new-container select[name=kind]", kind)
+        page.locator("#new-container button[type=submit]").click()
+    boxes = page.locator("section.container")
+    expect(boxes).to_have_count(2)
+    small = boxes.nth(1)  # newest first: the big box, then the small one
+    small.locator("summary").click()
+    small.locator("select[name=batch_id]").select_option(index=1)
+    small.locator("input[name=quantity_kg]").fill("20")
+    small.locator("form", has=page.locator("select[name=batch_id]")).locator("button").click()
+    big = page.locator("section.container").nth(0)
+    big.locator("summary").click()
+    big.locator("select[name=child_container_id]").select_option(index=1)
+    big.locator("form", has=page.locator("select[name=child_container_id]")).locator("button").click()
+    expect(page.locator("section.container").nth(0)).to_contain_text("20 kg")
+    look(page, f"{name}-containers")

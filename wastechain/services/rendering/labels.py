@@ -484,12 +484,13 @@ def etag_of(contents, fmt: str) -> str:
     return digest[:40]
 
 
-@lru_cache(maxsize=512)
+# Bounded per worker: 256 labels (a 300 dpi PNG is ~135 kB, so ≤ ~35 MB) and 8 sheets.
+@lru_cache(maxsize=256)
 def _rendered(content: LabelContent, fmt: str, font: str) -> bytes:
     return RENDERERS[fmt][0](content)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)
 def _sheet(contents: tuple, font: str) -> bytes:
     return labels_sheet_pdf(contents)
 

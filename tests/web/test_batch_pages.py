@@ -294,3 +294,12 @@ def test_a_batch_label_scanned_by_an_outsider_shows_no_manifest(api, client, ses
     assert manifest["number"] not in anonymous
     login(client, "other_producer")
     assert manifest["number"] not in _text(client.get(f"/s/{batch_token}"))
+
+
+def test_the_picker_lists_hazards_in_the_pages_language(client, session, world):
+    _ids(session, world)
+    login(client, "producer")
+    assert client.get("/batches/waste-codes.json?q=900-249-08").json["items"][0]["hazard_text"] == "毒性、易燃性"
+    client.post("/language", data={"lang": "en", "next": "/batches/new"})
+    english = client.get("/batches/waste-codes.json?q=900-249-08").json["items"][0]
+    assert english["hazard_text"] == "Toxic, Flammable" and english["stream_name"] == "Hazardous waste"

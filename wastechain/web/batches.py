@@ -20,7 +20,7 @@ from wastechain.domain.streams import STREAM_NAMES
 from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA
 from wastechain.domain.vocabulary import ISSUER_ROLES
-from wastechain.i18n import message_of
+from wastechain.i18n import language, message_of
 from wastechain.services import catalog
 from wastechain.services.rendering import labels
 from wastechain.services.storage import batch_import, batches, containers
@@ -105,7 +105,7 @@ def index():
     try:
         args = BatchArgs().load({k: v for k, v in request.args.items() if v.strip()})
     except ValidationError as error:
-        flash(_("筛选条件有误：%(fields)s", fields="、".join(_(BATCH_FILTER_NAMES.get(f, f)) for f in error.messages)),
+        flash(_("筛选条件有误：%(fields)s", fields=_list([_(BATCH_FILTER_NAMES.get(f, f)) for f in error.messages])),
               "error")
         args = BatchArgs().load({})
     user = actor()
@@ -166,7 +166,12 @@ def _code_view(code) -> dict:
     hazards = [_(HAZARD_NAMES.get(h, h)) for h in labels.hazard_codes(code.hazard)]
     return {"code": code.code, "name": code.name, "category": code.category, "category_name": code.category_name,
             "stream": code.stream, "stream_name": _(STREAM_NAMES.get(code.stream, code.stream)),
-            "hazards": hazards, "hazard_text": "、".join(hazards) if hazards else _("无")}
+            "hazards": hazards, "hazard_text": _list(hazards) if hazards else _("无")}
+
+
+def _list(names: list[str]) -> str:
+    """Names as a list in the page's language (、 in Chinese, a comma in English)."""
+    return ("、" if language() == "zh" else ", ").join(names)
 
 
 @bp.get("/batches/waste-codes.json")
@@ -345,10 +350,10 @@ def import_template():
         title=_("批次"), help_title=_("填写说明"), help_rows=[
             (_("列"), _("说明")),
             (_(BATCH_FIELD_NAMES["waste_code"]), _("国家危险废物名录或一般固体废物分类中的代码，例如 900-041-49")),
-            (_(BATCH_FIELD_NAMES["site_id"]), _("本单位的场所名称：%(names)s", names="、".join(s.name for s in sites))),
+            (_(BATCH_FIELD_NAMES["site_id"]), _("本单位的场所名称：%(names)s", names=_list([s.name for s in sites]))),
             (_(BATCH_FIELD_NAMES["quantity_kg"]), _("千克，最多 3 位小数")),
             (_(BATCH_FIELD_NAMES["generated_at"]), _("北京时间，例如 2026-12-01 09:30")),
-            (_(BATCH_FIELD_NAMES["waste_form"]), "、".join(forms)),
+            (_(BATCH_FIELD_NAMES["waste_form"]), _list(forms)),
             (_("其他"), _("第 2 行是示例，请替换或删除；全部行通过校验才会导入，任何一行有错误都不会导入。"))])
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="batch-import-template.xlsx"'})

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from wastechain import ROOT
 
-REVISIONS = ["0001", "0002_handover", "0003_storage", "0004_anomalies", "0005_enum_checks", "0006_user_logins",
-             "0007_chained_day_seals"]
+# Every revision in file order (each file's down_revision is the previous file): the chain the commands must show.
+REVISIONS = [re.search(r"^revision = '([^']+)'", path.read_text(), re.M).group(1)
+             for path in sorted((ROOT / "migrations" / "versions").glob("0*.py"))]
+HEAD = REVISIONS[-1]
 
 
 def _run(app, *args):
@@ -21,7 +23,7 @@ def test_history_lists_every_migration_newest_first(app):
     output = _run(app, "db", "history")
     listed = re.findall(r"-> (\w+)", output)
     assert listed == REVISIONS[::-1]
-    assert "0007_chained_day_seals (head)" in output
+    assert f"{HEAD} (head)" in output
 
 
 def test_check_passes_on_a_migrated_database(app):
@@ -29,7 +31,7 @@ def test_check_passes_on_a_migrated_database(app):
 
 
 def test_current_shows_the_head_revision(app):
-    assert "0007_chained_day_seals (head)" in _run(app, "db", "current")
+    assert f"{HEAD} (head)" in _run(app, "db", "current")
 
 
 def test_downgrade_then_upgrade_returns_to_the_head_and_a_passing_check(app):
@@ -41,7 +43,7 @@ def test_downgrade_then_upgrade_returns_to_the_head_and_a_passing_check(app):
     finally:
         output = _run(app, "db", "upgrade")
     assert "0 regions and 0 waste codes written" in output  # the catalogs are loaded after migrating, as before
-    assert "0007_chained_day_seals (head)" in _run(app, "db", "current")
+    assert f"{HEAD} (head)" in _run(app, "db", "current")
     assert "No new upgrade operations detected" in _run(app, "db", "check")
 
 
@@ -49,8 +51,8 @@ def test_alembic_runs_from_the_repository_root_against_database_url(database_url
     # the console script, not `python -m alembic`: -m would put the working directory on sys.path by itself
     alembic = Path(sys.executable).parent / "alembic"
     env = {**os.environ, "DATABASE_URL": database_url}
-    for args, expected in ((["history"], "0006_user_logins -> 0007_chained_day_seals (head)"),
-                           (["current"], "0007_chained_day_seals (head)"),
+    for args, expected in ((["history"], f"{REVISIONS[-2]} -> {HEAD} (head)"),
+                           (["current"], f"{HEAD} (head)"),
                            (["check"], "No new upgrade operations detected")):
         result = subprocess.run([str(alembic), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0 and expected in result.stdout, result.stdout + result.stderr

@@ -26,6 +26,13 @@ class Batch(Base):
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     container_count: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What HJ 1276-2022 prints on the label besides the catalog's name, category, code and hazards
+    waste_form: Mapped[str] = mapped_column(String(16), default="", server_default="")  # 废物形态 (WASTE_FORMS)
+    main_components: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 主要成分
+    hazardous_components: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 有害成分
+    precautions: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 注意事项
+    contact_name: Mapped[str] = mapped_column(String(50), default="", server_default="")  # 联系人
+    contact_phone: Mapped[str] = mapped_column(String(30), default="", server_default="")  # 联系电话
 
     organization: Mapped[Organization] = relationship()
     site: Mapped[Site] = relationship()

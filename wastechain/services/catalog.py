@@ -1,5 +1,5 @@
 """Reading the reference catalogs: administrative divisions and the waste code list."""
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 
 from wastechain.domain.regions import level_of
 from wastechain.models import Region, User, WasteCode
@@ -15,16 +15,21 @@ def list_regions(session, *, parent: str | None = None) -> Page[Region]:
 
 def search_waste_codes(session, *, q: str | None = None, stream: str | None = None, category: str | None = None,
                        page: int = 1, per_page: int = 50) -> Page[WasteCode]:
-    """The catalog searched by code, name or category name, filtered by stream and category."""
+    """The catalog searched by code, name, category (HW08) or category name, filtered by stream and category;
+    codes that start with what was typed come first (typing "900-0" should not list names first)."""
     query = select(WasteCode)
+    order = []
     if q:
+        q = q.strip()
         like = f"%{q}%"
-        query = query.where(or_(WasteCode.code.like(like), WasteCode.name.like(like), WasteCode.category_name.like(like)))
+        query = query.where(or_(WasteCode.code.like(like), WasteCode.name.like(like), WasteCode.category_name.like(like),
+                                WasteCode.category.like(like)))
+        order.append(case((WasteCode.code.like(f"{q}%"), 0), (WasteCode.category.like(f"{q}%"), 1), else_=2))
     if stream:
         query = query.where(WasteCode.stream == stream)
     if category:
         query = query.where(WasteCode.category == category)
-    return paginate(session, query.order_by(WasteCode.category, WasteCode.code), page=page, per_page=per_page)
+    return paginate(session, query.order_by(*order, WasteCode.category, WasteCode.code), page=page, per_page=per_page)
 
 
 def region_names(session, codes) -> dict[str, str]:

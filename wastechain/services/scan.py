@@ -4,7 +4,7 @@ from wastechain.domain.qrtoken import read_token
 from wastechain.domain.states import STATUS_NAMES
 from wastechain.models import Batch, Container, Manifest, User
 from wastechain.services import access
-from wastechain.services.storage import containers
+from wastechain.services.storage import batches, containers
 
 
 def resolve(session, *, secret: str, token: str, actor: User | None) -> dict:
@@ -44,8 +44,13 @@ def _manifest_view(session, manifest: Manifest, actor: User | None) -> dict:
 
 
 def _batch_view(session, batch: Batch, actor: User | None) -> dict:
+    """A batch label's QR: the batch, and for a logged-in user the manifests carrying it that the user may see
+    (a driver scanning a drum's label reaches the manifest he loads it on, not a dead end)."""
     view = {"kind": "batch", "id": batch.id, "unit_code": batch.unit_code, "status": batch.status,
-            "waste_code": batch.waste_code, "waste_name": batch.waste.name, "detail": False}
+            "waste_code": batch.waste_code, "waste_name": batch.waste.name, "detail": False, "manifests": []}
+    if actor is not None:
+        view["manifests"] = [{"id": m.id, "number": m.number, "status": m.status, "status_name": STATUS_NAMES[m.status]}
+                             for m in batches.manifests_carrying(session, actor=actor, batch_id=batch.id)[:20]]
     if _visible(session, actor, access.visible_batches(actor) if actor else None, Batch, batch.id):
         view.update(detail=True, quantity_kg=batch.quantity_kg, remaining_kg=batch.remaining_kg,
                     producer=batch.organization.name, site=batch.site.name)

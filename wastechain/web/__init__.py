@@ -12,8 +12,8 @@ from wastechain.requestctx import db
 from wastechain.services import access
 from wastechain.services.accounts import profile
 from wastechain.services.accounts.auth import authenticate
-from wastechain.web import (anomalies, carrier, company, driver, headers, producer, receiver, regulator, scan,
-                            sessions, tasks)
+from wastechain.web import (anomalies, batches, carrier, company, driver, headers, producer, receiver, regulator,
+                            scan, sessions, tasks)
 from wastechain.web.menu import MENU
 from wastechain.web.common import cn_time, kg
 
@@ -97,5 +97,5 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     tasks.init_app(app)
-    for module in (scan, driver, producer, receiver, regulator, company, tasks, carrier, anomalies):
+    for module in (scan, driver, producer, receiver, regulator, company, tasks, carrier, anomalies, batches):
         app.register_blueprint(module.bp)

@@ -8,6 +8,7 @@ from wastechain.domain.text import N_
 MENU = (
     ("driver.index", N_("我的运单"), "drive"),
     ("producer.index", N_("联单与标签"), "issue"),
+    ("batches_page.index", N_("废物批次"), "issue"),
     ("receiver.index", N_("接收与处置"), "receive"),
     ("regulator.index", N_("异常报告"), "regulate"),
     ("carrier.index", N_("承运联单"), "carry"),

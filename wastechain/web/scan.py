@@ -9,13 +9,13 @@ sync much later. The endpoint is CSRF-protected (X-CSRFToken header; the page fe
 from decimal import Decimal
 
 from flask import (Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request,
-                   send_from_directory)
+                   send_from_directory, url_for)
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from wastechain import throttle
 from wastechain.domain.errors import DomainError, InvalidQR, ValidationFailed
-from wastechain.domain.qrtoken import read_token
+from wastechain.domain.qrtoken import make_token, read_token
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus, Step
 from wastechain.domain.vocabulary import Role
 from wastechain.services import manifests, scan
@@ -50,6 +50,8 @@ def page(token):
         view = _view(token)
     except InvalidQR as error:
         return render_template("scan/invalid.html", message=error.message), 404
+    if view["kind"] == "batch" and view.get("manifests"):
+        return _batch_manifests(view)
     manifest = None
     if view["kind"] == "manifest" and view["detail"]:
         manifest = manifests.get_manifest(db(), actor=actor(), manifest_id=view["id"])
@@ -57,6 +59,21 @@ def page(token):
     return render_template("scan/page.html", token=token, view=view, manifest=manifest, steps=steps,
                            notice=_driver_notice(view), step_names=STEP_NAMES, key=new_key(),
                            status_names=STATUS_NAMES)
+
+
+OPEN_FOR_DRIVERS = (ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT)
+
+
+def _batch_manifests(view: dict):
+    """A batch label scanned by someone who may see manifests carrying the batch: a driver goes straight to the one
+    he can pick up or deliver; anyone else (or a driver with several) chooses from the list."""
+    for m in view["manifests"]:
+        m["path"] = url_for("scan_page.page", token=make_token(secret(), "manifest", m["id"]))
+    if current_user.role == Role.DRIVER:
+        open_ones = [m for m in view["manifests"] if m["status"] in OPEN_FOR_DRIVERS]
+        if len(open_ones) == 1:
+            return redirect(open_ones[0]["path"])
+    return render_template("batches/scan.html", view=view)
 
 
 def _step_request(form) -> manifests.StepRequest:

@@ -1,6 +1,10 @@
-from wastechain.api.common import Blueprint, current_user, db, login_required, now
+import marshmallow as ma
+
+from wastechain.api.batches.resources import conditional
+from wastechain.api.common import (Blueprint, PageArgs, current_user, db, Id, listed, login_required, now,
+                                   page_schema, paging, settings)
 from wastechain.api.containers.schemas import (ContainerIn, ContainerManifestIn, ContainerOut, ContainerReceiveIn,
-                                               ContentIn)
+                                               ContentIn, TakeOutIn)
 from wastechain.api.manifests.schemas import ManifestOut, StepEventOut
 from wastechain.services.storage import containers
 
@@ -33,6 +37,61 @@ def put_into(body, container_id):
     """Put a small container into this one (小箱进大箱), or a quantity of a batch."""
     containers.put_into(db(), actor=current_user(), container_id=container_id, **body)
     return containers.describe(db(), actor=current_user(), container_id=container_id)
+
+
+@bp.post("/containers/<int:container_id>/contents/remove")
+@login_required
+@bp.arguments(TakeOutIn)
+@bp.response(200, ContainerOut)
+def take_out(body, container_id):
+    """Unpack: take a nested container out of this one, or the batch's waste out of it (owner, open containers)."""
+    containers.take_out(db(), actor=current_user(), container_id=container_id, **body)
+    return containers.describe(db(), actor=current_user(), container_id=container_id)
+
+
+class ContainerArgs(PageArgs):
+    site_id = Id(load_default=None)
+
+
+class ContainerRowOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    kind = ma.fields.String()
+    status = ma.fields.String()
+    site_id = ma.fields.Integer()
+    parent_id = ma.fields.Integer(allow_none=True)
+    batch_id = ma.fields.Integer(allow_none=True)
+    manifest_id = ma.fields.Integer(allow_none=True)
+
+
+@bp.get("/containers")
+@login_required
+@bp.arguments(ContainerArgs, location="query")
+@bp.response(200, page_schema(ContainerRowOut))
+def list_containers(args):
+    """The organization's containers (outermost first), optionally at one site."""
+    return listed(containers.list_containers(db(), actor=current_user(), site_id=args["site_id"], **paging(args)))
+
+
+def _label(container_id: int, fmt: str):
+    return conditional(containers.container_label(db(), actor=current_user(), container_id=container_id, fmt=fmt,
+                                                  base_url=settings().public_base_url, secret=settings().secret_key))
+
+
+@bp.get("/containers/<int:container_id>/label.pdf")
+@login_required
+@bp.response(200, content_type="application/pdf")
+def label_pdf(container_id):
+    """The container's label (owner): code, contents with nested boxes, hazards and QR; ETag / 304."""
+    return _label(container_id, "pdf")
+
+
+@bp.get("/containers/<int:container_id>/label.png")
+@login_required
+@bp.response(200, content_type="image/png")
+def label_png(container_id):
+    """The container's label as PNG (owner); ETag / 304."""
+    return _label(container_id, "png")
 
 
 @bp.post("/containers/manifests")

@@ -16,6 +16,11 @@ class ContentIn(ma.Schema):
     quantity_kg = Kg(load_default=None, allow_none=True)
 
 
+class TakeOutIn(ma.Schema):
+    child_container_id = Id(load_default=None, allow_none=True)
+    batch_id = Id(load_default=None, allow_none=True)
+
+
 class ChildOut(ma.Schema):
     id = ma.fields.Integer()
     code = ma.fields.String()

@@ -4,14 +4,16 @@ from decimal import Decimal
 
 from sqlalchemy import BigInteger, bindparam, func, select, text, type_coerce
 
-from wastechain.domain.errors import Conflict, NotFound, ValidationFailed
+from wastechain.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wastechain.domain.quantities import ZERO, kg_from_grams
 from wastechain.domain.states import Step
 from wastechain.domain.vocabulary import ContainerStatus, LineageKind, Role
 from wastechain.models import Batch, Container, LineageFlow, Manifest, ManifestEvent, Site, User
 from wastechain.services import access
-from wastechain.services.common import locked, transactional
+from wastechain.services.common import Page, locked, paginate, transactional
 from wastechain.services.manifests import LineRequest, StepRequest, issue_manifest, record_step
+from wastechain.services.rendering import labels
+from wastechain.services.rendering.qr import qr_url
 
 KINDS = ("small_box", "big_box", "drum", "bag", "ibc", "pallet")
 
@@ -183,3 +185,49 @@ def move_received(session, *, manifest: Manifest, event: ManifestEvent) -> None:
             code = session.get(Batch, box.batch_id).waste_code
             box.batch_id = stock.get(code, box.batch_id)
     session.flush()
+
+
+@transactional
+def take_out(session, *, actor: User, container_id: int, child_container_id: int | None = None,
+             batch_id: int | None = None) -> Container:
+    """Unpacks: takes a nested container out of this one, or the batch's waste out of it (back to loose stock)."""
+    if (child_container_id is None) == (batch_id is None):
+        raise ValidationFailed("请给出 child_container_id 或 batch_id 之一", details={"body": "one of the two"})
+    outer = _own_open(session, actor, container_id, "容器")
+    if child_container_id is not None:
+        inner = _own_open(session, actor, child_container_id, "容器")
+        if inner.parent_id != outer.id:
+            raise ValidationFailed(f"容器 {inner.code} 不在容器 {outer.code} 中", details={"child_container_id": "not inside"})
+        inner.parent_id = None
+    else:
+        if outer.batch_id != batch_id:
+            raise ValidationFailed(f"容器 {outer.code} 中没有批次 {batch_id}", details={"batch_id": "not inside"})
+        outer.batch_id, outer.quantity_kg = None, ZERO
+    session.flush()
+    return outer
+
+
+def list_containers(session, *, actor: User, site_id: int | None = None, page: int = 1,
+                    per_page: int = 50) -> Page[Container]:
+    """The actor's organization's containers, outermost first then newest, optionally at one site."""
+    query = select(Container).where(Container.organization_id == (actor.organization_id or -1))
+    if site_id:
+        query = query.where(Container.site_id == site_id)
+    return paginate(session, query.order_by(Container.parent_id.is_not(None), Container.id.desc()),
+                    page=page, per_page=per_page)
+
+
+def container_label(session, *, actor: User, container_id: int, fmt: str, base_url: str,
+                    secret: str) -> labels.Rendered:
+    """A container's label (the owner's): its code, what it holds with nested boxes, the hazards and its QR."""
+    described = describe(session, actor=actor, container_id=container_id)
+    if described["organization_id"] != actor.organization_id:
+        raise Forbidden("只有容器所属单位可以打印标签")
+    held = [(session.get(Batch, b["batch_id"]), b["quantity_kg"]) for b in described["batches"]]
+    container = session.get(Container, container_id)
+    content = labels.container_content(described, organization=container.site.organization.name,
+                                       site=container.site.name, batches=held,
+                                       qr_url=qr_url(base_url, secret, "container", container_id))
+    return labels.Rendered(etag=labels.etag_of([content], fmt), mimetype=labels.RENDERERS[fmt][1],
+                           filename=f"container-{described['code']}.{fmt}",
+                           body=lambda: labels.render(content, fmt)[0])

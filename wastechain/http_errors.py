@@ -8,7 +8,7 @@ import logging
 import re
 
 from flask import jsonify, make_response, render_template, request
-from flask_babel import gettext
+from flask_babel import gettext as _gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DataError, IntegrityError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
@@ -62,6 +62,16 @@ PROBLEMS = (
 )
 
 
+def gettext(text: str) -> str:
+    """The text in the request's language, or as written when the language cannot be chosen (the user's record,
+    which holds the chosen language, may be what just failed to load)."""
+    try:
+        return _gettext(text)
+    except Exception:  # noqa: BLE001 — an error page must never fail on its own wording
+        log.warning("no language for the error message; answering in Chinese", exc_info=True)
+        return text
+
+
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
@@ -98,7 +108,11 @@ def _rollback() -> None:
 
 def domain_error(error: DomainError):
     _rollback()
-    return answer(status_of(error), error.code, message_of(error), error.details)
+    try:
+        message = message_of(error)
+    except Exception:  # noqa: BLE001 — as gettext above
+        message = error.message
+    return answer(status_of(error), error.code, message, error.details)
 
 
 def integrity_error(_error: IntegrityError):

@@ -10,7 +10,7 @@ from wastechain.domain.states import STATUS_NAMES, STEP_NAMES
 from wastechain.domain.streams import STREAM_NAMES
 from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA, local_date
-from wastechain.domain.vocabulary import AUTHORITY_ROLES, ROLE_NAMES, Role
+from wastechain.domain.vocabulary import AUTHORITY_ROLES, ROLE_NAMES, AnomalySource, Role
 from wastechain.i18n import message_of
 from wastechain.services import catalog
 from wastechain.services.anomalies import lifecycle
@@ -81,7 +81,7 @@ EVIDENCE_KINDS = {
     "no_payment": N_("无付款记录"),
 }
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
-SOURCE_NAMES = {"runtime": N_("运行时发现"), "reconciliation": N_("每日对账")}
+SOURCE_NAMES = {AnomalySource.RUNTIME: N_("运行时发现"), AnomalySource.NIGHTLY: N_("每日对账")}
 NOTE_KINDS = {"explanation": N_("企业说明"), "comment": N_("备注")}
 
 

@@ -17,7 +17,7 @@ from wastechain.domain.errors import (Busy, Conflict, DomainError, Forbidden, In
                                       RuleViolation, Unauthorized, ValidationFailed)
 from wastechain.domain.fieldnames import field_name
 from wastechain.domain.text import N_
-from wastechain.i18n import CJK, message_of
+from wastechain.i18n import CJK, DEFAULT, language, message_of
 from wastechain.requestctx import db
 
 log = logging.getLogger(__name__)
@@ -243,7 +243,8 @@ def problem_text(problem: str) -> str:
             return gettext(template).format(**found.groupdict())
     if CJK.search(problem):
         return gettext(problem)  # our own schemas' Chinese (translated when it is catalogued)
-    return gettext(N_("填写有误"))
+    # English not in PROBLEMS: our own fields' messages already in the request's language, or a schema's own words
+    return problem if language() != DEFAULT else gettext(N_("填写有误"))
 
 
 def invalid_message(details: dict) -> str:

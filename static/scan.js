@@ -156,7 +156,9 @@
       position().then(function (pos) {
         item.lat = pos ? pos.lat : null;
         item.lon = pos ? pos.lon : null;
-        if (!load().some(function (i) { return i.key === item.key; })) { save(load().concat([item])); }
+        // A refused step recorded nothing, so a corrected retry may reuse its key: it replaces the refused entry.
+        var others = load().filter(function (i) { return !(i.key === item.key && i.state === "failed"); });
+        if (!others.some(function (i) { return i.key === item.key; })) { save(others.concat([item])); }
         document.querySelectorAll("form.step").forEach(function (f) { f.hidden = true; });
         confirmBox(navigator.onLine ? t("sending") : t("queued"), false);
         return sync();

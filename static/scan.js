@@ -152,8 +152,10 @@
                    label: form.dataset.label, user: user, occurred_at: new Date().toISOString(), state: "pending",
                    quantity_kg: data.get("quantity_kg") || null, handover_code: data.get("handover_code") || null };
       var gps = form.querySelector("[data-gps]");
+      var hint = gps ? gps.textContent : "";
       if (gps) { gps.textContent = t("locating"); }
       position().then(function (pos) {
+        if (gps) { gps.textContent = hint; }
         item.lat = pos ? pos.lat : null;
         item.lon = pos ? pos.lon : null;
         // A refused step recorded nothing, so a corrected retry may reuse its key: it replaces the refused entry.

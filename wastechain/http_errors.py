@@ -84,8 +84,10 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json"
 
 
+# When even the page frame cannot be rendered (the database is down): both languages, the message in the request's
+# language when it could be chosen.
 BARE_PAGE = ('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{status} · wastechain</title>'
-             '<h1>出错了（{status}）</h1><p>{message}</p><p><a href="/">首页</a></p></html>')
+             '<h1>出错了 · Error ({status})</h1><p>{message}</p><p><a href="/">首页 · Home</a></p></html>')
 
 
 def answer(status: int, code: str, message: str, details: dict | None = None):

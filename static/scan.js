@@ -10,6 +10,13 @@
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var user = (scan && scan.dataset.user) || "";
   var syncing = false;
+  // Every text shown here comes from the page (#scan-texts, rendered in the page's language); {x} is filled in.
+  var texts = (document.getElementById("scan-texts") || { dataset: {} }).dataset;
+  function t(name, values) {
+    return (texts[name] || "").replace(/\{(\w+)\}/g, function (all, key) {
+      return values && values[key] != null ? values[key] : all;
+    });
+  }
 
   if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/sw.js").catch(function () {}); }
 
@@ -25,7 +32,7 @@
   }
   function clock(iso) {
     var d = new Date(iso);
-    return d.toLocaleString("zh-CN", { hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    return d.toLocaleString(texts.locale || document.documentElement.lang || undefined, { hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
   }
   function position() {
     return new Promise(function (resolve) {
@@ -48,10 +55,10 @@
       var li = document.createElement("li");
       li.dataset.state = i.state;
       li.dataset.key = i.key;
-      var what = { pending: "待同步", done: "已记录", failed: "未记录" }[i.state];
-      li.textContent = what + " · " + i.label + " · 本机时间 " + clock(i.occurred_at) +
-        (i.lat != null ? " · 已定位" : " · 无定位") + (i.number ? " · 联单 " + i.number : "") +
-        (i.note ? " · " + i.note : "");
+      var what = t({ pending: "pending", done: "done", failed: "failed" }[i.state]);
+      li.textContent = [what, i.label, t("deviceTime", { time: clock(i.occurred_at) }),
+        i.lat != null ? t("located") : t("unlocated")].concat(i.number ? [t("manifest", { number: i.number })] : [])
+        .concat(i.note ? [i.note] : []).join(" · ");
       list.appendChild(li);
     });
     document.getElementById("sync-now").hidden = !items.some(function (i) { return i.state === "pending"; });
@@ -80,7 +87,7 @@
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (res.ok) {
-          update(item.key, { state: "done", handover_code: null, note: "联单现为「" + data.status_name + "」",
+          update(item.key, { state: "done", handover_code: null, note: t("nowStatus", { status: data.status_name }),
                              number: data.number, recorded_at: data.event.recorded_at });
           return "done";
         }
@@ -88,13 +95,13 @@
         if (res.status === 400 && error.code === "CSRF_INVALID" && !retried) {
           return refreshCsrf().then(function () { return send(item, true); });
         }
-        if (res.status === 401) { update(item.key, { note: "请重新登录，登录后自动发送" }); return "wait"; }
-        if (res.status >= 500 || !error.code) { update(item.key, { note: "服务器暂不可用，稍后自动重试" }); return "wait"; }
+        if (res.status === 401) { update(item.key, { note: t("loginAgain") }); return "wait"; }
+        if (res.status >= 500 || !error.code) { update(item.key, { note: t("serverDown") }); return "wait"; }
         update(item.key, { state: "failed", handover_code: null, note: error.message });
         return "failed";
       });
     }, function () {
-      update(item.key, { note: "无网络，联网后自动发送" });
+      update(item.key, { note: t("noNetwork") });
       return "wait";
     });
   }
@@ -119,13 +126,14 @@
     });
     return chain.then(function () {
       syncing = false;
-      if (failure) { confirmBox("未记录：" + failure, true); showForms(); }
+      if (failure) { confirmBox(t("notRecorded", { reason: failure }), true); showForms(); }
       if (reload && !scan.dataset.offline) {
         var done = load().filter(function (i) { return i.token === token && i.state === "done"; }).pop();
-        sessionStorage.setItem(FLASH, "✓ " + done.label + "已记录 · " + done.note + " · 本机时间 " + clock(done.occurred_at));
+        sessionStorage.setItem(FLASH, [t("recordedStep", { step: done.label }), done.note,
+                                       t("deviceTime", { time: clock(done.occurred_at) })].join(" · "));
         location.reload();
       } else if (reload) {
-        confirmBox("✓ 已记录");
+        confirmBox(t("recorded"));
       }
     }, function () { syncing = false; });
   }
@@ -144,13 +152,17 @@
                    label: form.dataset.label, user: user, occurred_at: new Date().toISOString(), state: "pending",
                    quantity_kg: data.get("quantity_kg") || null, handover_code: data.get("handover_code") || null };
       var gps = form.querySelector("[data-gps]");
-      if (gps) { gps.textContent = "正在定位…"; }
+      var hint = gps ? gps.textContent : "";
+      if (gps) { gps.textContent = t("locating"); }
       position().then(function (pos) {
+        if (gps) { gps.textContent = hint; }
         item.lat = pos ? pos.lat : null;
         item.lon = pos ? pos.lon : null;
-        if (!load().some(function (i) { return i.key === item.key; })) { save(load().concat([item])); }
+        // A refused step recorded nothing, so a corrected retry may reuse its key: it replaces the refused entry.
+        var others = load().filter(function (i) { return !(i.key === item.key && i.state === "failed"); });
+        if (!others.some(function (i) { return i.key === item.key; })) { save(others.concat([item])); }
         document.querySelectorAll("form.step").forEach(function (f) { f.hidden = true; });
-        confirmBox(navigator.onLine ? "正在发送…" : "已在本机记录（待同步）：联网后自动发送", false);
+        confirmBox(navigator.onLine ? t("sending") : t("queued"), false);
         return sync();
       });
     });

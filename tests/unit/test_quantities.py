@@ -61,10 +61,10 @@ def test_values_that_are_not_finite_positive_numbers_are_refused(value):
         parse_kg(value)
 
 
-def test_the_error_names_the_field():
+def test_the_error_names_the_field_by_its_human_name_and_its_key_in_the_details():
     with pytest.raises(ValidationFailed) as caught:
         parse_kg("-1", field="accepted_kg")
-    assert "accepted_kg" in caught.value.message and "accepted_kg" in caught.value.details
+    assert "接收量（kg）" in caught.value.message and "accepted_kg" in caught.value.details
 
 
 def test_grams_convert_to_kilograms_exactly():

@@ -17,6 +17,7 @@ from wastechain.domain.errors import Unauthorized, ValidationFailed
 from wastechain.domain.quantities import parse_kg
 from wastechain.domain.text import SURROGATE_MESSAGE, is_surrogate, text_problem
 from wastechain.domain.timeutil import CHINA
+from wastechain.i18n import message_of
 from wastechain.requestctx import current_user, db, now, settings
 from wastechain.services.accounts.auth import user_for_token
 from wastechain.services.common import MAX_PER_PAGE, Page
@@ -111,7 +112,7 @@ class Kg(ma.fields.Field):
         try:
             return parse_kg(value, field=attr or "quantity_kg", allow_zero=self.allow_zero)
         except ValidationFailed as error:
-            raise ma.ValidationError(error.message) from None
+            raise ma.ValidationError(message_of(error)) from None  # in the request's language
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # any time a user gives: outside this, a typo (or a fuzzer), never a record

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA, add_working_days
 from wastechain.domain.vocabulary import AnomalyStatus, Severity, values
 
@@ -20,49 +21,76 @@ STATUS_MOVES = {AnomalyStatus.OPEN: {AnomalyStatus.ACKNOWLEDGED, AnomalyStatus.R
                 AnomalyStatus.ACKNOWLEDGED: {AnomalyStatus.RESOLVED}, AnomalyStatus.RESOLVED: set()}
 
 
+SEVERITY_NAMES = {Severity.CRITICAL: N_("严重"), Severity.HIGH: N_("高"), Severity.MEDIUM: N_("中"), Severity.LOW: N_("低")}
+ANOMALY_STATUS_NAMES = {AnomalyStatus.OPEN: N_("待处理"), AnomalyStatus.ACKNOWLEDGED: N_("已确认"),
+                        AnomalyStatus.RESOLVED: N_("已处理")}
+
+
 @dataclass(frozen=True)
 class AnomalyType:
     code: str
-    name: str  # Chinese label for the report
+    name: str  # Chinese label for the report (N_-marked)
     severity: str  # default severity; some checks raise it with the size of the deviation
-    rule: str  # what is checked and where the rule comes from
+    rule: str  # what is checked and where the rule comes from: a template over the Thresholds' field names
+
+    def rule_text(self, thresholds: "Thresholds | None" = None, template: str | None = None) -> str:
+        """The rule with the thresholds' values (a page passes the translated template); without thresholds, with
+        their configuration keys (TRANSIT_OVERDUE_HOURS), which is what a stored finding keeps."""
+        text = template or self.rule
+        if thresholds is None:
+            return text.format(**{f.name: f.name.upper() for f in fields(Thresholds)})
+        return text.format(**{k: _shown(k, v) for k, v in vars(thresholds).items()})
+
+
+def _shown(name: str, value) -> str:
+    """A threshold as a person reads it: 0.05 → 5%, 40000 kg."""
+    if name == "weight_tolerance":
+        return f"{_number(Decimal(value) * 100)}%"
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return f"{_number(value)} kg" if name.endswith("_kg") else _number(value)
+
+
+def _number(value) -> str:
+    text = f"{value:f}" if isinstance(value, Decimal) else str(value)
+    return text.rstrip("0").rstrip(".") if isinstance(value, Decimal) and "." in text else text
 
 
 CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
-    AnomalyType("TRANSIT_OVERDUE", "运输超时", "high",
-                "提货后超过 TRANSIT_OVERDUE_HOURS 小时未送达（《危险废物转移管理办法》运输全程记录）"),
-    AnomalyType("RECEIPT_OVERDUE", "接收确认超期", "medium",
-                "送达后 RECEIPT_OVERDUE_WORKING_DAYS 个工作日内未确认接收（《危险废物转移管理办法》第十九条：5 个工作日）"),
-    AnomalyType("WEIGHT_MISMATCH", "重量差异", "high",
-                "接收过磅量与提货量之差超过 WEIGHT_TOLERANCE（《危险废物转移管理办法》第十九条：数量不符须报告）"),
-    AnomalyType("STORAGE_OVERDUE", "贮存超期", "high",
-                "危险废物贮存超过 STORAGE_LIMIT_DAYS_HAZARDOUS 天（固废法第八十一条：一年）；"
-                "医疗废物暂存超过 STORAGE_LIMIT_HOURS_MEDICAL 小时（《医疗废物管理条例》第十七条）"),
-    AnomalyType("LOOP_NOT_CLOSED", "未闭环", "medium",
-                "接收后 LOOP_CLOSE_DAYS 天内接收量未全部利用或处置（闭环管理）"),
-    AnomalyType("JURISDICTION_BREACH", "跨区域转移", "high",
-                "废物送达其允许区域之外且无有效审批（衢州「危险废物不出市、一般固体废物不出县」）"),
-    AnomalyType("LOCATION_MISMATCH", "位置不符", "medium",
-                "提货或送达扫码位置距所称场所超过 LOCATION_TOLERANCE_M 米"),
-    AnomalyType("PERMIT_INVALID", "许可无效", "high",
-                "步骤发生时许可证已过期或不覆盖该废物代码（危险废物经营许可证、危险货物道路运输许可）"),
-    AnomalyType("CAPACITY_EXCEEDED", "超许可规模", "high",
-                "接收单位年度接收量超过其危险废物经营许可证的年经营规模（处置能力与产生量相匹配）"),
-    AnomalyType("MASS_BALANCE", "物料不平衡", "high",
-                "批次库存（产生 − 转出）为负或与台账剩余量不一致（固废法第三十六条、第七十八条 管理台账）"),
-    AnomalyType("DECLARATION_MISSING", "未申报", "low",
-                "年产危险废物 ≥ DECLARATION_ANNUAL_THRESHOLD_KG 的单位未按期年度申报；大宗工业固废未按期月报"),
-    AnomalyType("PAYMENT_ANOMALY", "资金流异常", "medium",
-                "处置费付给运输单位而非接收单位，或闭环 PAYMENT_DUE_DAYS 天后仍无付款记录（资金直付）"),
-    AnomalyType("CHAIN_BROKEN", "记录被篡改", "critical",
-                "事件哈希链或日封印不符：记录被修改、插入或删除（电子联单数据须完整保存）"),
-    AnomalyType("LONG_DISTANCE", "长距离运输", "low",
-                "起运地与接收地直线距离超过 LONG_DISTANCE_KM 公里（严控长距离运输）"),
-    AnomalyType("OVERWEIGHT_LOAD", "车辆超载", "medium",
-                "同一车辆同时在途的联单合计重量超过车辆核定载重或 MAX_LOAD_KG"),
-    AnomalyType("HANDOVER_UNCONFIRMED", "交接未确认", "medium",
-                "提货未经产生单位一次性交接码确认，仅凭申报的例外原因记录（《危险废物转移管理办法》：转移时须如实"
-                "填写并确认交接记录）"),
+    AnomalyType("TRANSIT_OVERDUE", N_("运输超时"), "high",
+                N_("提货后超过 {transit_overdue_hours} 小时未送达（《危险废物转移管理办法》运输全程记录）")),
+    AnomalyType("RECEIPT_OVERDUE", N_("接收确认超期"), "medium",
+                N_("送达后 {receipt_overdue_working_days} 个工作日内未确认接收（《危险废物转移管理办法》第十九条：5 个工作日）")),
+    AnomalyType("WEIGHT_MISMATCH", N_("重量差异"), "high",
+                N_("接收过磅量与提货量之差超过 {weight_tolerance}（《危险废物转移管理办法》第十九条：数量不符须报告）")),
+    AnomalyType("STORAGE_OVERDUE", N_("贮存超期"), "high",
+                N_("危险废物贮存超过 {storage_limit_days_hazardous} 天（固废法第八十一条：一年）；"
+                "医疗废物暂存超过 {storage_limit_hours_medical} 小时（《医疗废物管理条例》第十七条）")),
+    AnomalyType("LOOP_NOT_CLOSED", N_("未闭环"), "medium",
+                N_("接收后 {loop_close_days} 天内接收量未全部利用或处置（闭环管理）")),
+    AnomalyType("JURISDICTION_BREACH", N_("跨区域转移"), "high",
+                N_("废物送达其允许区域之外且无有效审批（衢州「危险废物不出市、一般固体废物不出县」）")),
+    AnomalyType("LOCATION_MISMATCH", N_("位置不符"), "medium",
+                N_("提货或送达扫码位置距所称场所超过 {location_tolerance_m} 米")),
+    AnomalyType("PERMIT_INVALID", N_("许可无效"), "high",
+                N_("步骤发生时许可证已过期或不覆盖该废物代码（危险废物经营许可证、危险货物道路运输许可）")),
+    AnomalyType("CAPACITY_EXCEEDED", N_("超许可规模"), "high",
+                N_("接收单位年度接收量超过其危险废物经营许可证的年经营规模（处置能力与产生量相匹配）")),
+    AnomalyType("MASS_BALANCE", N_("物料不平衡"), "high",
+                N_("批次库存（产生 − 转出）为负或与台账剩余量不一致（固废法第三十六条、第七十八条 管理台账）")),
+    AnomalyType("DECLARATION_MISSING", N_("未申报"), "low",
+                N_("年产危险废物 ≥ {declaration_annual_threshold_kg} 的单位未按期年度申报；大宗工业固废未按期月报")),
+    AnomalyType("PAYMENT_ANOMALY", N_("资金流异常"), "medium",
+                N_("处置费付给运输单位而非接收单位，或闭环 {payment_due_days} 天后仍无付款记录（资金直付）")),
+    AnomalyType("CHAIN_BROKEN", N_("记录被篡改"), "critical",
+                N_("事件哈希链或日封印不符：记录被修改、插入或删除（电子联单数据须完整保存）")),
+    AnomalyType("LONG_DISTANCE", N_("长距离运输"), "low",
+                N_("起运地与接收地直线距离超过 {long_distance_km} 公里（严控长距离运输）")),
+    AnomalyType("OVERWEIGHT_LOAD", N_("车辆超载"), "medium",
+                N_("同一车辆同时在途的联单合计重量超过车辆核定载重或 {max_load_kg}")),
+    AnomalyType("HANDOVER_UNCONFIRMED", N_("交接未确认"), "medium",
+                N_("提货未经产生单位一次性交接码确认，仅凭申报的例外原因记录（《危险废物转移管理办法》：转移时须如实"
+                "填写并确认交接记录）")),
 )}
 
 @dataclass(frozen=True)
@@ -132,7 +160,7 @@ class Finding:
     def __post_init__(self):
         if not self.severity:
             self.severity = CATALOG[self.code].severity
-        self.evidence.setdefault("rule", CATALOG[self.code].rule)
+        self.evidence.setdefault("rule", CATALOG[self.code].rule_text())  # stored with the configuration keys
 
 
 # ---------------------------------------------------------------- the day

@@ -2,6 +2,7 @@
 from datetime import date
 
 from wastechain.domain.errors import Conflict
+from wastechain.domain.text import N_
 
 SERIAL_DIGITS = 6
 
@@ -9,7 +10,8 @@ SERIAL_DIGITS = 6
 def manifest_number(year: int, origin_region: str, serial: int) -> str:
     """14 digits: year (4) + province (2) + city (2) of the origin + the city's serial (6)."""
     if not 0 < serial < 10**SERIAL_DIGITS:
-        raise Conflict(f"{year} 年 {origin_region[:4]}00 的联单流水号已用尽", code="SERIAL_EXHAUSTED")
+        raise Conflict(N_("{year} 年 {city} 的联单流水号已用尽"), params={"year": year, "city": f"{origin_region[:4]}00"},
+                       code="SERIAL_EXHAUSTED")
     return f"{year:04d}{origin_region[:4]}{serial:06d}"
 
 

@@ -13,8 +13,8 @@ def N_(text: str) -> str:
     return text
 
 
-CONTROL_MESSAGE = "不能包含控制字符"
-SURROGATE_MESSAGE = "包含无效的 Unicode 字符（孤立代理项）"
+CONTROL_MESSAGE = N_("不能包含控制字符")
+SURROGATE_MESSAGE = N_("包含无效的 Unicode 字符（孤立代理项）")
 
 
 def is_surrogate(char: str) -> bool:
@@ -40,16 +40,21 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
 def clean_text(value: str | None, *, field: str, max_length: int, required: bool = False,
                multiline: bool = False) -> str:
     """A person's text trimmed, or ValidationFailed (422) naming the field; None reads as empty."""
+    from wastechain.domain.fieldnames import field_name  # the catalog marks its names with N_ from here
+
+    name = field_name(field)
     if value is not None and not isinstance(value, str):
-        raise ValidationFailed(f"{field} 必须是文本", details={field: "not a string"})
+        raise ValidationFailed(N_("{field}必须是文本"), params={"field": name}, details={field: "not a string"})
     text = (value or "").strip()
     if multiline:
         text = text.replace("\r\n", "\n")
     problem = text_problem(text, multiline=multiline)
     if problem:
-        raise ValidationFailed(f"{field} {problem}", details={field: problem})
+        raise ValidationFailed(N_("{field}{problem}"), params={"field": name, "problem": problem},
+                               details={field: problem})
     if required and not text:
-        raise ValidationFailed(f"{field} 不能为空", details={field: "required"})
+        raise ValidationFailed(N_("{field}不能为空"), params={"field": name}, details={field: "required"})
     if len(text) > max_length:
-        raise ValidationFailed(f"{field} 最多 {max_length} 个字符", details={field: f"max {max_length} characters"})
+        raise ValidationFailed(N_("{field}最多 {max_length} 个字符"), params={"field": name, "max_length": max_length},
+                               details={field: f"max {max_length} characters"})
     return text

@@ -3,6 +3,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from wastechain.domain.errors import ValidationFailed
+from wastechain.domain.text import N_
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MAX_PAST = timedelta(days=7)
@@ -28,11 +29,11 @@ def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
     if occurred_at is None:
         return now
     if occurred_at.tzinfo is None:
-        raise ValidationFailed("occurred_at 必须带时区，例如 2026-11-23T08:30:00+08:00", details={"occurred_at": "no offset"})
+        raise ValidationFailed(N_("发生时间必须带时区，例如 2026-11-23T08:30:00+08:00"), details={"occurred_at": "no offset"})
     if occurred_at > now + MAX_FUTURE:
-        raise ValidationFailed("occurred_at 晚于服务器时间超过 5 分钟", details={"occurred_at": "in the future"})
+        raise ValidationFailed(N_("发生时间晚于服务器时间超过 5 分钟"), details={"occurred_at": "in the future"})
     if occurred_at < now - MAX_PAST:
-        raise ValidationFailed("occurred_at 早于 7 天前，请走纸质联单补录流程", details={"occurred_at": "older than 7 days"})
+        raise ValidationFailed(N_("发生时间早于 7 天前，请走纸质联单补录流程"), details={"occurred_at": "older than 7 days"})
     return occurred_at
 
 
@@ -44,7 +45,7 @@ def moment_of_day(value: str | None, now: datetime) -> datetime | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed("日期格式应为 YYYY-MM-DD", details={"date": value}) from None
+        raise ValidationFailed(N_("日期格式应为 YYYY-MM-DD"), details={"date": value}) from None
     if day == local_date(now):
         return None
     return datetime.combine(day, time(12), tzinfo=CHINA)

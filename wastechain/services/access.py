@@ -26,8 +26,10 @@ def is_authority(actor: User) -> bool:
 
 def require_role(actor: User, *roles: str, doing: str) -> None:
     if actor.role not in roles:
-        raise Forbidden(f"当前角色（{ROLE_NAMES.get(actor.role, actor.role)}）不能{doing}", details={"role": str(actor.role),
-                                                    "allowed_roles": [str(r) for r in roles]})
+        # `doing` is an N_-marked phrase of the caller ("开具转移联单"), translated with the message
+        raise Forbidden(N_("当前角色（{role}）不能{doing}"), params={"role": ROLE_NAMES.get(actor.role, actor.role),
+                                                              "doing": doing},
+                        details={"role": str(actor.role), "allowed_roles": [str(r) for r in roles]})
 
 
 def in_jurisdiction(actor: User, region_code: str) -> bool:
@@ -43,13 +45,13 @@ def organization_for_write(session, actor: User, org_id: int, *, own_members: bo
     """An organization the actor may add things to, or 404/403."""
     org = session.get(Organization, org_id)
     if org is None:
-        raise NotFound(f"组织 {org_id} 不存在")
+        raise NotFound(N_("组织 {id} 不存在"), params={"id": org_id})
     member = actor.organization_id == org.id
     if can_manage_organization(actor, org) or (own_members and member):
         return org
     if member or is_regulator(actor):
-        raise Forbidden("无权修改该组织的信息")
-    raise NotFound(f"组织 {org_id} 不存在")
+        raise Forbidden(N_("无权修改该组织的信息"))
+    raise NotFound(N_("组织 {id} 不存在"), params={"id": org_id})
 
 
 ENTERPRISE_ROLES = frozenset({Role.PRODUCER, Role.COLLECTOR, Role.TRANSPORTER, Role.RECEIVER})
@@ -166,20 +168,21 @@ def visible_approvals(actor: User) -> Select:
 def get_visible(session, query: Select, model, object_id: int, label: str):
     found = session.scalars(query.where(model.id == object_id)).first()
     if found is None:
-        raise NotFound(f"{label} {object_id} 不存在或无权查看")
+        # `label` is an N_-marked noun ("联单"), translated with the message
+        raise NotFound(N_("{label} {id} 不存在或无权查看"), params={"label": label, "id": object_id})
     return found
 
 
 def get_manifest(session, actor: User, manifest_id: int) -> Manifest:
-    return get_visible(session, visible_manifests(actor), Manifest, manifest_id, "联单")
+    return get_visible(session, visible_manifests(actor), Manifest, manifest_id, N_("联单"))
 
 
 def get_batch(session, actor: User, batch_id: int) -> Batch:
-    return get_visible(session, visible_batches(actor), Batch, batch_id, "批次")
+    return get_visible(session, visible_batches(actor), Batch, batch_id, N_("批次"))
 
 
 def get_anomaly(session, actor: User, anomaly_id: int) -> Anomaly:
-    return get_visible(session, visible_anomalies(actor), Anomaly, anomaly_id, "异常")
+    return get_visible(session, visible_anomalies(actor), Anomaly, anomaly_id, N_("异常"))
 
 
 def visible_site(session, actor: User, site_id: int) -> Site:
@@ -187,7 +190,7 @@ def visible_site(session, actor: User, site_id: int) -> Site:
     site = session.get(Site, site_id)
     if site is None or not (in_jurisdiction(actor, site.region_code)
                             or (actor.organization_id is not None and actor.organization_id == site.organization_id)):
-        raise NotFound(f"场所 {site_id} 不存在或无权查看")
+        raise NotFound(N_("{label} {id} 不存在或无权查看"), params={"label": N_("场所"), "id": site_id})
     return site
 
 
@@ -195,14 +198,14 @@ def visible_container(session, actor: User, container_id: int) -> Container:
     """A container its owner, the parties of the manifest it travels on and regulators of its site may see."""
     container = session.get(Container, container_id)
     if container is None:
-        raise NotFound(f"容器 {container_id} 不存在或无权查看")
+        raise NotFound(N_("{label} {id} 不存在或无权查看"), params={"label": N_("容器"), "id": container_id})
     mine = actor.organization_id is not None and actor.organization_id == container.organization_id
     on_my_manifest = False
     if container.manifest_id and not mine:
         manifest = session.get(Manifest, container.manifest_id)
         on_my_manifest = actor.organization_id in (manifest.receiver_id, manifest.transporter_id, manifest.issuer_id)
     if not (mine or on_my_manifest or in_jurisdiction(actor, container.site.region_code)):
-        raise NotFound(f"容器 {container_id} 不存在或无权查看")
+        raise NotFound(N_("{label} {id} 不存在或无权查看"), params={"label": N_("容器"), "id": container_id})
     return container
 
 

@@ -2,6 +2,7 @@
 from wastechain.domain.errors import InvalidQR, NotFound
 from wastechain.domain.qrtoken import read_token
 from wastechain.domain.states import STATUS_NAMES
+from wastechain.domain.text import N_
 from wastechain.models import Batch, Container, Manifest, User
 from wastechain.services import access
 from wastechain.services.storage import batches, containers
@@ -13,7 +14,7 @@ def resolve(session, *, secret: str, token: str, actor: User | None) -> dict:
     model = {"manifest": Manifest, "batch": Batch, "container": Container}.get(subject.kind)
     record = session.get(model, subject.id) if model else None
     if record is None:
-        raise InvalidQR("二维码指向的记录不存在")
+        raise InvalidQR(N_("二维码指向的记录不存在"))
     if subject.kind == "manifest":
         return _manifest_view(session, record, actor)
     if subject.kind == "container":

@@ -7,6 +7,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from wastechain import i18n, throttle
+from wastechain.domain.states import STEP_NAMES
 from wastechain.domain.text import N_
 from wastechain.requestctx import db
 from wastechain.services import access
@@ -89,6 +90,7 @@ def init_app(app) -> None:
 
     app.add_template_filter(kg, "kg")
     app.add_template_filter(cn_time, "cn_time")
+    app.add_template_global(STEP_NAMES, "all_step_names")  # the timeline (_events.html) names steps on every page
 
     @app.context_processor
     def _user():

@@ -4,19 +4,22 @@ import uuid
 from decimal import Decimal
 
 from flask import redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from marshmallow import ValidationError
 
 from wastechain.api.manifests.schemas import StepIn
 from wastechain.domain.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
+from wastechain.domain.fieldnames import FIELD_NAMES, field_name
 from wastechain.domain.qrtoken import make_token
+from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA
 from wastechain.domain.vocabulary import ROLE_NAMES
-from wastechain.http_errors import wants_json
+from wastechain.http_errors import problem_text, wants_json
 from wastechain.requestctx import db, now, settings
 
-__all__ = ["actor", "attempt", "cn_time", "db", "kg", "new_key", "now", "roles_required", "scan_path", "secret",
-           "settings", "step_fields", "wants_json"]
+__all__ = ["FIELD_NAMES", "actor", "attempt", "cn_time", "db", "kg", "new_key", "now", "roles_required", "scan_path",
+           "secret", "settings", "step_fields", "wants_json"]
 
 
 def secret() -> str:
@@ -45,10 +48,11 @@ def roles_required(*roles: str):
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 if wants_json():
-                    raise Unauthorized("登录已失效，请重新登录后同步")
+                    raise Unauthorized(N_("登录已失效，请重新登录后同步"))
                 return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
             if roles and current_user.role not in roles:
-                raise Forbidden(f"当前角色（{ROLE_NAMES.get(current_user.role, current_user.role)}）不能使用此页面")
+                raise Forbidden(N_("当前角色（{role}）不能使用此页面"),
+                                params={"role": ROLE_NAMES.get(current_user.role, current_user.role)})
             return view(*args, **kwargs)
 
         return wrapper
@@ -73,13 +77,14 @@ def step_fields(form, *names: str) -> dict:
         loaded = StepIn(only=names, partial=True).load(present)
     except ValidationError as error:
         field, problems = next(iter(error.messages.items()))
-        raise ValidationFailed(f"{FIELD_NAMES.get(field, field)}：{problems[0] if isinstance(problems, list) else problems}",
+        problem = str(problems[0] if isinstance(problems, list) else problems)
+        name = field_name(field)
+        if name in problem or gettext(name) in problem:  # the schema's message names the field already
+            raise ValidationFailed(problem, details=error.messages) from None
+        # marshmallow's English problem read as a person's words, in the page's language (as the API's errors)
+        raise ValidationFailed(N_("{field}：{problem}"), params={"field": name, "problem": problem_text(problem)},
                                details=error.messages) from None
     return {name: loaded.get(name) for name in names}
-
-
-FIELD_NAMES = {"quantity_kg": "重量（kg）", "accepted_kg": "接收量（kg）", "rejected_kg": "拒收量（kg）",
-               "reason": "原因", "occurred_at": "时间", "lat": "纬度", "lon": "经度", "method": "方式"}
 
 
 def kg(value) -> str:

@@ -1,24 +1,28 @@
 """The regulators' anomaly report: the day's anomalies of the jurisdiction, evidence, lifecycle, counts, export."""
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from wastechain.domain.anomalies import CATALOG, SEVERITIES, STATUSES
+from wastechain.domain.anomalies import ANOMALY_STATUS_NAMES, CATALOG, SEVERITIES, SEVERITY_NAMES, STATUSES
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES
+from wastechain.domain.streams import STREAM_NAMES
+from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA, local_date
-from wastechain.domain.vocabulary import AUTHORITY_ROLES, AnomalyStatus, Role, Severity
+from wastechain.domain.vocabulary import AUTHORITY_ROLES, ROLE_NAMES, AnomalySource, Role
+from wastechain.i18n import message_of
 from wastechain.services import catalog
 from wastechain.services.anomalies import lifecycle
 from wastechain.services.rendering import tables
-from wastechain.web.common import actor, attempt, db, now, roles_required
+from wastechain.web.common import actor, attempt, cn_time, db, now, roles_required, settings
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 
 VIEWERS = tuple(r.value for r in Role if r != Role.DRIVER)
 PER_PAGE = 50
 EXPORT_LIMIT = 100_000
-SEVERITY_NAMES = {Severity.CRITICAL: "严重", Severity.HIGH: "高", Severity.MEDIUM: "中", Severity.LOW: "低"}
-STATUS_LABELS = {AnomalyStatus.OPEN: "待处理", AnomalyStatus.ACKNOWLEDGED: "已确认", AnomalyStatus.RESOLVED: "已处理"}
+STATUS_LABELS = ANOMALY_STATUS_NAMES
 
 
 def _filters() -> dict:
@@ -42,30 +46,91 @@ def _filters() -> dict:
 
 # Evidence keys as a regulator reads them (unknown keys are shown as they are).
 EVIDENCE_LABELS = {
-    "unit_code": "批次识别码", "waste_code": "废物代码", "stream": "废物类别", "generated_at": "产生时间",
-    "deadline": "期限", "limit_hours": "时限（小时）", "limit_days": "时限（天）", "status": "状态",
-    "organization": "单位", "site": "场所", "step": "环节", "scanned_at": "扫码时间", "scan_lat": "扫码纬度",
-    "scan_lon": "扫码经度", "site_lat": "场所纬度", "site_lon": "场所经度", "distance_m": "距离（米）",
-    "tolerance_m": "允许偏差（米）", "distance_km": "运输距离（公里）", "threshold_km": "距离上限（公里）",
-    "picked_up_at": "提货时间", "delivered_at": "送达时间", "received_at": "接收时间", "closed_at": "闭环时间",
-    "pickup_kg": "提货量（kg）", "received_kg": "过磅量（kg）", "accepted_kg": "接收量（kg）",
-    "difference_kg": "差值（kg）", "difference_pct": "差异（%）", "tolerance_pct": "允许偏差（%）",
-    "hours_in_transit": "在途时长（小时）", "hours_in_transit_at_day_end": "当日结束时在途（小时）",
-    "threshold_hours": "时限（小时）", "threshold_days": "时限（天）", "threshold_working_days": "时限（工作日）",
-    "event_id": "事件编号", "permit": "许可证", "permits": "许可证", "annual_capacity_kg": "年经营规模（kg）",
-    "accepted_this_year_kg": "本年已接收（kg）", "excess_kg": "超出（kg）", "open_kg": "未处置（kg）",
-    "disposed_kg": "已处置（kg）", "origin_region": "起运地", "destination_region": "目的地",
-    "origin_site": "起运场所", "destination_site": "目的场所", "receiver": "接收单位", "transporter": "运输单位",
-    "vehicle": "车辆", "load_kg": "装载量（kg）", "max_load_kg": "核定载重（kg）", "approval_id": "审批编号",
-    "payee_id": "收款单位", "payer_id": "付款单位", "amount_yuan": "金额（元）", "paid_at": "付款时间",
-    "days_since_close": "闭环后天数", "period": "申报期", "due": "截止日期", "produced_kg": "产生量（kg）",
-    "shipped_kg": "转移量（kg）", "year": "年度", "broken_at_seq": "断裂位置", "sealed_day": "封存日期",
-    "sealed_events": "封存事件数", "events_now": "现有事件数", "sealed_root": "封存根哈希", "root_now": "现根哈希",
-    "signature_ok": "签名有效", "hash_chain_ok": "哈希链完整", "prev_day": "上一封存日", "prev_root": "上一日根哈希",
-    "expected_prev_day": "应链接的封存日", "next_sealed_day": "下一封存日", "kind": "类别", "reason": "原因",
-    "driver_user_id": "驾驶员账号编号", "manifest_status": "联单状态", "last_event_status": "末事件状态",
-    "events": "事件数",
+    "unit_code": N_("批次识别码"), "waste_code": N_("废物代码"), "stream": N_("废物类别"), "generated_at": N_("产生时间"),
+    "deadline": N_("期限"), "limit_hours": N_("时限（小时）"), "limit_days": N_("时限（天）"), "status": N_("状态"),
+    "organization": N_("单位"), "site": N_("场所"), "step": N_("环节"), "scanned_at": N_("扫码时间"), "scan_lat": N_("扫码纬度"),
+    "scan_lon": N_("扫码经度"), "site_lat": N_("场所纬度"), "site_lon": N_("场所经度"), "distance_m": N_("距离（米）"),
+    "tolerance_m": N_("允许偏差（米）"), "distance_km": N_("运输距离（公里）"), "threshold_km": N_("距离上限（公里）"),
+    "picked_up_at": N_("提货时间"), "delivered_at": N_("送达时间"), "received_at": N_("接收时间"), "closed_at": N_("闭环时间"),
+    "pickup_kg": N_("提货量（kg）"), "received_kg": N_("过磅量（kg）"), "accepted_kg": N_("接收量（kg）"),
+    "difference_kg": N_("差值（kg）"), "difference_pct": N_("差异（%）"), "tolerance_pct": N_("允许偏差（%）"),
+    "hours_in_transit": N_("在途时长（小时）"), "hours_in_transit_at_day_end": N_("当日结束时在途（小时）"),
+    "threshold_hours": N_("时限（小时）"), "threshold_days": N_("时限（天）"), "threshold_working_days": N_("时限（工作日）"),
+    "event_id": N_("事件编号"), "permit": N_("许可证"), "permits": N_("许可证"), "annual_capacity_kg": N_("年经营规模（kg）"),
+    "accepted_this_year_kg": N_("本年已接收（kg）"), "excess_kg": N_("超出（kg）"), "open_kg": N_("未处置（kg）"),
+    "disposed_kg": N_("已处置（kg）"), "origin_region": N_("起运地"), "destination_region": N_("目的地"),
+    "origin_site": N_("起运场所"), "destination_site": N_("目的场所"), "receiver": N_("接收单位"), "transporter": N_("运输单位"),
+    "vehicle": N_("车辆"), "load_kg": N_("装载量（kg）"), "max_load_kg": N_("核定载重（kg）"), "approval_id": N_("审批编号"),
+    "payee_id": N_("收款单位"), "payer_id": N_("付款单位"), "amount_yuan": N_("金额（元）"), "paid_at": N_("付款时间"),
+    "days_since_close": N_("闭环后天数"), "period": N_("申报期"), "due": N_("截止日期"), "produced_kg": N_("产生量（kg）"),
+    "shipped_kg": N_("转移量（kg）"), "year": N_("年度"), "broken_at_seq": N_("断裂位置"), "sealed_day": N_("封存日期"),
+    "sealed_events": N_("封存事件数"), "events_now": N_("现有事件数"), "sealed_root": N_("封存根哈希"), "root_now": N_("现根哈希"),
+    "signature_ok": N_("签名有效"), "hash_chain_ok": N_("哈希链完整"), "prev_day": N_("上一封存日"), "prev_root": N_("上一日根哈希"),
+    "expected_prev_day": N_("应链接的封存日"), "next_sealed_day": N_("下一封存日"), "kind": N_("类别"), "reason": N_("原因"),
+    "driver_user_id": N_("驾驶员账号编号"), "manifest_status": N_("联单状态"), "last_event_status": N_("末事件状态"),
+    "events": N_("事件数"), "as_of": N_("截至"), "category": N_("废物类别代码"), "categories": N_("废物类别代码"),
+    "expected_remaining_kg": N_("应有剩余（kg）"), "ledger_remaining_kg": N_("台账剩余（kg）"),
+    "generated_kg": N_("产生量（kg）"), "hazardous_generated_kg": N_("危险废物产生量（kg）"), "payment_id": N_("付款编号"),
+    "threshold_kg": N_("限值（kg）"), "vehicle_id": N_("车辆编号"), "receiver_id": N_("接收单位编号"),
+    "receiver_site": N_("接收场所"), "party": N_("相关单位"), "date": N_("日期"), "manifest_id": N_("联单编号"),
+    "number": N_("联单编号"), "total_kg": N_("联单量（kg）"), "region_code": N_("区域"),
 }
+REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region")
+STATUS_KEYS = ("status", "manifest_status", "last_event_status")
+# The kinds a finding's evidence names (CHAIN_BROKEN, DECLARATION_MISSING, PAYMENT_ANOMALY).
+EVIDENCE_KINDS = {
+    "manifest_chain": N_("联单哈希链断裂"), "manifest_without_events": N_("联单没有任何事件"),
+    "day_seal_missing": N_("日封印缺失"), "day_seal_blank": N_("日封印为空"), "day_seal_chain": N_("日封印链断裂"),
+    "day_seal_out_of_order": N_("日封印顺序错乱"), "day_seal_signature": N_("日封印签名无效"),
+    "annual": N_("年度申报"), "monthly": N_("月度申报"), "paid_to_transporter": N_("付款给运输单位"),
+    "no_payment": N_("无付款记录"),
+}
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
+SOURCE_NAMES = {AnomalySource.RUNTIME: N_("运行时发现"), AnomalySource.NIGHTLY: N_("每日对账")}
+NOTE_KINDS = {"explanation": N_("企业说明"), "comment": N_("备注")}
+
+
+def evidence_label(key: str) -> str:
+    return _(EVIDENCE_LABELS[key]) if key in EVIDENCE_LABELS else key
+
+
+def evidence_value(key: str, value, region_names: dict) -> str:
+    """An evidence value as a regulator reads it: times in China time, regions, statuses and kinds by name."""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, (list, tuple)):
+        return _("、").join(evidence_value(key, v, region_names) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{evidence_label(k)}: {evidence_value(k, v, region_names)}" for k, v in value.items())
+    if value is None:
+        return "—"
+    text = str(value)
+    if ISO_TIME.fullmatch(text):
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+        return cn_time(moment if moment.tzinfo else moment.replace(tzinfo=CHINA))
+    if key in REGION_KEYS:
+        return region_names.get(text, text)
+    names = STATUS_NAMES if key in STATUS_KEYS else {"stream": STREAM_NAMES, "step": STEP_NAMES,
+                                                      "kind": EVIDENCE_KINDS}.get(key)
+    if names and text in names:
+        return _(names[text])
+    return text
+
+
+def evidence_regions(evidence: dict) -> list[str]:
+    """Every region code an anomaly's evidence names (to show them by name)."""
+    manifest = evidence.get("manifest") or {}
+    return [str(v) for k, v in evidence.items() if k in REGION_KEYS and v] + \
+        [manifest.get("origin_region"), manifest.get("destination_region")]
+
+
+def rule_of(code: str) -> str:
+    """The anomaly type's rule in the page's language, with this deployment's threshold values (not their keys)."""
+    kind = CATALOG[code]
+    return kind.rule_text(settings().thresholds, _(kind.rule))
 
 
 @bp.get("/")
@@ -88,9 +153,12 @@ def report():
     export_args = {k: v for k, v in request.args.items() if k != "page"}
     if "date" not in export_args:
         export_args["date"] = filters["day"].isoformat() if filters["day"] else ""
+    user = actor()
+    if user.region_code:
+        names.update(catalog.region_names(db(), [user.region_code]))
     return render_template("regulator/report.html", rows=rows, totals=totals, filters=filters, page=page,
                            pages=pages, catalog=CATALOG, severities=SEVERITY_NAMES, statuses=STATUS_LABELS,
-                           counties=catalog.counties_of(db(), actor()), region_names=names,
+                           counties=catalog.counties_of(db(), user), region_names=names,
                            export_args=export_args)
 
 
@@ -101,53 +169,63 @@ def detail(anomaly_id: int):
     user = actor()
     anomaly = lifecycle.get_anomaly(db(), actor=user, anomaly_id=anomaly_id)
     events = lifecycle.manifest_events(db(), anomaly)
-    evidence = {EVIDENCE_LABELS.get(k, k): v for k, v in anomaly.evidence.items() if k not in ("manifest", "rule")}
+    region_names = catalog.region_names(db(), [anomaly.region_code, anomaly.related_region_code,
+                                               *evidence_regions(anomaly.evidence)])
+    evidence = {evidence_label(k): evidence_value(k, v, region_names)
+                for k, v in anomaly.evidence.items() if k not in ("manifest", "rule")}
     return render_template("regulator/detail.html", anomaly=anomaly, type=CATALOG[anomaly.code], events=events,
-                           evidence=evidence, manifest=anomaly.evidence.get("manifest"),
+                           evidence=evidence, manifest=anomaly.evidence.get("manifest"), rule=rule_of(anomaly.code),
                            history=lifecycle.history(db(), anomaly), step_names=STEP_NAMES,
                            status_names=STATUS_NAMES, severities=SEVERITY_NAMES, statuses=STATUS_LABELS,
-                           region_names=catalog.region_names(db(), [anomaly.region_code, anomaly.related_region_code]),
-                           moves=lifecycle.allowed_moves(user, anomaly))
+                           role_names=ROLE_NAMES, sources=SOURCE_NAMES, note_kinds=NOTE_KINDS,
+                           region_names=region_names, moves=lifecycle.allowed_moves(user, anomaly))
 
 
 @bp.post("/anomalies/<int:anomaly_id>/status")
 @roles_required(*AUTHORITY_ROLES)
 def change_status(anomaly_id: int):
-    return _act(anomaly_id, "已更新异常状态", lifecycle.change_status, status=request.form.get("status", ""),
+    return _act(anomaly_id, N_("已更新异常状态"), lifecycle.change_status, status=request.form.get("status", ""),
                 note=request.form.get("note", ""))
 
 
 @bp.post("/anomalies/<int:anomaly_id>/notes")
 @roles_required(*VIEWERS)
 def add_note(anomaly_id: int):
-    return _act(anomaly_id, "说明已提交", lifecycle.add_note, note=request.form.get("note", ""))
+    return _act(anomaly_id, N_("说明已提交"), lifecycle.add_note, note=request.form.get("note", ""))
 
 
 def _act(anomaly_id: int, done: str, service, **fields):
     """Runs one anomaly service from a form; a refusal becomes a message on the anomaly's page."""
     def act():
         service(db(), actor=actor(), anomaly_id=anomaly_id, now=now(), **fields)
-        flash(done, "info")
+        flash(_(done), "info")
 
-    attempt(act, on_refusal=lambda error: flash(error.message, "error"))
+    attempt(act, on_refusal=lambda error: flash(message_of(error), "error"))
     return redirect(url_for("regulator.detail", anomaly_id=anomaly_id))
 
 
 # ---------------------------------------------------------------- export
 
-HEADER = ["编号", "日期", "类型代码", "类型", "严重程度", "状态", "区县", "对象", "联单号", "规则", "证据", "发现时间"]
+HEADER = [N_("编号"), N_("日期"), N_("类型代码"), N_("类型"), N_("严重程度"), N_("状态"), N_("区县"), N_("对象"),
+          N_("联单号"), N_("规则"), N_("证据"), N_("发现时间")]
+
+
+def _header() -> list[str]:
+    return [_(name) for name in HEADER]
 
 
 def _export_rows():
+    """The rows of the export in the page's language; the region code stays beside its name for spreadsheets."""
     rows = lifecycle.export_anomalies(db(), actor=actor(), limit=EXPORT_LIMIT, **_filters())
-    names = catalog.region_names(db(), (a.region_code for a in rows))
+    names = catalog.region_names(db(), [code for a in rows for code in (a.region_code, *evidence_regions(a.evidence))])
+    rules = {code: rule_of(code) for code in {a.code for a in rows}}
     for a in rows:
         manifest = a.evidence.get("manifest") or {}
-        evidence = "; ".join(f"{EVIDENCE_LABELS.get(k, k)}={v}" for k, v in a.evidence.items()
+        evidence = "; ".join(f"{evidence_label(k)}={evidence_value(k, v, names)}" for k, v in a.evidence.items()
                              if k not in ("manifest", "rule"))
-        yield [a.id, a.day.isoformat(), a.code, CATALOG[a.code].name, SEVERITY_NAMES.get(a.severity, a.severity),
-               STATUS_LABELS.get(a.status, a.status), f"{a.region_code} {names.get(a.region_code, '')}".strip(),
-               a.subject_label, manifest.get("number", ""), a.evidence.get("rule", ""), evidence,
+        yield [a.id, a.day.isoformat(), a.code, _(CATALOG[a.code].name), _(SEVERITY_NAMES.get(a.severity, a.severity)),
+               _(STATUS_LABELS.get(a.status, a.status)), f"{a.region_code} {names.get(a.region_code, '')}".strip(),
+               a.subject_label, manifest.get("number", ""), rules[a.code], evidence,
                a.detected_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")]
 
 
@@ -159,13 +237,13 @@ def _filename(ext: str) -> str:
 @bp.get("/anomalies.csv")
 @roles_required(*VIEWERS)
 def export_csv():
-    return Response(tables.to_csv(HEADER, _export_rows()), mimetype="text/csv; charset=utf-8",
+    return Response(tables.to_csv(_header(), _export_rows()), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={_filename('csv')}"})
 
 
 @bp.get("/anomalies.xlsx")
 @roles_required(*VIEWERS)
 def export_xlsx():
-    return Response(tables.to_xlsx(HEADER, _export_rows(), sheet_title="异常"),
+    return Response(tables.to_xlsx(_header(), _export_rows(), sheet_title=_("异常")),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={_filename('xlsx')}"})

@@ -10,19 +10,26 @@ from decimal import Decimal
 
 from flask import (Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request,
                    send_from_directory, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from wastechain import throttle
 from wastechain.domain.errors import DomainError, InvalidQR, ValidationFailed
+from wastechain.domain.fieldnames import field_name
 from wastechain.domain.qrtoken import make_token, read_token
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus, Step
+from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import Role
+from wastechain.i18n import message_of
 from wastechain.services import manifests, scan
 from wastechain.web.common import actor, db, new_key, now, roles_required, secret, step_fields, wants_json
 
 bp = Blueprint("scan_page", __name__)
 DRIVER_STEPS = (Step.PICKUP.value, Step.DELIVER.value)
+BATCH_STATUS_NAMES = {"stored": N_("贮存中"), "partially_shipped": N_("部分转出"), "shipped": N_("已转出")}
+CONTAINER_STATUS_NAMES = {"open": N_("待装运"), "loaded": N_("已装车"), "received": N_("已接收")}
+KIND_NAMES = {"manifest": N_("危险废物转移联单"), "batch": N_("废物批次"), "container": N_("容器")}
 
 
 def _view(token: str) -> dict:
@@ -35,12 +42,12 @@ def _driver_notice(view: dict) -> str | None:
     if not current_user.is_authenticated or current_user.role != Role.DRIVER or view["kind"] != "manifest":
         return None
     if not view["detail"]:
-        return "该联单不属于您所在的运输单位，您不能操作。"
+        return _("该联单不属于您所在的运输单位，您不能操作。")
     if view.get("allowed_steps"):
         return None
     if view["status"] in (ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT):
-        return "该联单已指定其他驾驶员，您不能操作。"
-    return f"联单当前状态为「{view['status_name']}」，无需驾驶员操作。"
+        return _("该联单已指定其他驾驶员，您不能操作。")
+    return _("联单当前状态为「%(status)s」，无需驾驶员操作。", status=_(view["status_name"]))
 
 
 @bp.get("/s/<token>")
@@ -49,7 +56,7 @@ def page(token):
     try:
         view = _view(token)
     except InvalidQR as error:
-        return render_template("scan/invalid.html", message=error.message), 404
+        return render_template("scan/invalid.html", message=message_of(error)), 404
     if view["kind"] == "batch" and view.get("manifests"):
         return _batch_manifests(view)
     manifest = None
@@ -58,7 +65,8 @@ def page(token):
     steps = [s for s in view.get("allowed_steps", []) if s in DRIVER_STEPS]
     return render_template("scan/page.html", token=token, view=view, manifest=manifest, steps=steps,
                            notice=_driver_notice(view), step_names=STEP_NAMES, key=new_key(),
-                           status_names=STATUS_NAMES)
+                           status_names=STATUS_NAMES, batch_status_names=BATCH_STATUS_NAMES,
+                           container_status_names=CONTAINER_STATUS_NAMES, kind_names=KIND_NAMES)
 
 
 OPEN_FOR_DRIVERS = (ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT)
@@ -79,10 +87,10 @@ def _batch_manifests(view: dict):
 def _step_request(form) -> manifests.StepRequest:
     step = (form.get("type") or "").strip()
     if step not in DRIVER_STEPS:
-        raise ValidationFailed("此页面只能提货或送达", details={"type": step})
+        raise ValidationFailed(N_("此页面只能提货或送达"), details={"type": step})
     key = (form.get("idempotency_key") or "").strip()
     if not 8 <= len(key) <= 100:
-        raise ValidationFailed("缺少幂等键 idempotency_key（8–100 个字符）", details={"idempotency_key": "required"})
+        raise ValidationFailed(N_("缺少幂等键（8–100 个字符）"), details={"idempotency_key": "required"})
     fields = step_fields(form, "occurred_at", "lat", "lon", *(("quantity_kg",) if step == Step.PICKUP else ()))
     return manifests.StepRequest(type=step, idempotency_key=key, **fields)
 
@@ -90,7 +98,7 @@ def _step_request(form) -> manifests.StepRequest:
 def _record(token: str, form) -> manifests.StepResult:
     subject = read_token(secret(), token)
     if subject.kind != "manifest":
-        raise ValidationFailed("这个二维码不是转移联单，不能提货或送达", details={"kind": subject.kind})
+        raise ValidationFailed(N_("这个二维码不是转移联单，不能提货或送达"), details={"kind": subject.kind})
     request_ = _step_request(form)
     if request_.type == Step.PICKUP:
         # Pickup on the phone always needs the producer's code: it proves both parties were at the gate.
@@ -105,11 +113,12 @@ def _json_form(body) -> dict:
     if body is None:
         return {}
     if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象", details={"body": "object expected"})
+        raise ValidationFailed(N_("请求体应为 JSON 对象"), details={"body": "object expected"})
     form = {}
     for name, value in body.items():
         if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal, type(None))):
-            raise ValidationFailed(f"{name} 的值无效", details={name: "string or number expected"})
+            raise ValidationFailed(N_("{field}的值无效"), params={"field": field_name(name)},
+                                   details={name: "string or number expected"})
         form[name] = "" if value is None else str(value)
     return form
 
@@ -125,17 +134,18 @@ def step(token):
     except DomainError as error:
         if wants_json():
             raise  # the one error mapping answers the phone's script in JSON
-        flash(error.message, "error")
+        flash(message_of(error), "error")
         return redirect(request.path.removesuffix("/step"))
     event, manifest = result.event, result.manifest
     if wants_json():
         return jsonify({"created": result.created, "status": manifest.status,
-                        "status_name": STATUS_NAMES[manifest.status], "number": manifest.number,
+                        "status_name": _(STATUS_NAMES[manifest.status]), "number": manifest.number,
                         "event": {"id": event.id, "type": event.type, "occurred_at": event.occurred_at.isoformat(),
                                   "recorded_at": event.recorded_at.isoformat(), "lat": event.lat, "lon": event.lon,
                                   "quantity_kg": str(event.quantity_kg) if event.quantity_kg is not None else None,
                                   "data": event.data}}), 201 if result.created else 200
-    flash(f"✓ {STEP_NAMES[Step(event.type)]}已记录：联单 {manifest.number} 现为「{STATUS_NAMES[manifest.status]}」", "info")
+    flash(_("✓ %(step)s已记录：联单 %(number)s 现为「%(status)s」", step=_(STEP_NAMES[Step(event.type)]),
+            number=manifest.number, status=_(STATUS_NAMES[manifest.status])), "info")
     return redirect(request.path.removesuffix("/step"))
 
 
@@ -160,4 +170,4 @@ def service_worker():
 @bp.get("/offline")
 def offline():
     """The shell the service worker shows for a scan page never opened online: it can still queue a step."""
-    return render_template("scan/offline.html")
+    return render_template("scan/offline.html", step_names=STEP_NAMES)

@@ -3,10 +3,10 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, case, func, or_, select
 
-from wastechain.domain.anomalies import STATUS_MOVES
+from wastechain.domain.anomalies import ANOMALY_STATUS_NAMES, STATUS_MOVES
 from wastechain.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from wastechain.domain.regions import jurisdiction_prefix
-from wastechain.domain.text import clean_text
+from wastechain.domain.text import N_, clean_text
 from wastechain.domain.vocabulary import AnomalyStatus, NoteKind, Role, Severity
 from wastechain.models import Anomaly, AnomalyNote, User
 from wastechain.services import access
@@ -76,18 +76,20 @@ def change_status(session, *, actor: User, anomaly_id: int, status: str, note: s
     """A regulator of the jurisdiction acknowledges or resolves an anomaly; the note joins its history."""
     anomaly = get_anomaly(session, actor=actor, anomaly_id=anomaly_id)
     if not access.is_authority(actor):
-        raise Forbidden("只有监管部门可以确认或处理异常", details={"allowed_roles": [Role.REGULATOR, Role.ADMIN]})
+        raise Forbidden(N_("只有监管部门可以确认或处理异常"), details={"allowed_roles": [Role.REGULATOR, Role.ADMIN]})
     if not access.may_decide_anomaly(actor, anomaly):
-        raise Forbidden("该异常发生在其他辖区，由属地监管部门确认或处理；您可以添加备注",
+        raise Forbidden(N_("该异常发生在其他辖区，由属地监管部门确认或处理；您可以添加备注"),
                         details={"region_code": anomaly.region_code})
     if status not in (AnomalyStatus.ACKNOWLEDGED, AnomalyStatus.RESOLVED):
-        raise ValidationFailed("status 只能是 acknowledged 或 resolved", details={"status": status})
+        raise ValidationFailed(N_("状态只能是「已确认」或「已处理」"), details={"status": status})
     note = clean_text(note, field="note", max_length=2000, multiline=True)
     if status == AnomalyStatus.RESOLVED and not note:
-        raise ValidationFailed("处理异常必须填写处理说明", details={"note": "required to resolve"})
+        raise ValidationFailed(N_("处理异常必须填写处理说明"), details={"note": "required to resolve"})
     anomaly = locked(session, select(Anomaly).where(Anomaly.id == anomaly.id)).one()
     if status not in STATUS_MOVES[anomaly.status]:
-        raise InvalidTransition(f"异常当前状态为「{anomaly.status}」，不能改为「{status}」",
+        raise InvalidTransition(N_("异常当前状态为「{current}」，不能改为「{requested}」"),
+                                params={"current": ANOMALY_STATUS_NAMES.get(anomaly.status, anomaly.status),
+                                        "requested": ANOMALY_STATUS_NAMES.get(status, status)},
                                 details={"status": anomaly.status, "requested": status,
                                          "allowed": sorted(STATUS_MOVES[anomaly.status])})
     session.add(AnomalyNote(anomaly_id=anomaly.id, author_id=actor.id, author_role=actor.role, kind=NoteKind.STATUS,
@@ -104,7 +106,7 @@ def add_note(session, *, actor: User, anomaly_id: int, note: str, now: datetime)
     anomaly = get_anomaly(session, actor=actor, anomaly_id=anomaly_id)
     note = clean_text(note, field="note", max_length=2000, multiline=True)
     if not note:
-        raise ValidationFailed("说明不能为空", details={"note": "required"})
+        raise ValidationFailed(N_("说明不能为空"), details={"note": "required"})
     kind = NoteKind.COMMENT if access.is_authority(actor) else NoteKind.EXPLANATION
     entry = AnomalyNote(anomaly_id=anomaly.id, author_id=actor.id, author_role=actor.role, kind=kind,
                         note=note[:2000], created_at=now)

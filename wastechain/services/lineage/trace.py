@@ -5,6 +5,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import aliased
 
 from wastechain.domain.errors import NotFound
+from wastechain.domain.text import N_
 from wastechain.domain.quantities import ZERO, kg_from_grams
 from wastechain.domain.vocabulary import LineageKind as K
 from wastechain.models import Batch, DisposalRecord, LineageFlow, Manifest, Organization, Site, User
@@ -180,7 +181,7 @@ def disposal_origins(session, *, actor: User, disposal_id: int) -> dict:
     """The original batches a disposal record treated."""
     record = session.get(DisposalRecord, disposal_id)
     if record is None:
-        raise NotFound(f"处置记录 {disposal_id} 不存在或无权查看")
+        raise NotFound(N_("{label} {id} 不存在或无权查看"), params={"label": N_("处置记录"), "id": disposal_id})
     access.get_manifest(session, actor, record.manifest_id)
     origins = _origin_rows(session, LineageFlow.disposal_id == record.id)
     return {"disposal_id": record.id, "manifest_id": record.manifest_id, "method": record.method,

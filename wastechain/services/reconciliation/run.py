@@ -9,6 +9,7 @@ from sqlalchemy import select
 from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import Thresholds, day_window
 from wastechain.domain.errors import ValidationFailed
+from wastechain.domain.text import N_
 from wastechain.domain.timeutil import local_date
 from wastechain.domain.vocabulary import AUTHORITY_ROLES
 from wastechain.models import DaySeal, User
@@ -35,9 +36,10 @@ def reconcile_day(session, *, actor: User | None, day: date, now: datetime, thre
                   progress: Progress | None = None) -> catalog.RunSummary:
     """Runs the reconciliation of one day (admins and regulators; the CLI passes no actor)."""
     if actor is not None:
-        access.require_role(actor, *AUTHORITY_ROLES, doing="运行对账")
+        access.require_role(actor, *AUTHORITY_ROLES, doing=N_("运行对账"))
     if day > local_date(now):
-        raise ValidationFailed(f"不能对未来的日期 {day} 对账", details={"date": "in the future"})
+        raise ValidationFailed(N_("不能对未来的日期 {day} 对账"), params={"day": str(day)},
+                               details={"date": "in the future"})
     return run_reconciliation(session, day=day, now=now, thresholds=thresholds, secret=secret, progress=progress)
 
 

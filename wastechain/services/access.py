@@ -5,7 +5,7 @@ from sqlalchemy import Select, false, or_, select
 from wastechain.domain.errors import Forbidden, NotFound
 from wastechain.domain.regions import jurisdiction_prefix, within
 from wastechain.domain.states import ManifestParties, Party, allowed_steps, parties_of
-from wastechain.domain.vocabulary import AUTHORITY_ROLES, ISSUER_ROLES, RECEIVING_ROLES, ROLE_NAMES, Role
+from wastechain.domain.vocabulary import AUTHORITY_ROLES, DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, ROLE_NAMES, Role
 from wastechain.models import (Anomaly, Approval, Batch, Container, Declaration, Manifest, Organization, Payment,
                                Site, User)
 
@@ -200,4 +200,5 @@ def capabilities(actor: User | None) -> dict[str, bool]:
     """Which of the pages a user's role opens (what the navigation shows)."""
     role = actor.role if actor is not None else None
     return {"drive": role == Role.DRIVER, "issue": role in ISSUER_ROLES, "receive": role in RECEIVING_ROLES,
-            "regulate": role in AUTHORITY_ROLES, "print_labels": role in ISSUER_ROLES}
+            "regulate": role in AUTHORITY_ROLES, "print_labels": role in ISSUER_ROLES,
+            "ledger": role in DECLARING_ROLES, "declare": role in DECLARING_ROLES}

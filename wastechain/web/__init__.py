@@ -12,7 +12,8 @@ from wastechain.requestctx import db
 from wastechain.services import access
 from wastechain.services.accounts import profile
 from wastechain.services.accounts.auth import authenticate
-from wastechain.web import driver, headers, producer, receiver, regulator, scan, sessions
+from wastechain.services.rendering.pdf import check_fonts_at_startup
+from wastechain.web import declarations, driver, headers, ledger, producer, receiver, regulator, scan, sessions
 from wastechain.web.menu import MENU
 from wastechain.web.common import cn_time, kg
 
@@ -95,5 +96,7 @@ def init_app(app) -> None:
         return {"current_user": current_user, "can": access.capabilities(user), "menu": MENU}
 
     app.register_blueprint(bp)
-    for module in (scan, driver, producer, receiver, regulator):
+    for module in (scan, driver, producer, receiver, regulator, ledger, declarations):
         app.register_blueprint(module.bp)
+    app.register_blueprint(receiver.certificates)
+    check_fonts_at_startup()  # one clear log line when PDFs would fall back to a non-embedded font

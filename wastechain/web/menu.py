@@ -10,4 +10,6 @@ MENU = (
     ("producer.index", N_("联单与标签"), "issue"),
     ("receiver.index", N_("接收与处置"), "receive"),
     ("regulator.index", N_("异常报告"), "regulate"),
+    ("ledger_pages.index", N_("台账"), "ledger"),
+    ("declarations.index", N_("申报与付款"), "declare"),
 )

@@ -165,11 +165,12 @@ def _esc(text) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _table(header: list[str], rows: list[list], fractions: list[float], styles: dict) -> Table:
+def _table(header: list[str], rows: list[list], fractions: list[float], styles: dict,
+           row_heights: list | None = None) -> Table:
     """A table exactly as wide as the frame: every cell a Paragraph, so long names wrap instead of overflowing."""
     cell = styles["cell"]
     body = [[Paragraph(_esc(h), cell) for h in header]] + [[Paragraph(_esc(v), cell) for v in row] for row in rows]
-    table = Table(body, colWidths=[FRAME_WIDTH * f for f in fractions], repeatRows=1)
+    table = Table(body, colWidths=[FRAME_WIDTH * f for f in fractions], repeatRows=1, rowHeights=row_heights)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF4")),
@@ -223,8 +224,8 @@ def _certificate_pdf(*, title: str, subtitle: str, parties: list[tuple[str, dict
     check = Table([[_qr(verify, qr_size) if verify else "", Paragraph(_esc(verify_text), st["small"])]],
                   colWidths=[qr_size + 4 * mm, FRAME_WIDTH - qr_size - 4 * mm])
     check.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    signature = _table(["利用处置单位（盖章）", "经办人（签字）", "日期"], [["\n\n\n", "", ""]],
-                       [0.45, 0.30, 0.25], st)
+    signature = _table(["利用处置单位（盖章）", "经办人（签字）", "日期"], [["", "", ""]],
+                       [0.45, 0.30, 0.25], st, row_heights=[None, 24 * mm])
     story.append(KeepTogether([Paragraph("四、核验与签章", st["h2"]), check, Spacer(1, 3 * mm), signature]))
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(_esc(f"出具时间：{now.astimezone(CHINA):%Y-%m-%d %H:%M}（北京时间）。数据来自 wastechain "

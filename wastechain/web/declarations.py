@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 
 from wastechain.api.payments.schemas import DeclarationIn, PaymentIn
 from wastechain.domain.errors import ValidationFailed
+from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA, local_date
 from wastechain.domain.vocabulary import DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES
 from wastechain.i18n import message_of
@@ -17,9 +18,9 @@ from wastechain.services.anomalies import declarations, payments
 from wastechain.web.common import actor, attempt, db, now, roles_required, settings
 
 bp = Blueprint("declarations", __name__, url_prefix="/declarations")
-FIELD_NAMES = {"period_kind": "申报类型", "period": "期间", "generated_kg": "产生量（kg）", "stored_kg": "贮存量（kg）",
-               "note": "说明", "manifest_id": "联单", "payee_id": "收款单位", "amount": "金额（元）",
-               "paid_at": "付款日期", "reference": "付款凭证号", "year": "年度", "month": "月份"}
+FIELD_NAMES = {"period_kind": N_("申报类型"), "period": N_("期间"), "generated_kg": N_("产生量（kg）"), "stored_kg": N_("贮存量（kg）"),
+               "note": N_("说明"), "manifest_id": N_("联单"), "payee_id": N_("收款单位"), "amount": N_("金额（元）"),
+               "paid_at": N_("付款日期"), "reference": N_("付款凭证号"), "year": N_("年度"), "month": N_("月份")}
 
 
 def _load(schema, raw: dict) -> dict:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from wastechain.api.ledger.schemas import LedgerArgs
+from wastechain.domain.text import N_
 from wastechain.domain.timeutil import local_date
 from wastechain.domain.vocabulary import DECLARING_ROLES
 from wastechain.services.storage import ledger
@@ -14,7 +15,7 @@ from wastechain.web.common import actor, db, now, roles_required
 
 bp = Blueprint("ledger_pages", __name__, url_prefix="/ledger")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FIELD_NAMES = {"from": "起始日期", "to": "截止日期", "period": "期间", "format": "格式"}
+FIELD_NAMES = {"from": N_("起始日期"), "to": N_("截止日期"), "period": N_("期间"), "format": N_("格式")}
 
 
 def _range() -> tuple[dict, str | None]:

@@ -15,7 +15,7 @@ from wastechain.web.common import actor, db, now, roles_required
 
 bp = Blueprint("ledger_pages", __name__, url_prefix="/ledger")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FIELD_NAMES = {"from": N_("起始日期"), "to": N_("截止日期"), "period": N_("期间"), "format": N_("格式")}
+FIELD_NAMES = {"from": N_("起始日期"), "to": N_("结束日期"), "period": N_("期间"), "format": N_("格式")}
 
 
 def _range() -> tuple[dict, str | None]:

@@ -108,8 +108,12 @@ def declaration_forms(session, *, actor: User, now: datetime, thresholds: Thresh
         month = f"{previous.year:04d}-{previous.month:02d}"
     # the tier: hazardous waste generated in the last full year (this year so far when there is none)
     basis_year = today.year - 1
-    basis = _generated(session, org_id, date(basis_year, 1, 1), date(basis_year + 1, 1, 1), hazardous=True)
-    basis_kg = sum(basis.values(), ZERO)
+    basis_kg = sum(_generated(session, org_id, date(basis_year, 1, 1), date(basis_year + 1, 1, 1),
+                              hazardous=True).values(), ZERO)
+    if not basis_kg:  # a new enterprise: this year so far
+        basis_year = today.year
+        basis_kg = sum(_generated(session, org_id, date(today.year, 1, 1), today + timedelta(days=1),
+                                  hazardous=True).values(), ZERO)
     tier = tier_of(basis_kg)
 
     generated = _generated(session, org_id, date(year, 1, 1), date(year + 1, 1, 1), hazardous=True)

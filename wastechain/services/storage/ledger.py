@@ -125,7 +125,12 @@ def own_sites(session, *, actor: User) -> list:
 def ledger_chart(ledger: dict) -> dict:
     """The ledger as chart series: for each period, inflow, outflow and closing stock by waste code and in total
     (what the page's chart draws; periods with no row for a code carry its stock forward)."""
-    periods = sorted({row["period"] for row in ledger["rows"]})
+    periods, day = [], ledger["from"]
+    while day <= ledger["to"]:  # every period of the range, those without movements too
+        key = _period_key(day, ledger["period"])
+        if not periods or periods[-1] != key:
+            periods.append(key)
+        day += timedelta(days=1)
     codes = sorted({row["waste_code"] for row in ledger["rows"]})
     by_key = {(row["period"], row["waste_code"]): row for row in ledger["rows"]}
     series, last = {}, {}

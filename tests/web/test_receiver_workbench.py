@@ -88,3 +88,15 @@ def test_the_certificate_qr_opens_the_record_for_anyone_and_a_forged_one_does_no
     page = client.get(f"/certificates/verify/{token}").get_data(as_text=True)
     assert manifest["number"] in page and "已闭环" in page and world.receiver.credit_code in page
     assert client.get("/certificates/verify/AAAAAAAAAAAAAAAAAAAAAAAAAA").status_code == 404
+
+
+def test_the_work_list_is_searched_and_paged_never_cut_off(client, api, session, world):
+    numbers = [_delivered(api, session, world, kg="10")["number"] for _ in range(6)]
+    login(client, "receiver")
+    first = client.get("/receiver/?per_page=4").get_data(as_text=True)
+    assert "（6）" in first and "page_delivered=2" in first
+    second = client.get("/receiver/?per_page=4&page_delivered=2").get_data(as_text=True)
+    assert sum(n in first for n in numbers) + sum(n in second for n in numbers) == 6
+    assert numbers[0] in first  # oldest delivery, nearest its deadline, first
+    found = client.get(f"/receiver/?q={numbers[4]}").get_data(as_text=True)
+    assert numbers[4] in found and numbers[5] not in found

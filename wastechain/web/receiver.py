@@ -13,6 +13,7 @@ from wastechain.domain.timeutil import add_working_days, local_date, moment_of_d
 from wastechain.domain.vocabulary import RECEIVING_ROLES
 from wastechain.i18n import message_of
 from wastechain.services import access, lineage, manifests
+from wastechain.services.lineage import receiving
 from wastechain.web.common import actor, attempt, db, new_key, now, roles_required, settings, step_fields
 
 bp = Blueprint("receiver", __name__, url_prefix="/receiver")
@@ -32,13 +33,18 @@ def receipt_deadline(manifest):
 def index():
     """Deliveries waiting for the weigh-in (with their deadline), and received loads waiting for treatment."""
     today = local_date(now())
+    q = (request.args.get("q") or "").strip()[:50]
+    per_page = min(100, max(1, request.args.get("per_page", 20, type=int)))
     sections = []
     for status, title in SECTIONS:
-        rows = manifests.receiver_queue(db(), actor=actor(), status=status)
-        deadlines = {m.id: receipt_deadline(m) for m in rows} if status == ManifestStatus.DELIVERED else {}
-        sections.append((title, status, rows, deadlines))
+        page = request.args.get(f"page_{status}", 1, type=int)
+        found = receiving.receiver_worklist(db(), actor=actor(), status=status, q=q or None, page=page,
+                                            per_page=per_page)
+        deadlines = ({m.id: receipt_deadline(m) for m in found.items} if status == ManifestStatus.DELIVERED
+                     else {})
+        sections.append((title, status, found, deadlines))
     return render_template("receiver/index.html", sections=sections, status_names=STATUS_NAMES, today=today,
-                           working_days=settings().thresholds.receipt_overdue_working_days)
+                           q=q, working_days=settings().thresholds.receipt_overdue_working_days)
 
 
 def _page(manifest_id: int, *, form=None, error: str | None = None, step: str | None = None, status: int = 200):

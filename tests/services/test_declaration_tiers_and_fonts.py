@@ -1,10 +1,12 @@
 """The HJ 1259-2022 tier by a year's hazardous waste, the R/D method names, and the one clear start-up message
 when no CJK font reportlab reads is installed (PDFs still render with the STSong-Light fallback)."""
 import logging
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from wastechain.domain.methods import method_name, sort_key
 from wastechain.services.anomalies.declarations import tier_of
+from wastechain.services.lineage import disposals
 from wastechain.services.rendering import pdf
 
 
@@ -32,6 +34,11 @@ def test_without_a_cjk_font_start_up_says_which_package_to_install(monkeypatch, 
             assert pdf.register_cjk_font() == pdf.FALLBACK_CJK_FONT
         messages = [r.getMessage() for r in caplog.records]
         assert any("fonts-wqy-microhei" in m for m in messages)
+        document = disposals._certificate_pdf(  # the certificate still renders on the fallback font
+            title="t", subtitle="s", parties=[("产生单位", {"name": "甲", "credit_code": "913308020000000197"})],
+            facts=["事实"], manifests=[], records=[], totals=(Decimal(1), Decimal(1), Decimal(0), True),
+            verify="http://x/certificates/verify/ABC", now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+        assert document.startswith(b"%PDF") and b"STSong-Light" in document
     finally:
         pdf.check_fonts_at_startup.cache_clear()
         pdf._readable_font.cache_clear()

@@ -196,19 +196,20 @@ def _certificate_pdf(*, title: str, subtitle: str, parties: list[tuple[str, dict
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=14 * mm,
                             bottomMargin=16 * mm, title=title, author="wastechain")
-    story = [Paragraph("危险废物利用处置证明", st["title"]), Paragraph(_esc(subtitle), st["subtitle"]),
+    story = [Paragraph("危险废物利用处置证明", st["title"]),
+             Paragraph("Certificate of Utilization / Disposal of Hazardous Waste", st["subtitle"]), Paragraph(_esc(subtitle), st["subtitle"]),
              Spacer(1, 4 * mm)]
-    story.append(Paragraph("一、当事单位", st["h2"]))
+    story.append(Paragraph("一、当事单位 Parties", st["h2"]))
     story.append(_table(["角色", "单位名称", "统一社会信用代码"],
                         [[role, p["name"], p["credit_code"]] for role, p in parties], [0.18, 0.52, 0.30], st))
     story.append(Spacer(1, 2 * mm))
     story.extend(Paragraph(_esc(f), st["base"]) for f in facts)
-    story.append(Paragraph("二、转移联单", st["h2"]))
+    story.append(Paragraph("二、转移联单 Transfer manifests", st["h2"]))
     story.append(_table(["联单编号", "产生/移出单位", "接收单位", "联单量(kg)", "接收(kg)", "拒收(kg)"],
                         [[m["number"], m["issuer"], m["receiver"], _kg(m["shipped_kg"]), _kg(m["accepted_kg"]),
                           _kg(m["rejected_kg"])] for m in manifests] or [["（暂无）", "", "", "", "", ""]],
                         [0.17, 0.22, 0.22, 0.13, 0.13, 0.13], st))
-    story.append(Paragraph("三、利用/处置记录", st["h2"]))
+    story.append(Paragraph("三、利用/处置记录 Treatment records", st["h2"]))
     story.append(_table(["记录编号", "方式", "利用处置单位", "日期", "数量(kg)"],
                         [[r["certificate_number"], f"{r['method']} {r['method_name']}", r["organization"],
                           f"{r['disposed_at'].astimezone(CHINA):%Y-%m-%d}", _kg(r["quantity_kg"])]
@@ -226,7 +227,7 @@ def _certificate_pdf(*, title: str, subtitle: str, parties: list[tuple[str, dict
     check.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     signature = _table(["利用处置单位（盖章）", "经办人（签字）", "日期"], [["", "", ""]],
                        [0.45, 0.30, 0.25], st, row_heights=[None, 24 * mm])
-    story.append(KeepTogether([Paragraph("四、核验与签章", st["h2"]), check, Spacer(1, 3 * mm), signature]))
+    story.append(KeepTogether([Paragraph("四、核验与签章 Verification and signatures", st["h2"]), check, Spacer(1, 3 * mm), signature]))
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(_esc(f"出具时间：{now.astimezone(CHINA):%Y-%m-%d %H:%M}（北京时间）。数据来自 wastechain "
                                 f"转移联单与利用处置记录，每一步均有哈希链存证。"), st["small"]))

@@ -1,7 +1,7 @@
 """company administration: the enterprise's own admin, accounts awaiting its confirmation, API keys for ERP
 
 Revision ID: 0012_company_admin_api_keys
-Revises: 0009_batch_label_fields
+Revises: 0011_payment_confirmation
 Create Date: 2026-12-01 20:00:00
 
 user_account.org_admin: the enterprise's administrator (a flag besides the role, so a producer's admin still does
@@ -14,7 +14,7 @@ import wastechain.db
 
 
 revision = '0012_company_admin_api_keys'
-down_revision = '0009_batch_label_fields'
+down_revision = '0011_payment_confirmation'
 branch_labels = None
 depends_on = None
 

@@ -124,6 +124,13 @@ class Payment(Base):
     reference: Mapped[str] = mapped_column(String(100), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # two-sided: the payee (the receiver) confirms it received the money; None until then
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    manifest: Mapped["Manifest"] = relationship(foreign_keys=[manifest_id])
+    payer: Mapped["Organization"] = relationship(foreign_keys=[payer_id])
+    payee: Mapped["Organization"] = relationship(foreign_keys=[payee_id])
 
 
 class Declaration(Base):

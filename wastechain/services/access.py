@@ -6,7 +6,8 @@ from wastechain.domain.errors import Forbidden, NotFound
 from wastechain.domain.regions import jurisdiction_prefix, within
 from wastechain.domain.text import N_
 from wastechain.domain.states import ManifestParties, Party, allowed_steps, parties_of
-from wastechain.domain.vocabulary import AUTHORITY_ROLES, ISSUER_ROLES, RECEIVING_ROLES, ROLE_NAMES, Role
+from wastechain.domain.vocabulary import (AUTHORITY_ROLES, DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, ROLE_NAMES,
+                                         Role)
 from wastechain.models import (Anomaly, Approval, Batch, Container, Declaration, Manifest, Organization, Payment,
                                Site, User)
 
@@ -238,4 +239,5 @@ def capabilities(actor: User | None) -> dict[str, bool]:
             "regulate": role in AUTHORITY_ROLES, "print_labels": role in ISSUER_ROLES,
             "carry": role == Role.TRANSPORTER, "tasks": role in ENTERPRISE_ROLES,
             "enterprise_anomalies": role in ENTERPRISE_ROLES,
-            "company": actor is not None and is_org_admin(actor), "account": actor is not None}
+            "company": actor is not None and is_org_admin(actor), "account": actor is not None,
+            "ledger": role in DECLARING_ROLES, "declare": role in DECLARING_ROLES}

@@ -1,6 +1,7 @@
 from flask import Response
 
-from wastechain.api.common import Blueprint, current_user, db, listed, login_required, now, page_schema, paging
+from wastechain.api.common import (Blueprint, current_user, db, listed, login_required, now, page_schema, paging,
+                                   settings)
 from wastechain.api.lineage.schemas import DisposalArgs, DisposalOriginsOut, DisposalOut, OriginsOut, TraceOut
 from wastechain.services import lineage
 
@@ -46,6 +47,18 @@ def disposal_origins(disposal_id):
 @bp.response(200, content_type="application/pdf")
 def certificate(batch_id):
     """Disposal certificate (利用处置证明) of a batch for its producer: every record that treated part of it."""
-    pdf = lineage.batch_certificate_pdf(db(), actor=current_user(), batch_id=batch_id, now=now())
+    pdf = lineage.batch_certificate_pdf(db(), actor=current_user(), batch_id=batch_id, now=now(),
+                                        base_url=settings().public_base_url, secret=settings().secret_key)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="certificate-{batch_id}.pdf"'})
+
+
+@bp.get("/manifests/<int:manifest_id>/certificate.pdf")
+@login_required
+@bp.response(200, content_type="application/pdf")
+def manifest_certificate(manifest_id):
+    """Certificate (利用处置证明) of a manifest: parties, manifest, treatment records, verification QR."""
+    pdf = lineage.manifest_certificate_pdf(db(), actor=current_user(), manifest_id=manifest_id, now=now(),
+                                           base_url=settings().public_base_url, secret=settings().secret_key)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="certificate-{manifest_id}.pdf"'})

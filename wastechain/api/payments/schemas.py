@@ -46,10 +46,14 @@ class PaymentOut(ma.Schema):
     paid_at = Time()
     reference = ma.fields.String()
     recorded_at = Time()
+    confirmed_at = Time(allow_none=True, metadata={"description": "when the payee confirmed receipt; null until then"})
+    confirmed = ma.fields.Function(lambda p: p.confirmed_at is not None, dump_only=True,
+                                   metadata={"type": "boolean"})
 
 
 class PaymentArgs(PageArgs):
     manifest_id = Id(load_default=None)
+    unconfirmed = ma.fields.Boolean(load_default=False, metadata={"description": "only those not yet confirmed"})
 
 
 class DeclarationIn(ma.Schema):
@@ -64,3 +68,44 @@ class DeclarationOut(DeclarationIn):
     id = ma.fields.Integer()
     organization_id = ma.fields.Integer()
     submitted_at = Time()
+
+
+class DeclarationFormArgs(ma.Schema):
+    year = ma.fields.Integer(load_default=None, validate=ma.validate.Range(2000, 2100),
+                             metadata={"description": "year of the annual form (default: last year)"})
+    month = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
+                             metadata={"description": "YYYY-MM of the monthly form (default: last month)"})
+
+
+class DeclarationLineOut(ma.Schema):
+    waste_code = ma.fields.String()
+    name = ma.fields.String()
+    generated_kg = Kg(allow_zero=True)
+    stock_kg = Kg(allow_zero=True)
+
+
+class DeclarationFormOut(ma.Schema):
+    period_kind = ma.fields.String()
+    period = ma.fields.String()
+    due = ma.fields.Date()
+    generated_kg = Kg(allow_zero=True)
+    stored_kg = Kg(allow_zero=True)
+    note = ma.fields.String()
+    required = ma.fields.Boolean()
+    submitted = ma.fields.Function(lambda f: f["submitted"] is not None, metadata={"type": "boolean"})
+    lines = ma.fields.List(ma.fields.Nested(DeclarationLineOut))
+
+
+class TierOut(ma.Schema):
+    key = ma.fields.String(metadata={"description": "key (≥100 t/yr), simplified (≥10 t/yr), registered (<10 t/yr)"})
+    name = ma.fields.String()
+    rule = ma.fields.String()
+    reporting = ma.fields.String()
+
+
+class DeclarationFormsOut(ma.Schema):
+    tier = ma.fields.Nested(TierOut)
+    tier_basis_year = ma.fields.Integer()
+    tier_basis_kg = Kg(allow_zero=True)
+    annual = ma.fields.Nested(DeclarationFormOut)
+    monthly = ma.fields.Nested(DeclarationFormOut)

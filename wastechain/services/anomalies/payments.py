@@ -1,4 +1,7 @@
-"""Payments of disposal fees (资金直付) and enterprises' declarations, which the reconciliation checks."""
+"""Payments of disposal fees (资金直付) and enterprises' declarations, which the reconciliation checks.
+
+A payment is two-sided: the payer (the manifest's issuer) records it, the payee confirms it received the money
+(`confirm_payment`); an unconfirmed payment is shown as such to both and to regulators."""
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -6,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 
 from wastechain.domain.errors import Conflict, Forbidden, ValidationFailed
-from wastechain.domain.text import clean_text
-from wastechain.domain.vocabulary import DECLARING_ROLES, ISSUER_ROLES
+from wastechain.domain.text import N_, clean_text
+from wastechain.domain.timeutil import CHINA
+from wastechain.domain.vocabulary import DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES
 from wastechain.models import Declaration, Organization, Payment, User
 from wastechain.services import access
 from wastechain.services.common import Page, paginate, transactional
@@ -35,12 +39,33 @@ def record_payment(session, *, actor: User, manifest_id: int, payee_id: int, amo
     return payment
 
 
-def list_payments(session, *, actor: User, manifest_id: int | None = None, page: int = 1,
-                  per_page: int = 50) -> Page[Payment]:
-    """Payments the user may see (payer, payee, regulators of either end), newest first."""
+@transactional
+def confirm_payment(session, *, actor: User, payment_id: int, now: datetime) -> Payment:
+    """The payee confirms it received a payment the payer recorded; once only."""
+    payment = access.get_visible(session, access.visible_payments(actor), Payment, payment_id, "付款")
+    if not (access.is_admin(actor) or (actor.organization_id is not None
+                                       and actor.organization_id == payment.payee_id
+                                       and actor.role in RECEIVING_ROLES)):
+        raise Forbidden(N_("只有收款单位可以确认收款"), code="FORBIDDEN")
+    if payment.confirmed_at is not None:
+        raise Conflict(N_("该付款已于 {time} 确认"), code="ALREADY_CONFIRMED",
+                       params={"time": payment.confirmed_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")},
+                       details={"payment_id": payment.id})
+    payment.confirmed_at = now
+    payment.confirmed_by_id = actor.id
+    session.flush()
+    return payment
+
+
+def list_payments(session, *, actor: User, manifest_id: int | None = None, unconfirmed: bool = False,
+                  page: int = 1, per_page: int = 50) -> Page[Payment]:
+    """Payments the user may see (payer, payee, regulators of either end), newest first; `unconfirmed` keeps
+    those the payee has not confirmed yet."""
     query = access.visible_payments(actor)
     if manifest_id:
         query = query.where(Payment.manifest_id == manifest_id)
+    if unconfirmed:
+        query = query.where(Payment.confirmed_at.is_(None))
     return paginate(session, query.order_by(Payment.id.desc()), page=page, per_page=per_page)
 
 

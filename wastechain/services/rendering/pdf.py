@@ -19,6 +19,11 @@ from reportlab.pdfbase.ttfonts import TTFont
 
 log = logging.getLogger(__name__)
 
+FONT_ADVICE = ("no CJK TrueType font that reportlab can read is installed, so PDFs (labels, manifests, certificates) "
+               "fall back to STSong-Light, which is referenced, not embedded: many viewers and printers show no "
+               "Chinese text. Install the font package: apt-get install fonts-wqy-microhei (Debian/Ubuntu; "
+               "fonts-wqy-zenhei also works). Noto CJK (.ttc with CFF outlines) cannot be read by reportlab.")
+
 CJK_FONT = "WQYMicroHei"
 FALLBACK_CJK_FONT = "STSong-Light"
 
@@ -45,6 +50,26 @@ def _readable_font() -> tuple[str, int, TTFont] | None:
     return None
 
 
+def installed_candidates() -> list[str]:
+    """The candidate font files present on this host (a cheap check: nothing is parsed)."""
+    return [path for path, _index in FONT_CANDIDATES if Path(path).is_file()]
+
+
+@cache
+def check_fonts_at_startup() -> bool:
+    """Logs one clear message at start-up when no candidate CJK font is installed; True when one is present.
+    (A present font that turns out unreadable is reported at first use, when it is parsed.)"""
+    found = installed_candidates()
+    if not found:
+        log.warning("PDF fonts: %s", FONT_ADVICE)
+    return bool(found)
+
+
+@cache
+def _warn_fallback() -> None:
+    log.warning("PDF fonts: %s", FONT_ADVICE)
+
+
 def cjk_font_file() -> tuple[str, int] | None:
     """The installed CJK TrueType font (path, face index) that reportlab reads, or None; Pillow uses it too."""
     found = _readable_font()
@@ -59,6 +84,7 @@ def register_cjk_font() -> str:
         if CJK_FONT not in registered or pdfmetrics.getFont(CJK_FONT) is not found[2]:
             pdfmetrics.registerFont(found[2])
         return CJK_FONT
+    _warn_fallback()  # once per process
     if FALLBACK_CJK_FONT not in registered:
         pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_CJK_FONT))
     return FALLBACK_CJK_FONT

@@ -10,9 +10,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import BigInteger, exists, func, select, type_coerce, union_all
 
 from wastechain.domain.quantities import ZERO, kg_from_grams
+from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA, local_date
 from wastechain.domain.vocabulary import LineageKind as K
-from wastechain.models import Batch, LineageFlow, User
+from wastechain.models import Batch, LineageFlow, Site, User
 from wastechain.services import access
 from wastechain.services.rendering import tables
 
@@ -87,16 +88,21 @@ def site_ledger(session, *, actor: User, site_id: int, date_from: date, date_to:
 
 
 COLUMNS = ("period", "waste_code", "opening_kg", "inflow_kg", "outflow_kg", "closing_kg")
-HEADERS = ["期间", "废物代码", "期初库存(kg)", "入库(kg)", "出库(kg)", "期末库存(kg)"]
+HEADERS = [N_("期间"), N_("废物代码"), N_("期初库存(kg)"), N_("入库(kg)"), N_("出库(kg)"), N_("期末库存(kg)")]
 
 
-def ledger_csv(ledger: dict) -> bytes:
-    return tables.to_csv(HEADERS, ([row[c] for c in COLUMNS] for row in ledger["rows"]))
+def ledger_csv(ledger: dict, headers: list[str] | None = None) -> bytes:
+    return tables.to_csv(headers or HEADERS, ([row[c] for c in COLUMNS] for row in ledger["rows"]))
 
 
-def ledger_xlsx(ledger: dict) -> bytes:
-    return tables.to_xlsx(HEADERS, ([row[c] for c in COLUMNS] for row in ledger["rows"]), sheet_title="台账",
-                          title=f"{ledger['site']} 管理台账 {ledger['from']} 至 {ledger['to']}", number_format="0.000")
+def ledger_xlsx(ledger: dict, headers: list[str] | None = None, title: str | None = None,
+                sheet_title: str = "台账") -> bytes:
+    """One sheet through the one exporter: title row, frozen header with filters, widths, formula-safe cells;
+    a page passes headers and title in its language."""
+    return tables.to_xlsx(headers or HEADERS, ([row[c] for c in COLUMNS] for row in ledger["rows"]),
+                          sheet_title=sheet_title,
+                          title=title or f"{ledger['site']} 管理台账 {ledger['from']} 至 {ledger['to']}",
+                          number_format="0.000")
 
 
 def site_stock(session, *, actor: User, site_id: int, day: date | None, now: datetime) -> dict:
@@ -106,3 +112,50 @@ def site_stock(session, *, actor: User, site_id: int, day: date | None, now: dat
     stock = stock_at(session, site.id, at)
     return {"site_id": site.id, "at": at, "stock_kg": sum(stock.values(), ZERO), "capacity_kg": site.capacity_kg,
             "items": [{"waste_code": c, "quantity_kg": q} for c, q in sorted(stock.items()) if q]}
+
+
+def own_sites(session, *, actor: User) -> list:
+    """The sites of the user's own organization (the ledger pages' site list), by name."""
+    if actor.organization_id is None:
+        return []
+    return list(session.scalars(select(Site).where(Site.organization_id == actor.organization_id)
+                                .order_by(Site.name, Site.id)))
+
+
+def ledger_chart(ledger: dict) -> dict:
+    """The ledger as chart series: for each period, inflow, outflow and closing stock by waste code and in total
+    (what the page's chart draws; periods with no row for a code carry its stock forward)."""
+    periods, day = [], ledger["from"]
+    while day <= ledger["to"]:  # every period of the range, those without movements too
+        key = _period_key(day, ledger["period"])
+        if not periods or periods[-1] != key:
+            periods.append(key)
+        day += timedelta(days=1)
+    codes = sorted({row["waste_code"] for row in ledger["rows"]})
+    by_key = {(row["period"], row["waste_code"]): row for row in ledger["rows"]}
+    series, last = {}, {}
+    for code in codes:
+        inflow, outflow, closing = [], [], []
+        for period in periods:
+            row = by_key.get((period, code))
+            if row is not None:
+                last[code] = row["closing_kg"]
+            inflow.append(float(row["inflow_kg"]) if row else 0.0)
+            outflow.append(float(row["outflow_kg"]) if row else 0.0)
+            closing.append(float(last.get(code, ZERO)))
+        series[code] = {"inflow": inflow, "outflow": outflow, "closing": closing}
+    total = {kind: [round(sum(series[c][kind][i] for c in codes), 3) for i in range(len(periods))]
+             for kind in ("inflow", "outflow", "closing")}
+    return {"periods": periods, "codes": codes, "series": series, "total": total}
+
+
+def ledger_totals(ledger: dict) -> list[dict]:
+    """Per waste code over the whole range: opening (first period), inflow, outflow, closing (last period)."""
+    out: dict[str, dict] = {}
+    for row in ledger["rows"]:
+        item = out.setdefault(row["waste_code"], {"waste_code": row["waste_code"], "opening_kg": row["opening_kg"],
+                                                  "inflow_kg": ZERO, "outflow_kg": ZERO})
+        item["inflow_kg"] += row["inflow_kg"]
+        item["outflow_kg"] += row["outflow_kg"]
+        item["closing_kg"] = row["closing_kg"]
+    return [out[code] for code in sorted(out)]

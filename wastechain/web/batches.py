@@ -50,6 +50,12 @@ PROBLEMS = (
     ("超出允许范围", N_("超出允许范围")),
     ("最多保留 3 位小数", N_("最多保留 3 位小数（精确到克）")),
     ("必须大于 0", N_("必须大于 0")),
+    # the kilogram field answers in the page's language (api.common.Kg)
+    ("must be a number (kilograms)", N_("应为数字（千克）")),
+    ("is not a valid quantity", N_("应为数字（千克）")),
+    ("is out of the allowed range", N_("超出允许范围")),
+    ("at most 3 decimals", N_("最多保留 3 位小数（精确到克）")),
+    ("must be greater than 0", N_("必须大于 0")),
     ("时间超出允许范围", N_("时间超出允许范围（2000–2100 年）")),
     ("编号必须是", N_("不是有效的编号")),
     ("必须是正整数", N_("应为正整数")),

@@ -11,6 +11,7 @@ from wastechain.domain.errors import RuleViolation
 from wastechain.domain.quantities import fmt_kg
 from wastechain.domain.regions import city_of, county_of
 from wastechain.domain.streams import STREAM_NAMES, Stream, is_hazardous
+from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import Role
 
 
@@ -33,20 +34,25 @@ class PermitFacts:
 
 
 def jurisdiction_violation(
-    *, stream: Stream, waste_code: str, origin_region: str, destination_region: str, approved: bool
+    *, stream: Stream, waste_code: str, origin_region: str, destination_region: str, approved: bool,
+    origin_name: str | None = None, destination_name: str | None = None,
 ) -> RuleViolation | None:
-    """危险废物不出市、一般固体废物不出县 (Quzhou policy, stricter than the national 就近原则), unless approved."""
+    """危险废物不出市、一般固体废物不出县 (Quzhou policy, stricter than the national 就近原则), unless approved.
+
+    The message names the regions (`origin_name`, `destination_name`) when the caller knows them, else their codes.
+    """
     if is_hazardous(stream):
-        scope, same = "市", city_of(origin_region) == city_of(destination_region)
-        rule = "危险废物不出市"
+        scope, same = N_("跨市"), city_of(origin_region) == city_of(destination_region)
+        rule = N_("危险废物不出市")
     else:
-        scope, same = "县", county_of(origin_region) == county_of(destination_region)
-        rule = "一般固体废物不出县"
+        scope, same = N_("跨县"), county_of(origin_region) == county_of(destination_region)
+        rule = N_("一般固体废物不出县")
     if same or approved:
         return None
     return RuleViolation(
-        f"{STREAM_NAMES[stream]} {waste_code} 不能从 {origin_region} 转移到 {destination_region}："
-        f"跨{scope}转移违反「{rule}」，且没有覆盖该转移的有效审批",
+        N_("{stream} {waste_code} 不能从 {origin} 转移到 {destination}：{scope}转移违反「{rule}」，且没有覆盖该转移的有效审批"),
+        params={"stream": STREAM_NAMES[stream], "waste_code": waste_code, "origin": origin_name or origin_region,
+                "destination": destination_name or destination_region, "scope": scope, "rule": rule},
         code="JURISDICTION_VIOLATION",
         details={
             "rule": rule,
@@ -69,18 +75,21 @@ def receiver_permit_violation(
     covering = [p for p in valid if p.covers(waste_code, category)]
     details = {"receiver": receiver_name, "waste_code": waste_code, "date": on.isoformat()}
     if not covering:
-        reason = "在该日期没有有效的危险废物经营许可证" if not valid else f"的许可证（{', '.join(p.number for p in valid)}）不覆盖该废物代码"
-        return RuleViolation(
-            f"接收单位「{receiver_name}」{reason}：{waste_code}（{category}），日期 {on}",
-            code="PERMIT_INVALID", details={**details, "permits": [p.number for p in valid]},
-        )
+        params = {"receiver": receiver_name, "waste_code": waste_code, "category": category, "on": on.isoformat(),
+                  "permits": ", ".join(p.number for p in valid)}
+        template = (N_("接收单位「{receiver}」在该日期没有有效的危险废物经营许可证：{waste_code}（{category}），日期 {on}")
+                    if not valid else
+                    N_("接收单位「{receiver}」的许可证（{permits}）不覆盖该废物代码：{waste_code}（{category}），日期 {on}"))
+        return RuleViolation(template, params=params, code="PERMIT_INVALID",
+                             details={**details, "permits": [p.number for p in valid]})
     for permit in covering:
         if permit.annual_capacity_kg is None or permit.used_kg + quantity_kg <= permit.annual_capacity_kg:
             return None
     permit = covering[0]
     return RuleViolation(
-        f"接收单位「{receiver_name}」许可证 {permit.number} 年度经营规模不足：已用 {fmt_kg(permit.used_kg)}，"
-        f"本次 {fmt_kg(quantity_kg)}，上限 {fmt_kg(permit.annual_capacity_kg)}",
+        N_("接收单位「{receiver}」许可证 {permit} 年度经营规模不足：已用 {used}，本次 {requested}，上限 {capacity}"),
+        params={"receiver": receiver_name, "permit": permit.number, "used": fmt_kg(permit.used_kg),
+                "requested": fmt_kg(quantity_kg), "capacity": fmt_kg(permit.annual_capacity_kg)},
         code="PERMIT_INVALID",
         details={**details, "permit": permit.number, "used_kg": permit.used_kg,
                  "requested_kg": quantity_kg, "annual_capacity_kg": permit.annual_capacity_kg},
@@ -94,7 +103,8 @@ def transport_permit_violation(
     if not hazardous or any(p.kind == "hw_transport" and p.valid_on(on) for p in permits):
         return None
     return RuleViolation(
-        f"运输单位「{transporter_name}」在 {on} 没有有效的危险货物道路运输许可",
+        N_("运输单位「{transporter}」在 {on} 没有有效的危险货物道路运输许可"),
+        params={"transporter": transporter_name, "on": on.isoformat()},
         code="PERMIT_INVALID",
         details={"transporter": transporter_name, "date": on.isoformat()},
     )
@@ -105,7 +115,8 @@ def quantity_violation(*, unit_code: str, remaining_kg: Decimal, requested_kg: D
     if requested_kg <= remaining_kg:
         return None
     return RuleViolation(
-        f"批次 {unit_code} 库存不足：剩余 {fmt_kg(remaining_kg)}，申请转移 {fmt_kg(requested_kg)}",
+        N_("批次 {unit_code} 库存不足：剩余 {remaining}，申请转移 {requested}"),
+        params={"unit_code": unit_code, "remaining": fmt_kg(remaining_kg), "requested": fmt_kg(requested_kg)},
         code="INSUFFICIENT_QUANTITY",
         details={"unit_code": unit_code, "remaining_kg": remaining_kg, "requested_kg": requested_kg},
     )

@@ -14,8 +14,8 @@ MARKED = re.compile(r"""_\(\s*'(?:[^'\\]|\\.)*'|_\(\s*"(?:[^"\\]|\\.)*"|{%-?\s*t
                     re.S)
 # Templates whose Chinese is not yet marked; the list only shrinks (empty when every page is translated).
 NOT_YET_MARKED = {
-    "_events.html", "api_docs.html", "error.html", "driver/index.html", "producer/index.html",
-    "producer/manifest.html", "receiver/index.html", "receiver/manifest.html", "regulator/detail.html",
+    "_events.html", "api_docs.html", "error.html", "driver/index.html",
+    "receiver/index.html", "receiver/manifest.html", "regulator/detail.html",
     "regulator/report.html", "scan/invalid.html", "scan/offline.html", "scan/page.html",
 }
 

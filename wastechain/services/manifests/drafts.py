@@ -3,13 +3,15 @@
 A draft is not a manifest: it has no number, no state and reserves nothing; it holds what was typed (strings, as
 the form sends them) for its organization. Issuing it validates and checks it like any new manifest.
 """
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from wastechain.domain.errors import NotFound, ValidationFailed
-from wastechain.domain.vocabulary import ISSUER_ROLES
-from wastechain.models import Manifest, ManifestDraft, User
+from wastechain.domain.vocabulary import ISSUER_ROLES, Role
+from wastechain.models import Batch, Manifest, ManifestDraft, Organization, User, Vehicle
 from wastechain.services import access
 from wastechain.services.common import Page, paginate, transactional
 from wastechain.services.manifests.issue import issue_manifest
@@ -67,3 +69,32 @@ def issue_draft(session, *, actor: User, draft_id: int, now: datetime, **request
     manifest = issue_manifest(session, actor=actor, now=now, **request)
     session.delete(draft)
     return manifest
+
+
+@dataclass(frozen=True)
+class FormChoices:
+    """What the manifest form offers: the actor's batches in storage, carriers with their vehicles and drivers."""
+
+    batches: list[Batch]
+    transporters: list[Organization]
+    vehicles: dict[int, list[Vehicle]]  # by transporter
+    drivers: dict[int, list[User]]  # by transporter
+
+
+def form_choices(session, *, actor: User) -> FormChoices:
+    """Every batch of the actor's organization with waste left in storage (none left out), and every carrier."""
+    access.require_role(actor, *ISSUER_ROLES, doing="开具转移联单")
+    batches = list(session.scalars(
+        access.visible_batches(actor).where(Batch.organization_id == (actor.organization_id or -1),
+                                            Batch.remaining_kg > 0)
+        .order_by(Batch.id.desc()).options(selectinload(Batch.waste), selectinload(Batch.site))))
+    transporters = [org for org in session.scalars(select(Organization).order_by(Organization.name, Organization.id))
+                    if org.has_role(Role.TRANSPORTER)]
+    ids = [org.id for org in transporters]
+    vehicles, drivers = {i: [] for i in ids}, {i: [] for i in ids}
+    for vehicle in session.scalars(select(Vehicle).where(Vehicle.organization_id.in_(ids)).order_by(Vehicle.plate)):
+        vehicles[vehicle.organization_id].append(vehicle)
+    for driver in session.scalars(select(User).where(User.organization_id.in_(ids), User.role == Role.DRIVER,
+                                                     User.active.is_(True)).order_by(User.username)):
+        drivers[driver.organization_id].append(driver)
+    return FormChoices(batches=batches, transporters=transporters, vehicles=vehicles, drivers=drivers)

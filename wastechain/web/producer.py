@@ -2,14 +2,14 @@
 run, drafts, cancelling with a reason, the one-time handover code, the manifest PDF, its batches and labels."""
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from wastechain import throttle
-from wastechain.api.manifests.schemas import ManifestArgs, ManifestIn, StepIn
+from wastechain.web.common import ManifestArgs, ManifestIn, StepIn
 from wastechain.domain.errors import ValidationFailed
-from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus, Step
+from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, Step
 from wastechain.domain.streams import STREAM_NAMES
 from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA, local_date

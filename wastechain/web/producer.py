@@ -201,7 +201,7 @@ def _manifest_page(manifest_id: int, issued=None) -> str:
     found = manifests.get_manifest(db(), actor=actor(), manifest_id=manifest_id)
     return render_template("producer/manifest.html", manifest=found, issued=issued, now=now(),
                            code=handover.code_state(db(), manifest_id=found.id), status_names=STATUS_NAMES,
-                           step_names=STEP_NAMES, stream_names=STREAM_NAMES,
+                           step_names={step: _(name) for step, name in STEP_NAMES.items()}, stream_names=STREAM_NAMES,
                            places=place_names(db(), [found.origin_region_code, found.destination_region_code]),
                            can_issue_code=handover.can_issue_code(actor(), found),
                            can_cancel=Step.CANCEL.value in access.manifest_steps(actor(), found),

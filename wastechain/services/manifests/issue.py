@@ -59,7 +59,7 @@ def verdict_text(verdict: Verdict, translate) -> str:
     text = translate(verdict.template).format(**params)
     approval_id, notes = getattr(verdict.violation, "approval_notes", (None, ()))
     if notes:
-        reasons = "；".join(translate(template).format(**params) for template, params in notes)
+        reasons = translate("；").join(translate(template).format(**params) for template, params in notes)
         text += translate("（审批 {approval}：{reasons}）").format(approval=approval_id, reasons=reasons)
     return text
 

@@ -59,9 +59,10 @@ def manifest_pdf(session, *, actor: User, manifest_id: int, qr_data: str, transl
     story = []
     qr_image = Image(io.BytesIO(qr.qr_png(qr_data, box_size=4)), width=32 * mm, height=32 * mm)
     head = Table([[[p(_("危险废物 / 固体废物转移联单"), title), Spacer(1, 2 * mm),
-                    p(f"{_('联单号')}：{manifest.number}", heading),
-                    p(f"{_('状态')}：{_(STATUS_NAMES[manifest.status])}"),
-                    p(f"{_('开具时间')}：{_time(manifest.issued_at)}　{_('计划提货')}：{_time(manifest.planned_pickup_at)}"),
+                    p(_("联单号：%(number)s") % {"number": manifest.number}, heading),
+                    p(_("状态：%(status)s") % {"status": _(STATUS_NAMES[manifest.status])}),
+                    p(_("开具时间：%(issued)s　计划提货：%(planned)s") % {
+                        "issued": _time(manifest.issued_at), "planned": _time(manifest.planned_pickup_at)}),
                     p(_("扫描二维码查看联单在线记录"), small)], qr_image]],
                  colWidths=[140 * mm, 36 * mm])
     head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -89,13 +90,15 @@ def manifest_pdf(session, *, actor: User, manifest_id: int, qr_data: str, transl
     events = [[p(_("步骤")), p(_("时间")), p(_("操作人")), p(_("数量 / 说明")), p(_("记录摘要"))]]
     for event in manifest.events:
         who = users.get(event.actor_id)
-        said = "；".join(x for x in (
+        said = _("；").join(x for x in (
             _kg(event.quantity_kg) if event.quantity_kg is not None else "",
-            f"{_('接收')} {_kg(event.accepted_kg)}" if event.accepted_kg is not None else "",
-            f"{_('拒收')} {_kg(event.rejected_kg)}" if event.rejected_kg else "",
+            _("接收 %(kg)s") % {"kg": _kg(event.accepted_kg)} if event.accepted_kg is not None else "",
+            _("拒收 %(kg)s") % {"kg": _kg(event.rejected_kg)} if event.rejected_kg else "",
             event.method or "", event.reason or "") if x)
         events.append([p(_(STEP_NAMES[event.type])), p(_time(event.occurred_at)),
-                       p(f"{who.username if who else ''}（{_(ROLE_NAMES.get(event.actor_role, event.actor_role))}）", small),
+                       p(_("%(who)s（%(role)s）") % {"who": who.username if who else "",
+                                                     "role": _(ROLE_NAMES.get(event.actor_role, event.actor_role))},
+                         small),
                        p(said, small), p(event.hash[:16], small)])
     story.append(_table(events, [24 * mm, 30 * mm, 40 * mm, 52 * mm, 30 * mm]))
     story.append(p(_("签章（电子记录，截至打印时）"), heading))
@@ -104,8 +107,10 @@ def manifest_pdf(session, *, actor: User, manifest_id: int, qr_data: str, transl
     for event in manifest.events:
         by_type.setdefault(event.type, event)
     for label, steps in SIGNERS:
-        signed = [f"{_(STEP_NAMES[s])}：{users[by_type[s].actor_id].username if by_type[s].actor_id in users else ''} "
-                  f"{_time(by_type[s].occurred_at)}" for s in steps if s in by_type]
+        signed = [_("%(step)s：%(who)s %(at)s") % {
+            "step": _(STEP_NAMES[s]), "at": _time(by_type[s].occurred_at),
+            "who": users[by_type[s].actor_id].username if by_type[s].actor_id in users else ""}
+            for s in steps if s in by_type]
         text = "<br/>".join(escape(line) for line in signed) if signed else escape(_("待签"))
         signatures.append([p(_(label)), Paragraph(text, small), ""])
     story.append(_table(signatures, [30 * mm, 90 * mm, 56 * mm], row_heights=[None] + [16 * mm] * len(SIGNERS)))

@@ -103,3 +103,8 @@ def test_the_manifest_pdf_carries_parties_lines_and_events(api, world, batch):
                      "900-041-49", "120.5 kg", "开具联单", "待签"):
         assert expected in text, expected
     assert api.get(f"/manifests/{manifest['id']}/pdf", as_="other_producer").status_code == 404
+
+
+def test_the_openapi_describes_the_dry_run_and_the_pdf(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert "post" in paths["/api/v1/manifests/check"] and "get" in paths["/api/v1/manifests/{manifest_id}/pdf"]

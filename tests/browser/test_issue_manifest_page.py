@@ -71,3 +71,39 @@ def test_a_producer_issues_a_manifest_through_the_chooser_and_the_dry_run(phone,
     expect(page.locator("#manifests")).to_contain_text(number)
     look(page, f"manifest-list-{lang}")
     assert general.id  # a second code stays in storage for the next trip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_draft_is_kept_then_issued_and_cancelled_after_a_confirmation(phone, session, world, lang):
+    batch = make_batch(session, world.producer, world.producer_site, kg="1000")
+    session.commit()
+    page = phone(locale="zh-CN" if lang == "zh" else "en-US").new_page()
+    page.goto("/producer/manifests/new")
+    log_in(page, "producer")
+    page.fill(f"input[name=qty_{batch.id}]", "250")  # typing a quantity ticks its batch (static/manifests.js)
+    expect(page.locator(f"#batch-{batch.id}")).to_be_checked()
+    page.locator("#save-draft").tap()
+    expect(page.locator(f"input[name=qty_{batch.id}]")).to_have_value("250")
+    page.locator("#find-receivers").tap()
+    page.locator(f"input[name=receiver_site_id][value='{world.receiver_site.id}']").check()
+    page.select_option("#transporter", str(world.transporter.id))
+    page.locator("#save-draft").tap()
+    page.goto("/producer")
+    expect(page.locator("#drafts")).to_be_visible()
+    look(page, f"manifest-drafts-{lang}")
+    page.locator("#drafts a").first.tap()
+    expect(page.locator(f"input[name=receiver_site_id][value='{world.receiver_site.id}']")).to_be_checked()
+    page.locator("#issue").tap()
+    expect(page.locator("#status")).to_have_text("已开具" if lang == "zh" else "Issued")
+    page.goto("/producer")
+    assert page.locator("#drafts").count() == 0  # the draft became the manifest
+
+    page.locator("#manifests a.button").first.tap()
+    page.locator("#cancel-link").tap()
+    look(page, f"manifest-cancel-confirm-{lang}")
+    page.locator("#confirm-cancel").tap()  # the browser's own check: a reason is required
+    expect(page.locator("#cancel-form")).to_be_visible()
+    page.fill("textarea[name=reason]", "客户改期" if lang == "zh" else "pickup postponed")
+    page.locator("#confirm-cancel").tap()
+    expect(page.locator("#status")).to_have_text("已作废" if lang == "zh" else "Cancelled")
+    look(page, f"manifest-cancelled-{lang}")

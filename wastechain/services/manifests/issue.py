@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from wastechain.domain import rules
@@ -126,9 +126,9 @@ def evaluate_manifest(session, *, actor: User, lines: list[LineRequest], receive
     """
     access.require_role(actor, *ISSUER_ROLES, doing="开具转移联单")
     if not lines:
-        raise ValidationFailed("联单至少需要一行", details={"lines": "empty"})
+        raise ValidationFailed(N_("联单至少需要一行"), details={"lines": "empty"})
     if len({line.batch_id for line in lines}) != len(lines):
-        raise ValidationFailed("同一批次在联单中只能出现一次", details={"lines": "duplicate batch"})
+        raise ValidationFailed(N_("同一批次在联单中只能出现一次"), details={"lines": "duplicate batch"})
     batches = _own_batches(session, actor, [line.batch_id for line in lines], lock=lock)
     origin = _single_origin_site(batches)
     receiver_site = _receiver_site(session, receiver_site_id)
@@ -207,7 +207,9 @@ def receiver_choices(session, *, actor: User, lines: list[LineRequest], planned_
     batches = _own_batches(session, actor, [line.batch_id for line in lines], lock=False)
     origin = _single_origin_site(batches)
     planned_on = local_date(planned_pickup_at)
-    sites = [site for site in session.scalars(select(Site).join(Organization).order_by(Site.id))
+    # Only receiving organizations' sites (the roles' JSON text holds the quoted role), not every producer's.
+    receiving = or_(*(cast(Organization.roles, String).like(f'%"{role}"%') for role in RECEIVING_ROLES))
+    sites = [site for site in session.scalars(select(Site).join(Organization).where(receiving).order_by(Site.id))
              if site.organization_id != actor.organization_id
              and any(site.organization.has_role(role) for role in RECEIVING_ROLES)]
     names = place_names(session, [origin.region_code] + [site.region_code for site in sites])
@@ -348,7 +350,8 @@ def _own_batches(session, actor: User, batch_ids: list[int], *, lock: bool) -> d
     by_id = {b.id: b for b in found}
     foreign = [i for i in batch_ids if i not in by_id or by_id[i].organization_id != actor.organization_id]
     if foreign:
-        raise RuleViolation(f"批次 {', '.join(map(str, foreign))} 不存在或不属于本单位", code="OWNERSHIP_VIOLATION",
+        raise RuleViolation(N_("批次 {ids} 不存在或不属于本单位"), params={"ids": ", ".join(map(str, foreign))},
+                            code="OWNERSHIP_VIOLATION",
                             details={"batch_ids": foreign})
     return by_id
 
@@ -356,30 +359,32 @@ def _own_batches(session, actor: User, batch_ids: list[int], *, lock: bool) -> d
 def _single_origin_site(batches: dict[int, Batch]) -> Site:
     sites = {b.site_id: b.site for b in batches.values()}
     if len(sites) != 1:
-        raise ValidationFailed("一张联单的批次必须来自同一场所（一车一单）", details={"lines": "several origin sites"})
+        raise ValidationFailed(N_("一张联单的批次必须来自同一场所（一车一单）"), details={"lines": "several origin sites"})
     return next(iter(sites.values()))
 
 
 def _receiver_site(session, site_id: int) -> Site:
     site = session.get(Site, site_id)
     if site is None:
-        raise ValidationFailed(f"接收场所 {site_id} 不存在", details={"receiver_site_id": "unknown"})
+        raise ValidationFailed(N_("接收场所 {site} 不存在"), params={"site": site_id}, details={"receiver_site_id": "unknown"})
     if not any(site.organization.has_role(role) for role in RECEIVING_ROLES):
-        raise ValidationFailed(f"「{site.organization.name}」不是接收或收集单位", details={"receiver_site_id": "not a receiver"})
+        raise ValidationFailed(N_("「{name}」不是接收或收集单位"), params={"name": site.organization.name}, details={"receiver_site_id": "not a receiver"})
     return site
 
 
 def _transporter(session, transporter_id: int, vehicle_id: int | None, driver_id: int | None) -> Organization:
     transporter = session.get(Organization, transporter_id)
     if transporter is None or not transporter.has_role(Role.TRANSPORTER):
-        raise ValidationFailed(f"运输单位 {transporter_id} 不存在或不是运输单位", details={"transporter_id": "not a transporter"})
+        raise ValidationFailed(N_("运输单位 {id} 不存在或不是运输单位"), params={"id": transporter_id}, details={"transporter_id": "not a transporter"})
     vehicle = session.get(Vehicle, vehicle_id) if vehicle_id is not None else None
     if vehicle_id is not None and (vehicle is None or vehicle.organization_id != transporter.id):
-        raise RuleViolation(f"车辆 {vehicle_id} 不属于运输单位「{transporter.name}」", code="OWNERSHIP_VIOLATION",
+        raise RuleViolation(N_("车辆 {id} 不属于运输单位「{name}」"), params={"id": vehicle_id, "name": transporter.name},
+                            code="OWNERSHIP_VIOLATION",
                             details={"vehicle_id": vehicle_id})
     driver = session.get(User, driver_id) if driver_id is not None else None
     if driver_id is not None and (driver is None or driver.role != Role.DRIVER or driver.organization_id != transporter.id):
-        raise RuleViolation(f"驾驶员 {driver_id} 不是运输单位「{transporter.name}」的驾驶员", code="OWNERSHIP_VIOLATION",
+        raise RuleViolation(N_("驾驶员 {id} 不是运输单位「{name}」的驾驶员"), params={"id": driver_id, "name": transporter.name},
+                            code="OWNERSHIP_VIOLATION",
                             details={"driver_id": driver_id})
     return transporter
 
@@ -389,7 +394,8 @@ def _lock_approval(session, approval_id, actor: User, receiver_site: Site, on) -
         return None
     approval = locked(session, select(Approval).where(Approval.id == approval_id)).first()
     if approval is None or approval.producer_id != actor.organization_id:
-        raise ValidationFailed(f"审批 {approval_id} 不存在或不是发给本单位的", details={"approval_id": "unknown"})
+        raise ValidationFailed(N_("审批 {id} 不存在或不是发给本单位的"), params={"id": approval_id},
+                               details={"approval_id": "unknown"})
     return approval
 
 
@@ -399,7 +405,8 @@ def _approval(session, approval_id, actor: User) -> Approval | None:
         return None
     approval = session.get(Approval, approval_id)
     if approval is None or approval.producer_id != actor.organization_id:
-        raise ValidationFailed(f"审批 {approval_id} 不存在或不是发给本单位的", details={"approval_id": "unknown"})
+        raise ValidationFailed(N_("审批 {id} 不存在或不是发给本单位的"), params={"id": approval_id},
+                               details={"approval_id": "unknown"})
     return approval
 
 

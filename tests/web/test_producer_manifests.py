@@ -166,3 +166,17 @@ def test_the_pages_speak_english(producer, api, session, world, batch):
     assert "Print the manifest (PDF)" in page
     pdf = producer.get(f"/manifests/{manifest['id']}/manifest.pdf")
     assert "Unified social credit code" in "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+
+
+@pytest.mark.parametrize("lang, expected", [("zh", ["数量（kg）：必须大于 0", "接收单位：请填写或选择"]),
+                                            ("en", ["Quantity (kg): must be more than 0",
+                                                    "Receiver: please fill in or choose"])])
+def test_a_refused_field_is_named_in_the_page_language_and_the_form_kept(producer, world, batch, lang, expected):
+    headers = {"Accept-Language": lang}
+    producer.post("/language", data={"lang": lang})
+    bad_quantity = _text(producer.post("/producer/manifests/new", data=_form(world, batch, "-1", action="receivers"),
+                                       headers=headers))
+    assert expected[0] in bad_quantity and "quantity_kg" not in bad_quantity.replace('name="qty_', "")
+    assert 'value="-1"' in bad_quantity
+    no_receiver = _text(producer.post("/producer/manifests/new", data=_form(world, batch), headers=headers))
+    assert expected[1] in no_receiver and "Missing data" not in no_receiver

@@ -31,6 +31,14 @@ FIELD_NAMES = {"lines": N_("废物批次"), "batch_id": N_("批次"), "quantity_
                "reason": N_("原因"), "from": N_("开具日期（起）"), "to": N_("开具日期（止）"), "q": N_("联单号"),
                "waste_code": N_("废物代码"), "party": N_("单位名称"), "status": N_("状态"), "page": N_("页码")}
 
+# What the shared quantity parser (domain/quantities.parse_kg) says, in the page's language.
+PROBLEMS = {text: text for text in (N_("不是有效的数量"), N_("必须大于 0"), N_("最多保留 3 位小数（克）"),
+                                    N_("超出允许范围"), N_("必须是数字（千克）"))}
+# marshmallow's own messages, which the API answers as they are
+PROBLEMS.update({"Missing data for required field.": N_("请填写或选择"), "Field may not be null.": N_("请填写或选择"),
+                 "Not a valid integer.": N_("请从列表中选择"), "Not a valid datetime.": N_("不是有效的时间"),
+                 "Not a valid list.": N_("请从列表中选择")})
+
 
 def _refusal(messages: dict) -> ValidationFailed:
     """A schema's first complaint as a page shows it: the field's name in the page's language, then the problem."""
@@ -39,8 +47,13 @@ def _refusal(messages: dict) -> ValidationFailed:
         inner_field, problems = next(iter(problems.items()))
         if not str(inner_field).isdigit():
             field = inner_field
-    problem = problems[0] if isinstance(problems, list) else problems
-    return ValidationFailed(f"{_(FIELD_NAMES.get(field, field))}：{problem}", details=messages)
+    problem = str(problems[0] if isinstance(problems, list) else problems)
+    if problem.startswith(f"{field} "):  # the shared quantity parser names the field by its key: the label says it
+        problem = problem[len(field) + 1:]
+    head, sep, value = problem.partition("：")
+    if head in PROBLEMS:
+        problem = _(PROBLEMS[head]) + (_("：") + value if sep else "")
+    return ValidationFailed(f"{_(FIELD_NAMES.get(field, field))}{_('：')}{problem}", details=messages)
 
 
 # ---------------------------------------------------------------- the list

@@ -1,6 +1,7 @@
 """Issuing a manifest from the page on a phone, in Chinese and in English: batches and quantities, the receiver
 chooser, a dry run that refuses hazardous waste bound for another city, then one that passes, the issue, and the
 manifest PDF opened and read."""
+import re
 from io import BytesIO
 
 import pytest
@@ -80,14 +81,19 @@ def test_a_draft_is_kept_then_issued_and_cancelled_after_a_confirmation(phone, s
     page = phone(locale="zh-CN" if lang == "zh" else "en-US").new_page()
     page.goto("/producer/manifests/new")
     log_in(page, "producer")
+    expect(page.locator("#manifest-form")).to_be_visible()
+    page.wait_for_load_state("load")  # static/manifests.js (deferred) listens before we type
     page.fill(f"input[name=qty_{batch.id}]", "250")  # typing a quantity ticks its batch (static/manifests.js)
     expect(page.locator(f"#batch-{batch.id}")).to_be_checked()
     page.locator("#save-draft").tap()
+    expect(page).to_have_url(re.compile(r"draft=\d+$"))
+    expect(page.locator("p.flash")).to_be_visible()
     expect(page.locator(f"input[name=qty_{batch.id}]")).to_have_value("250")
     page.locator("#find-receivers").tap()
     page.locator(f"input[name=receiver_site_id][value='{world.receiver_site.id}']").check()
     page.select_option("#transporter", str(world.transporter.id))
     page.locator("#save-draft").tap()
+    expect(page.locator("p.flash")).to_be_visible()  # saved (the page came back) before we leave it
     page.goto("/producer")
     expect(page.locator("#drafts")).to_be_visible()
     look(page, f"manifest-drafts-{lang}")

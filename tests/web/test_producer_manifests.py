@@ -118,7 +118,8 @@ def test_cancelling_asks_for_a_reason_on_a_confirmation_page(producer, api, sess
     assert manifest_state(api, manifest["id"]) == ("issued", 1)
     done = producer.post(f"/producer/manifests/{manifest['id']}/cancel", data={"reason": "客户取消"},
                          follow_redirects=True)
-    assert "已作废" in _text(done) and manifest_state(api, manifest["id"]) == ("cancelled", 2)
+    assert "已作废" in _text(done) and "作废原因：客户取消" in _text(done)
+    assert manifest_state(api, manifest["id"]) == ("cancelled", 2)
 
 
 def test_the_list_pages_with_a_total_and_searches(producer, api, session, world):

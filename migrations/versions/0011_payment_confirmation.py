@@ -1,7 +1,7 @@
 """payment confirmation: the payee (the receiver, 资金直付) confirms a payment the payer recorded
 
 Revision ID: 0011_payment_confirmation
-Revises: 0009_batch_label_fields
+Revises: 0010_manifest_drafts
 Create Date: 2026-12-01 19:30:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import wastechain.db
 
 
 revision = '0011_payment_confirmation'
-down_revision = '0009_batch_label_fields'
+down_revision = '0010_manifest_drafts'
 branch_labels = None
 depends_on = None
 

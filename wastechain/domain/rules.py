@@ -33,32 +33,27 @@ class PermitFacts:
         return waste_code in self.waste_codes or category in self.waste_codes
 
 
-RULE_CITY, RULE_COUNTY = N_("危险废物不出市"), N_("一般固体废物不出县")
-
-
 def jurisdiction_violation(
     *, stream: Stream, waste_code: str, origin_region: str, destination_region: str, approved: bool,
-    region_names: dict[str, str] | None = None,
+    origin_name: str | None = None, destination_name: str | None = None,
 ) -> RuleViolation | None:
     """危险废物不出市、一般固体废物不出县 (Quzhou policy, stricter than the national 就近原则), unless approved.
 
-    `region_names` (code → name) lets the message name the places; without it the codes are shown."""
+    The message names the regions (`origin_name`, `destination_name`) when the caller knows them, else their codes.
+    """
     if is_hazardous(stream):
-        same = city_of(origin_region) == city_of(destination_region)
-        rule, template = RULE_CITY, N_("{stream} {waste_code} 不能从 {origin} 转移到 {destination}：跨市转移违反「{rule}」，"
-                                       "且没有覆盖该转移的有效审批")
+        scope, same = N_("跨市"), city_of(origin_region) == city_of(destination_region)
+        rule = N_("危险废物不出市")
     else:
-        same = county_of(origin_region) == county_of(destination_region)
-        rule, template = RULE_COUNTY, N_("{stream} {waste_code} 不能从 {origin} 转移到 {destination}：跨县转移违反「{rule}」，"
-                                         "且没有覆盖该转移的有效审批")
+        scope, same = N_("跨县"), county_of(origin_region) == county_of(destination_region)
+        rule = N_("一般固体废物不出县")
     if same or approved:
         return None
     names = region_names or {}
     return RuleViolation(
-        template,
-        params={"stream": STREAM_NAMES[stream], "waste_code": waste_code, "rule": rule,
-                "origin": names.get(origin_region, origin_region),
-                "destination": names.get(destination_region, destination_region)},
+        N_("{stream} {waste_code} 不能从 {origin} 转移到 {destination}：{scope}转移违反「{rule}」，且没有覆盖该转移的有效审批"),
+        params={"stream": STREAM_NAMES[stream], "waste_code": waste_code, "origin": origin_name or origin_region,
+                "destination": destination_name or destination_region, "scope": scope, "rule": rule},
         code="JURISDICTION_VIOLATION",
         details={
             "rule": rule,
@@ -81,16 +76,13 @@ def receiver_permit_violation(
     covering = [p for p in valid if p.covers(waste_code, category)]
     details = {"receiver": receiver_name, "waste_code": waste_code, "date": on.isoformat()}
     if not covering:
-        facts = {"receiver": receiver_name, "waste_code": waste_code, "category": category, "on": str(on)}
-        if not valid:
-            template = N_("接收单位「{receiver}」在该日期没有有效的危险废物经营许可证：{waste_code}（{category}），日期 {on}")
-        else:
-            template = N_("接收单位「{receiver}」的许可证（{permits}）不覆盖该废物代码：{waste_code}（{category}），日期 {on}")
-            facts["permits"] = ", ".join(p.number for p in valid)
-        return RuleViolation(
-            template, params=facts,
-            code="PERMIT_INVALID", details={**details, "permits": [p.number for p in valid]},
-        )
+        params = {"receiver": receiver_name, "waste_code": waste_code, "category": category, "on": on.isoformat(),
+                  "permits": ", ".join(p.number for p in valid)}
+        template = (N_("接收单位「{receiver}」在该日期没有有效的危险废物经营许可证：{waste_code}（{category}），日期 {on}")
+                    if not valid else
+                    N_("接收单位「{receiver}」的许可证（{permits}）不覆盖该废物代码：{waste_code}（{category}），日期 {on}"))
+        return RuleViolation(template, params=params, code="PERMIT_INVALID",
+                             details={**details, "permits": [p.number for p in valid]})
     for permit in covering:
         if permit.annual_capacity_kg is None or permit.used_kg + quantity_kg <= permit.annual_capacity_kg:
             return None
@@ -113,7 +105,7 @@ def transport_permit_violation(
         return None
     return RuleViolation(
         N_("运输单位「{transporter}」在 {on} 没有有效的危险货物道路运输许可"),
-        params={"transporter": transporter_name, "on": str(on)},
+        params={"transporter": transporter_name, "on": on.isoformat()},
         code="PERMIT_INVALID",
         details={"transporter": transporter_name, "date": on.isoformat()},
     )

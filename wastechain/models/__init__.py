@@ -1,6 +1,7 @@
 """ORM classes; importing this package registers every table on Base.metadata."""
 from wastechain.models.anomaly import Anomaly, AnomalyNote, DaySeal, Declaration, Payment, ReceiverIntake
 from wastechain.models.catalog import Region, WasteCode
+from wastechain.models.drafts import ManifestDraft
 from wastechain.models.handover import HandoverCode
 from wastechain.models.parties import ApiKey, ApiToken, Approval, Organization, Permit, Site, User, UserLogin, Vehicle
 from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial
@@ -8,6 +9,7 @@ from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Payment", "ReceiverIntake",
-    "ApiKey", "ApiToken", "Approval", "Batch", "Container", "DisposalRecord", "HandoverCode", "LineageFlow", "Manifest", "ManifestEvent", "ManifestLine", "ManifestSerial",
+    "ApiKey", "ApiToken", "Approval", "Batch", "Container", "DisposalRecord", "HandoverCode", "LineageFlow", "Manifest",
+    "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "Region", "Site", "User", "UserLogin", "Vehicle", "WasteCode",
 ]

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from wastechain.api.manifests.schemas import StepIn
+from wastechain.api.manifests.schemas import ManifestArgs, ManifestIn, StepIn  # noqa: F401  (the pages load these too)
 from wastechain.domain.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
 from wastechain.domain.fieldnames import FIELD_NAMES, field_name
 from wastechain.domain.qrtoken import make_token

@@ -3,10 +3,12 @@ from flask import Response
 from wastechain import throttle
 from wastechain.api.common import (Blueprint, current_user, db, listed, login_required, now, page_schema, paging,
                                    qr_url_for, settings)
-from wastechain.api.manifests.schemas import (HandoverCodeOut, ManifestArgs, ManifestDetailOut, ManifestIn, ManifestOut,
-                                              StepEventOut, StepIn, VerifyOut)
+from flask_babel import gettext
+
+from wastechain.api.manifests.schemas import (CheckOut, HandoverCodeOut, ManifestArgs, ManifestDetailOut, ManifestIn,
+                                              ManifestOut, StepEventOut, StepIn, VerifyOut)
 from wastechain.services import manifests
-from wastechain.services.rendering import qr
+from wastechain.services.rendering import manifest_pdf, qr
 
 bp = Blueprint("manifests", __name__, description="转移联单")
 
@@ -21,6 +23,27 @@ def issue(body):
     return manifests.issue_manifest(db(), actor=current_user(), lines=lines, now=now(), **body)
 
 
+@bp.post("/manifests/check")
+@login_required
+@bp.arguments(ManifestIn)
+@bp.response(200, CheckOut)
+def check(body):
+    """Dry run of POST /manifests: every rule's verdict on the same body, in plain words; writes nothing.
+
+    `ok` is true exactly when POST /manifests with this body would issue the manifest now; a failing verdict
+    carries the error code the issue would answer. Input that cannot be a manifest (unknown receiver, batches not
+    yours …) is refused as POST /manifests refuses it.
+    """
+    lines = [manifests.LineRequest(**line) for line in body.pop("lines")]
+    evaluation = manifests.check_manifest(db(), actor=current_user(), lines=lines, now=now(), **body)
+    return {"ok": evaluation.ok, "verdicts": [verdict_out(v) for v in evaluation.verdicts]}
+
+
+def verdict_out(verdict) -> dict:
+    return {"rule": verdict.rule, "rule_name": gettext(manifests.RULE_NAMES[verdict.rule]), "ok": verdict.ok,
+            "code": verdict.code, "subject": verdict.subject, "message": manifests.verdict_text(verdict, gettext)}
+
+
 @bp.get("/manifests")
 @login_required
 @bp.arguments(ManifestArgs, location="query")
@@ -29,7 +52,7 @@ def list_manifests(args):
     """Manifests the user may see, newest first."""
     return listed(manifests.list_manifests(db(), actor=current_user(), status=args["status"], region=args["region"],
                                            date_from=args["date_from"], date_to=args["date_to"], q=args["q"],
-                                           **paging(args)))
+                                           waste_code=args["waste_code"], party=args["party"], **paging(args)))
 
 
 @bp.get("/manifests/<int:manifest_id>")
@@ -106,3 +129,14 @@ def qr_png(manifest_id):
 def qr_svg(manifest_id):
     """The manifest's QR code as SVG."""
     return Response(qr.qr_svg(_qr_data(manifest_id)), mimetype="image/svg+xml")
+
+
+@bp.get("/manifests/<int:manifest_id>/pdf")
+@login_required
+@bp.response(200, content_type="application/pdf")
+def pdf(manifest_id):
+    """The manifest (联单) as a printable A4 PDF: QR, parties with credit codes, lines, events, signatures so far."""
+    body, filename = manifest_pdf.manifest_pdf(db(), actor=current_user(), manifest_id=manifest_id,
+                                               qr_data=_qr_data(manifest_id), translate=gettext)
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})

@@ -117,6 +117,10 @@ class ManifestArgs(PageArgs):
     date_from = Moment(load_default=None, data_key="from")
     date_to = Moment(load_default=None, data_key="to", end_of_day=True)
     q = Text(load_default=None, min_length=0, max_length=100, metadata={"description": "part of the manifest number"})
+    waste_code = Text(load_default=None, min_length=0, max_length=20,
+                      metadata={"description": "part of a waste code on one of its lines"})
+    party = Text(load_default=None, min_length=0, max_length=100,
+                 metadata={"description": "part of the name of its issuer, receiver or transporter"})
 
 
 class StepIn(ma.Schema):
@@ -153,3 +157,18 @@ class VerifyOut(ma.Schema):
 class HandoverCodeOut(ma.Schema):
     code = ma.fields.String(metadata={"description": "6 digits, single use, shown to the driver at the gate"})
     expires_at = Time()
+
+
+class VerdictOut(ma.Schema):
+    rule = ma.fields.String(metadata={"description": "quantity, jurisdiction, receiver_permit or transport_permit"})
+    rule_name = ma.fields.String(metadata={"description": "the rule's name in the request's language"})
+    ok = ma.fields.Boolean()
+    code = ma.fields.String(allow_none=True, metadata={"description": "the error code the issue would answer"})
+    subject = ma.fields.String(metadata={"description": "the batch's unit code, for a line's rule"})
+    message = ma.fields.String(metadata={"description": "the verdict in plain words (Chinese, or English on "
+                                                        "Accept-Language: en), regions by name"})
+
+
+class CheckOut(ma.Schema):
+    ok = ma.fields.Boolean(metadata={"description": "POST /manifests with this body would issue the manifest"})
+    verdicts = ma.fields.List(ma.fields.Nested(VerdictOut))

@@ -1,12 +1,12 @@
 """Reading manifests: one, a page of them, the queues of drivers and receivers, a chain's verification."""
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from wastechain.domain.regions import jurisdiction_prefix
 from wastechain.domain.states import ManifestStatus
-from wastechain.models import Manifest, ManifestLine, User
+from wastechain.models import Manifest, ManifestLine, Organization, User
 from wastechain.services import access
 from wastechain.services.common import Page, paginate
 from wastechain.services.manifests.events import ManifestCheck, verify_manifest_events
@@ -25,8 +25,16 @@ def get_manifest(session, *, actor: User, manifest_id: int) -> Manifest:
 
 
 def _visible(actor: User, *, status: str | None = None, region: str | None = None,
-             date_from: datetime | None = None, date_to: datetime | None = None, q: str | None = None):
+             date_from: datetime | None = None, date_to: datetime | None = None, q: str | None = None,
+             waste_code: str | None = None, party: str | None = None):
     query = access.visible_manifests(actor)
+    if waste_code:
+        query = query.where(select(ManifestLine.id).where(ManifestLine.manifest_id == Manifest.id,
+                                                          ManifestLine.waste_code.like(f"%{waste_code}%")).exists())
+    if party:
+        named = select(Organization.id).where(Organization.name.like(f"%{party}%"))
+        query = query.where(or_(Manifest.issuer_id.in_(named), Manifest.receiver_id.in_(named),
+                                Manifest.transporter_id.in_(named)))
     if status:
         query = query.where(Manifest.status == status)
     if region:
@@ -43,15 +51,21 @@ def _visible(actor: User, *, status: str | None = None, region: str | None = Non
 
 def list_manifests(session, *, actor: User, status: str | None = None, region: str | None = None,
                    date_from: datetime | None = None, date_to: datetime | None = None, q: str | None = None,
+                   waste_code: str | None = None, party: str | None = None,
                    page: int = 1, per_page: int = 50) -> Page[Manifest]:
-    """The visible manifests, newest first, filtered by status, region (origin or destination) and issue time."""
-    query = _visible(actor, status=status, region=region, date_from=date_from, date_to=date_to, q=q)
+    """The visible manifests, newest first, filtered by status, region (origin or destination), issue time, number,
+    waste code and a party's name."""
+    query = _visible(actor, status=status, region=region, date_from=date_from, date_to=date_to, q=q,
+                     waste_code=waste_code, party=party)
     return paginate(session, query, page=page, per_page=per_page)
 
 
-def issued_by_own_organization(session, *, actor: User, page: int = 1, per_page: int = 100) -> Page[Manifest]:
-    """The manifests the actor's organization issued, newest first (the producer's list)."""
-    query = _visible(actor).where(Manifest.issuer_id == (actor.organization_id or -1))
+def issued_by_own_organization(session, *, actor: User, status: str | None = None, date_from: datetime | None = None,
+                               date_to: datetime | None = None, q: str | None = None, waste_code: str | None = None,
+                               party: str | None = None, page: int = 1, per_page: int = 50) -> Page[Manifest]:
+    """The manifests the actor's organization issued, newest first, searched and paged (the producer's list)."""
+    query = _visible(actor, status=status, date_from=date_from, date_to=date_to, q=q, waste_code=waste_code,
+                     party=party).where(Manifest.issuer_id == (actor.organization_id or -1))
     return paginate(session, query, page=page, per_page=per_page)
 
 

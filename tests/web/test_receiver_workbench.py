@@ -20,11 +20,7 @@ def _delivered(api, session, world, kg="100") -> dict:
 
 def _closed_partly_refused(client, api, session, world) -> dict:
     manifest = _delivered(api, session, world)
-    login(client, "receiver")
-    base = f"/receiver/manifests/{manifest['id']}"
-    client.post(f"{base}/receive", data={"quantity_kg": "100", "accepted_kg": "90", "rejected_kg": "10",
-                                         "reason": "包装破损", "idempotency_key": "web-r-1"})
-    client.post(f"{base}/dispose", data={"method": "D10", "quantity_kg": "90", "idempotency_key": "web-d-1"})
+    _closed_partly_refused_by(client, manifest)
     return manifest
 
 
@@ -100,3 +96,25 @@ def test_the_work_list_is_searched_and_paged_never_cut_off(client, api, session,
     assert numbers[0] in first  # oldest delivery, nearest its deadline, first
     found = client.get(f"/receiver/?q={numbers[4]}").get_data(as_text=True)
     assert numbers[4] in found and numbers[5] not in found
+
+
+def test_the_producer_finds_the_certificate_on_its_manifest_page_once_something_was_disposed(
+        client, api, session, world):
+    manifest = _delivered(api, session, world)
+    login(client, "producer")
+    assert 'id="certificate-link"' not in client.get(f"/producer/manifests/{manifest['id']}").get_data(as_text=True)
+    receiver = client.application.test_client()
+    _closed_partly_refused_by(receiver, manifest)
+    page = client.get(f"/producer/manifests/{manifest['id']}").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)" id="certificate-link"', page).group(1)
+    document = client.get(link)
+    assert document.status_code == 200 and document.mimetype == "application/pdf"
+    assert manifest["number"] in PdfReader(io.BytesIO(document.data)).pages[0].extract_text()
+
+
+def _closed_partly_refused_by(client, manifest) -> None:
+    login(client, "receiver")
+    base = f"/receiver/manifests/{manifest['id']}"
+    client.post(f"{base}/receive", data={"quantity_kg": "100", "accepted_kg": "90", "rejected_kg": "10",
+                                         "reason": "包装破损", "idempotency_key": "web-r-2"})
+    client.post(f"{base}/dispose", data={"method": "D10", "quantity_kg": "90", "idempotency_key": "web-d-2"})

@@ -132,7 +132,7 @@ def generate_city_command(start, days, per_day, seed, no_faults):
 
 @click.command("verify-history")
 @with_appcontext
-@click.option("--resolve-false-alarms", is_flag=True,
+@click.option("--resolve-false-alarms", "correct", is_flag=True,
               help="resolve, with a note, open seal-signature alarms whose seal verifies under a known key")
 @click.option("--as", "actor", default=None, help="the administrator account the correction is recorded under")
 @click.option("--accept-key-file", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -140,10 +140,10 @@ def generate_city_command(start, days, per_day, seed, no_faults):
                    "in the keyring; seals they signed are re-signed with the current key")
 @click.option("--accept-development-key", is_flag=True,
               help="also accept seals signed with the built-in development key (by a command run without the key)")
-def verify_history_command(resolve_false_alarms, actor, accept_key_file, accept_development_key):
+def verify_history_command(correct, actor, accept_key_file, accept_development_key):
     """Re-verify every manifest's hash chain and every day seal (after a restore, or on request); exit 1 if any broke."""
     keys = _settings().secret_key
-    if resolve_false_alarms:
+    if correct:
         if not actor:
             raise click.UsageError("--resolve-false-alarms needs --as ADMIN_USERNAME (the note's author)")
         accepted = []

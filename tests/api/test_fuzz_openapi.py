@@ -2,6 +2,7 @@
 documented schema. Bounded (a few examples per operation) so it stays part of every run."""
 import os
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 import schemathesis
@@ -115,3 +116,16 @@ def test_links_carry_real_ids_to_every_operation_that_takes_one(fuzzed, api, cli
     print(f"\n{len(succeeded)} of {len(with_ids)} operations taking ids answered 2xx with real ids;",
           f"all {len(OPERATIONS)} operations fuzzed without a 5xx or a schema violation")
     assert len(answered) == len(with_ids) and only_404 == []
+
+
+def test_every_link_names_an_operation_of_the_document_and_a_parameter_it_takes(client):
+    spec = client.get("/api/v1/openapi.json").json
+    links = [link for item in spec["paths"].values() for operation in item.values() if isinstance(operation, dict)
+             for response in operation.get("responses", {}).values() for link in response.get("links", {}).values()]
+    assert len(links) >= 50
+    for link in links:
+        pointer, method = link["operationRef"].removeprefix("#/paths/").rsplit("/", 1)
+        path = unquote(pointer).replace("~1", "/").replace("~0", "~")
+        declared = spec["paths"][path].get("parameters", []) + spec["paths"][path][method].get("parameters", [])
+        parameters = {p["name"] for p in declared if p["in"] == "path"}
+        assert set(link["parameters"]) <= parameters, (path, link)

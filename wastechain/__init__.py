@@ -19,6 +19,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
     app.config.update(Config(app.instance_path).as_dict())
+    if overrides and "SECRET_KEY" in overrides:  # a key given here replaces the environment's or key file's keyring
+        app.config.update(SECRET_KEY_ID=1, RETIRED_SECRET_KEYS="")
     app.config.update(overrides or {})
     settings = Settings.from_config(app.config).validate()
     # Sessions and CSRF tokens are signed with the session key derived from the master key, never the master key;

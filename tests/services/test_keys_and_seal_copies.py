@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from tests.factories import row_count
+from tests.factories import as_database_administrator, row_count
 from wastechain.domain.anomalies import Thresholds, day_window
 from wastechain.domain.errors import Forbidden
 from wastechain.domain.keys import Keyring, parse_keyring
@@ -154,3 +154,18 @@ def test_verify_refuses_a_manifest_whose_day_seal_was_re_signed_with_another_key
     answer = api.get(f"/manifests/{manifest_id}/verify", as_="producer").json
     assert (answer["ok"], answer["seals_ok"]) == (False, False)
     assert answer["reasons"] == [f"{day.isoformat()} 的封签签名无效（封签可能被改写）"]
+
+
+def test_an_alarm_about_changed_events_is_not_resolved_even_once_they_match_again(session, sealed_day):
+    day, _ = sealed_day
+    event = session.scalars(select(ManifestEvent)).one()
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET hash = :h WHERE id = :id"), {"h": "e" * 64, "id": event.id})
+    session.commit()
+    _reconcile(session, day + timedelta(days=1), Keyring.single(WRONG))  # wrong key and changed events at once
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET hash = :h WHERE id = :id"), {"h": event.hash, "id": event.id})
+    session.commit()
+    corrections, kept = resolve_false_alarms(session, keys=BEFORE, actor_username="admin", now=day_window(day).end)
+    assert corrections == [] and kept[0]["why"].startswith("not only about a signature")
+    assert _alarm(session, day).status == "open"

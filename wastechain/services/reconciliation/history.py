@@ -95,8 +95,8 @@ def resolve_false_alarms(session, *, keys: Keyring | str, actor_username: str, n
     corrections, kept = [], []
     for anomaly in candidates:
         day = date.fromisoformat(anomaly.fingerprint.rsplit(":", 1)[1])
-        if (anomaly.evidence or {}).get("kind") not in SIGNATURE_KINDS:
-            kept.append({"day": day, "why": f"not about a signature: {(anomaly.evidence or {}).get('kind')}"})
+        if not _only_the_signature(anomaly.evidence or {}):
+            kept.append({"day": day, "why": f"not only about a signature: {(anomaly.evidence or {}).get('kind')}"})
             continue
         seal = session.get(DaySeal, day, populate_existing=True)
         if seal is None or seal.merkle_root is None:
@@ -132,6 +132,14 @@ def resolve_false_alarms(session, *, keys: Keyring | str, actor_username: str, n
         corrections.append(Correction(anomaly.id, day, key_id, resigned=bool(origin)))
     session.rollback()
     return corrections, kept
+
+
+def _only_the_signature(evidence: dict) -> bool:
+    """The alarm said the signature failed and nothing else: when it was raised, the events still matched the seal."""
+    if evidence.get("kind") not in SIGNATURE_KINDS or evidence.get("signature_ok") is not False:
+        return False
+    return "root_now" not in evidence or (evidence.get("root_now") == evidence.get("sealed_root")
+                                          and evidence.get("events_now") == evidence.get("sealed_events"))
 
 
 def _signing_key(keys: Keyring, seal) -> int | None:

@@ -8,8 +8,8 @@ from wastechain.catalog import seed_catalog
 from wastechain.cli_reconcile import check_seals, export_seals, generate, reconcile
 from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
 from wastechain.domain.errors import DomainError
+from wastechain.domain.keys import Keyring, parse_key_file, parse_keyring
 from wastechain.services.accounts.auth import create_admin
-from wastechain.domain.keys import Keyring, parse_key_file
 from wastechain.services.reconciliation.history import resolve_false_alarms, verify_history
 from wastechain.settings import DEVELOPMENT_SECRET_KEY
 
@@ -149,10 +149,9 @@ def verify_history_command(correct, actor, accept_key_file, accept_development_k
         accepted = []
         if accept_key_file:
             with open(accept_key_file) as handle:
-                current, current_id, retired = parse_key_file(handle.read())
-            file_keys = [(current_id, current)] + [(int(i), k) for i, _, k in
-                                                   (item.partition(":") for item in retired.split())]
-            accepted += [(f"密钥文件中的密钥 {i}", Keyring.single(key, i)) for i, key in file_keys]
+                ring = parse_keyring(*parse_key_file(handle.read()))
+            accepted += [(f"密钥文件 {accept_key_file} 中的密钥 {i}", Keyring.single(master, i))
+                         for i, master in ring.masters.items()]
         if accept_development_key:
             accepted.append(("内置的开发密钥（未配置密钥时运行的命令）", Keyring.single(DEVELOPMENT_SECRET_KEY)))
         with _session() as session:

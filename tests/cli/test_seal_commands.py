@@ -71,3 +71,19 @@ def test_verify_history_resolves_the_false_alarms_of_a_wrong_key(app, session, s
     assert session.scalar(select(Anomaly.status).where(Anomaly.code == "CHAIN_BROKEN")) == "resolved"
     # the wrong key also sealed the next day: that seal verifies under no key it knows, so it stays broken
     assert result.exit_code == 1 and f"broken: CHAIN_BROKEN:seal:{later}" in result.output
+
+
+def test_a_seal_signed_by_a_key_given_in_a_file_is_accepted_and_re_signed(app, session, sealed_day, tmp_path):
+    later = sealed_day + timedelta(days=1)
+    old = "o" * 64
+    run_reconciliation(session, day=later, now=day_window(later).end, thresholds=Thresholds(),
+                       secret=Keyring.single(old, 7))  # a key the service no longer has sealed the next day
+    run_reconciliation(session, day=later + timedelta(days=1), now=day_window(later).end, thresholds=Thresholds(),
+                       secret=app.extensions["wastechain.settings"].secret_key)
+    session.rollback()
+    key_file = tmp_path / "old_keys"
+    key_file.write_text(f"7:{old}\n")
+    result = _invoke(app, "verify-history", "--resolve-false-alarms", "--as", "admin", "--accept-key-file",
+                     str(key_file))
+    assert f"seal of {later} (verifies under key 1, re-signed with the current key)" in result.output
+    assert result.exit_code == 0, result.output

@@ -60,7 +60,8 @@ def test_verify_history_resolves_the_false_alarms_of_a_wrong_key(app, session, s
                        secret=Keyring.single("w" * 64))  # checked with a wrong key: a false critical alarm
     run_reconciliation(session, day=later, now=day_window(later).end, thresholds=Thresholds(),
                        secret=app.extensions["wastechain.settings"].secret_key)
-    assert session.scalar(select(Anomaly.status).where(Anomaly.code == "CHAIN_BROKEN")) == "open"
+    assert session.scalar(select(Anomaly.status).where(
+        Anomaly.fingerprint == f"CHAIN_BROKEN:seal:{sealed_day.isoformat()}")) == "open"
     session.rollback()  # end the test's read (SQLite)
     refused = _invoke(app, "verify-history", "--resolve-false-alarms")
     assert refused.exit_code == 2 and "--as ADMIN_USERNAME" in refused.output
@@ -68,7 +69,8 @@ def test_verify_history_resolves_the_false_alarms_of_a_wrong_key(app, session, s
     result = _invoke(app, "verify-history", "--resolve-false-alarms", "--as", "admin", "--accept-development-key")
     assert "resolved as a false alarm: anomaly" in result.output and f"seal of {sealed_day}" in result.output
     session.expire_all()
-    assert session.scalar(select(Anomaly.status).where(Anomaly.code == "CHAIN_BROKEN")) == "resolved"
+    assert session.scalar(select(Anomaly.status).where(
+        Anomaly.fingerprint == f"CHAIN_BROKEN:seal:{sealed_day.isoformat()}")) == "resolved"
     # the wrong key also sealed the next day: that seal verifies under no key it knows, so it stays broken
     assert result.exit_code == 1 and f"broken: CHAIN_BROKEN:seal:{later}" in result.output
 

@@ -5,10 +5,9 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 PORT=${1:-${PORT:-5000}}
 mkdir -p instance
-if [ -z "${SECRET_KEY:-}" ]; then
-  [ -f instance/secret_key ] || .venv/bin/python -c "import secrets; print(secrets.token_hex(32))" > instance/secret_key
-  SECRET_KEY=$(cat instance/secret_key)
-  export SECRET_KEY
+# The key file every flask command and the cron script read too when SECRET_KEY is not in the environment.
+if [ -z "${SECRET_KEY:-}" ] && [ ! -f instance/secret_key ]; then
+  (umask 077; .venv/bin/python -c "import secrets; print(secrets.token_hex(32))" > instance/secret_key)
 fi
 export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}
 .venv/bin/flask --app app db upgrade

@@ -5,11 +5,13 @@ from flask.cli import AppGroup, with_appcontext
 
 from wastechain import schema
 from wastechain.catalog import seed_catalog
-from wastechain.cli_reconcile import generate, reconcile
+from wastechain.cli_reconcile import check_seals, export_seals, generate, reconcile
 from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
 from wastechain.domain.errors import DomainError
+from wastechain.domain.keys import Keyring, parse_key_file, parse_keyring
 from wastechain.services.accounts.auth import create_admin
-from wastechain.services.reconciliation.history import verify_history
+from wastechain.services.reconciliation.history import resolve_false_alarms, verify_history
+from wastechain.settings import DEVELOPMENT_SECRET_KEY
 
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -130,18 +132,69 @@ def generate_city_command(start, days, per_day, seed, no_faults):
 
 @click.command("verify-history")
 @with_appcontext
-def verify_history_command():
+@click.option("--resolve-false-alarms", "correct", is_flag=True,
+              help="resolve, with a note, open seal-signature alarms whose seal verifies under a known key")
+@click.option("--as", "actor", default=None, help="the administrator account the correction is recorded under")
+@click.option("--accept-key-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="a key file (one key per line, id:key or key) of keys that once signed seals and are no longer "
+                   "in the keyring; seals they signed are re-signed with the current key")
+@click.option("--accept-development-key", is_flag=True,
+              help="also accept seals signed with the built-in development key (by a command run without the key)")
+def verify_history_command(correct, actor, accept_key_file, accept_development_key):
     """Re-verify every manifest's hash chain and every day seal (after a restore, or on request); exit 1 if any broke."""
+    keys = _settings().secret_key
+    if correct:
+        if not actor:
+            raise click.UsageError("--resolve-false-alarms needs --as ADMIN_USERNAME (the note's author)")
+        accepted = []
+        if accept_key_file:
+            with open(accept_key_file) as handle:
+                ring = parse_keyring(*parse_key_file(handle.read()))
+            accepted += [(f"密钥文件 {accept_key_file} 中的密钥 {i}", Keyring.single(master, i))
+                         for i, master in ring.masters.items()]
+        if accept_development_key:
+            accepted.append(("内置的开发密钥（未配置密钥时运行的命令）", Keyring.single(DEVELOPMENT_SECRET_KEY)))
+        with _session() as session:
+            try:
+                corrections, kept = resolve_false_alarms(session, keys=keys, actor_username=actor,
+                                                         now=_settings().now(), accepted=accepted)
+            except DomainError as error:
+                raise click.ClickException(error.message) from None
+        for correction in corrections:
+            how = ", re-signed with the current key" if correction.resigned else ""
+            click.echo(f"  resolved as a false alarm: anomaly {correction.anomaly_id}, seal of {correction.day} "
+                       f"(verifies under key {correction.key_id}{how})")
+        for left in kept:
+            click.echo(f"  left open: seal of {left['day']}: {left['why']}", err=True)
+        click.echo(f"{len(corrections)} false alarms resolved, {len(kept)} seal alarms left open")
     with _session() as session:
-        check = verify_history(session, secret=_settings().secret_key)
+        check = verify_history(session, secret=keys)
     click.echo(f"{check.manifests_verified} manifest chains and {check.seals_verified} day seals verified")
     for problem in check.problems:
         click.echo(f"  broken: {problem['fingerprint']}", err=True)
     raise SystemExit(0 if check.ok else 1)
 
 
+seals_group = AppGroup("seals", help="Day seals kept outside the database (a notary, a write-once store).")
+
+
+@seals_group.command("export")
+@click.argument("folder")
+def seals_export(folder):
+    """Write each signed day seal to FOLDER/day-seal-YYYY-MM-DD.json (never overwriting a file)."""
+    raise SystemExit(export_seals(current_app, folder))
+
+
+@seals_group.command("check")
+@click.argument("folder")
+def seals_check(folder):
+    """Compare the exported seal files in FOLDER with the database; exit 1 on any difference."""
+    raise SystemExit(check_seals(current_app, folder))
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_group)
+    app.cli.add_command(seals_group)
     for command in (seed_catalog_command, create_admin_command, seed_demo_command, reconcile_command,
                     generate_city_command, verify_history_command):
         app.cli.add_command(command)

@@ -1,10 +1,12 @@
-"""The reconcile and generate-city commands (flask CLI and scripts/): parse, call one service, print a summary.
+"""The reconcile, generate-city and seals commands (flask CLI and scripts/): parse, call one service, print a summary.
 
 Exit status: 0 when the run completed (whatever it found), 1 when the run itself failed, 2 on a bad option.
 """
+import json
 import sys
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import click
 
@@ -13,6 +15,7 @@ from wastechain.domain.anomalies import CATALOG
 from wastechain.domain.timeutil import local_date
 from wastechain.devdata.city import CityPlan, generate_city
 from wastechain.services.reconciliation import reconcile_day
+from wastechain.services.reconciliation.history import compare_seal_records, seal_records
 
 
 def yesterday() -> date:
@@ -75,3 +78,56 @@ def generate(app, *, start: str, days: int, per_day: int, seed: int, faults: boo
         click.echo(f"  injected {code}: {len(prints)}")
     sys.stdout.flush()
     return 0
+
+
+# ---------------------------------------------------------------- seals kept outside the database
+
+SEAL_FILE = "day-seal-{day}.json"
+
+
+def export_seals(app, folder: str) -> int:
+    """Writes each signed day seal to FOLDER/day-seal-YYYY-MM-DD.json, once: a file already there is never
+    overwritten (a write-once copy); one that differs from the database is reported and the exit status is 1."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    settings = app.extensions["wastechain.settings"]
+    with app.app_context(), app.extensions["wastechain.sessions"]() as session:
+        records = seal_records(session, keys=settings.secret_key)
+    written = kept = 0
+    differs = []
+    for record in records:
+        path = target / SEAL_FILE.format(day=record["day"])
+        text = json.dumps(record, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+        if path.exists():
+            if path.read_text() == text:
+                kept += 1
+            else:
+                differs.append(path.name)
+            continue
+        path.write_text(text)
+        path.chmod(0o444)
+        written += 1
+    click.echo(f"{written} day seals written to {target}, {kept} already there")
+    for name in differs:
+        click.echo(f"  differs from the database (left as it was): {name}", err=True)
+    return 1 if differs else 0
+
+
+def check_seals(app, folder: str) -> int:
+    """Compares the exported seal files in FOLDER with the database; exit status 1 when they disagree."""
+    records = []
+    for path in sorted(Path(folder).glob(SEAL_FILE.format(day="*"))):
+        try:
+            records.append(json.loads(path.read_text()))
+        except (OSError, ValueError) as error:
+            click.echo(f"error: cannot read {path.name}: {error}", err=True)
+            return 1
+    settings = app.extensions["wastechain.settings"]
+    with app.app_context(), app.extensions["wastechain.sessions"]() as session:
+        problems = compare_seal_records(session, records, keys=settings.secret_key)
+    click.echo(f"{len(records)} exported day seals compared with the database: "
+               f"{'they agree' if not problems else f'{len(problems)} differences'}")
+    for problem in problems:
+        fields = f" ({', '.join(problem['fields'])})" if problem.get("fields") else ""
+        click.echo(f"  {problem['day']}: {problem['problem']}{fields}", err=True)
+    return 1 if problems else 0

@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from wastechain.domain.anomalies import Thresholds
+from wastechain.domain.keys import parse_key_file
 from wastechain.settings import DEVELOPMENT_SECRET_KEY, LIMIT_SETTINGS, Settings
 
 
@@ -13,8 +14,16 @@ class Config:
         env = os.environ
         default_db = "sqlite:///" + str(Path(instance_path) / "wastechain.db")
         self.DATABASE_URL = env.get("DATABASE_URL", default_db)
-        # The development key only runs with FLASK_DEBUG=1 or in tests; Settings.validate refuses it otherwise.
-        self.SECRET_KEY = env.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+        # One key source for the service, every flask command and cron: SECRET_KEY (its id SECRET_KEY_ID, older
+        # keys in RETIRED_SECRET_KEYS) from the environment, else the key file (instance/secret_key, written by
+        # ./scripts/run.sh). The development key only runs with FLASK_DEBUG=1 or in tests (Settings.validate).
+        self.SECRET_KEY_FILE = env.get("SECRET_KEY_FILE") or str(Path(instance_path) / "secret_key")
+        if env.get("SECRET_KEY"):
+            self.SECRET_KEY, self.SECRET_KEY_ID = env["SECRET_KEY"], env.get("SECRET_KEY_ID", "1")
+            self.RETIRED_SECRET_KEYS = env.get("RETIRED_SECRET_KEYS", "")
+        else:
+            self.SECRET_KEY, self.SECRET_KEY_ID, self.RETIRED_SECRET_KEYS = _key_file(self.SECRET_KEY_FILE)
+        self.SECRET_KEY = self.SECRET_KEY or DEVELOPMENT_SECRET_KEY
         self.DEBUG = env.get("FLASK_DEBUG", "0") == "1"
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.TOKEN_TTL_HOURS = int(env.get("TOKEN_TTL_HOURS", "12"))
@@ -40,6 +49,18 @@ class Config:
                 setattr(self, key, env[key])
         self.RUNTIME_ANOMALY_CHECKS = env.get("RUNTIME_ANOMALY_CHECKS", "1") == "1"
         self.WTF_CSRF_ENABLED = env.get("WTF_CSRF_ENABLED", "1") == "1"
+        # Behind nginx: how many proxies append to X-Forwarded-For (0: none, the peer is the client).
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def _key_file(path: str) -> tuple[str, str, str]:
+    """(key, its id, retired keys) from the key file, or nothing when there is no file."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        return "", "1", ""
+    current, current_id, retired = parse_key_file(text)
+    return current, str(current_id), retired

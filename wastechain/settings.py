@@ -10,6 +10,7 @@ from typing import Callable, Mapping
 from limits import parse_many
 
 from wastechain.domain.anomalies import Thresholds
+from wastechain.domain.keys import Keyring, KeyringError, parse_keyring
 
 DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
 # The throttling limits, each read from the configuration key of the same name in upper case.
@@ -28,7 +29,9 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    secret_key: str
+    # The master keys (domain/keys.py): SECRET_KEY with its id SECRET_KEY_ID, plus RETIRED_SECRET_KEYS that still
+    # verify. Given a plain string, it is one key with id 1. Every signing purpose derives its own key from it.
+    secret_key: Keyring | str
     public_base_url: str = "http://127.0.0.1:5000"
     token_ttl_hours: int = 12
     max_tokens_per_user: int = 5  # live API tokens a user may hold; a new one drops the oldest
@@ -53,13 +56,23 @@ class Settings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     runtime_checks: bool = True  # run-time anomaly findings after each step
     clock: Callable[[], datetime] = system_clock  # tests hand in a clock they move; nothing sleeps
+    trusted_proxies: int = 0  # reverse proxies in front (nginx: 1): the client's address is taken from X-Forwarded-For
     debug: bool = False
     testing: bool = False
+
+    def __post_init__(self):
+        if isinstance(self.secret_key, str) and self.secret_key:
+            object.__setattr__(self, "secret_key", Keyring.single(self.secret_key))
+
+    @property
+    def keys(self) -> Keyring | None:
+        """The keyring (None only when no key was configured; validate() refuses that)."""
+        return self.secret_key if isinstance(self.secret_key, Keyring) else None
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Settings":
         """From the app's configuration (upper-case keys, as config.Config reads them from the environment)."""
-        return cls(secret_key=config.get("SECRET_KEY") or "",
+        return cls(secret_key=_keyring(config),
                    public_base_url=str(config.get("PUBLIC_BASE_URL", cls.public_base_url)).rstrip("/"),
                    token_ttl_hours=int(config.get("TOKEN_TTL_HOURS", cls.token_ttl_hours)),
                    max_tokens_per_user=int(config.get("MAX_TOKENS_PER_USER", cls.max_tokens_per_user)),
@@ -78,6 +91,7 @@ class Settings:
                    thresholds=Thresholds.from_config(config),
                    runtime_checks=bool(config.get("RUNTIME_ANOMALY_CHECKS", True)),
                    clock=config.get("CLOCK") or system_clock,
+                   trusted_proxies=int(config.get("TRUSTED_PROXIES") or 0),
                    debug=bool(config.get("DEBUG")), testing=bool(config.get("TESTING")))
 
     def now(self) -> datetime:
@@ -86,13 +100,18 @@ class Settings:
     def validate(self) -> "Settings":
         """Refuses a configuration the service must not run with; returns itself."""
         development = self.debug or self.testing
-        if not self.secret_key:
+        if self.keys is None:
             raise SettingsError("SECRET_KEY is not set: set it to a long random value "
                                 "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
-        if not development and (self.secret_key == DEVELOPMENT_SECRET_KEY or len(self.secret_key) < MIN_SECRET_LENGTH):
-            raise SettingsError("SECRET_KEY is the built-in development key or shorter than "
-                                f"{MIN_SECRET_LENGTH} characters: set SECRET_KEY to a long random value before "
-                                "running outside debug or testing (./scripts/run.sh generates one)")
+        for key_id, master in self.keys.masters.items():
+            if not development and (master == DEVELOPMENT_SECRET_KEY or len(master) < MIN_SECRET_LENGTH):
+                which = "SECRET_KEY" if key_id == self.keys.current_id else f"retired key {key_id}"
+                raise SettingsError(f"{which} is the built-in development key or shorter than "
+                                    f"{MIN_SECRET_LENGTH} characters: set SECRET_KEY to a long random value before "
+                                    "running outside debug or testing (./scripts/run.sh writes one into "
+                                    "instance/secret_key)")
+        if self.trusted_proxies < 0:
+            raise SettingsError("TRUSTED_PROXIES must not be negative")
         if self.token_ttl_hours < 1:
             raise SettingsError("TOKEN_TTL_HOURS must be at least 1")
         if self.max_tokens_per_user < 1:
@@ -113,3 +132,14 @@ class Settings:
         if self.password_hash_wait_seconds < 0:
             raise SettingsError("PASSWORD_HASH_WAIT_SECONDS must not be negative")
         return self
+
+
+def _keyring(config: Mapping) -> Keyring | str:
+    """SECRET_KEY (id SECRET_KEY_ID) and RETIRED_SECRET_KEYS as a keyring; "" when no key is set."""
+    current = config.get("SECRET_KEY") or ""
+    if isinstance(current, Keyring) or not current:
+        return current
+    try:
+        return parse_keyring(current, int(config.get("SECRET_KEY_ID") or 1), config.get("RETIRED_SECRET_KEYS") or "")
+    except (KeyringError, ValueError) as error:
+        raise SettingsError(f"the keys cannot be used: {error}") from None

@@ -16,7 +16,7 @@ def _issued(api, world, session):
 
 def _code(app, session, manifest_id):
     producer = session.scalar(select(User).where(User.username == "producer"))
-    return handover.issue_code(session, actor=producer, manifest_id=manifest_id, secret=app.config["SECRET_KEY"],
+    return handover.issue_code(session, actor=producer, manifest_id=manifest_id, secret=app.extensions["wastechain.settings"].secret_key,
                                now=utcnow()).code
 
 

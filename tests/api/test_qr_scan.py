@@ -91,7 +91,7 @@ def test_invented_tokens_are_refused_with_invalid_qr(api, token):
 def test_a_token_for_a_missing_record_is_refused(api, app):
     from wastechain.domain.qrtoken import make_token
 
-    response = api.get(f"/scan/{make_token(app.config['SECRET_KEY'], 'manifest', 999999)}")
+    response = api.get(f"/scan/{make_token(app.extensions['wastechain.settings'].secret_key, 'manifest', 999999)}")
     assert response.status_code == 404 and response.json["error"]["code"] == "INVALID_QR"
 
 

@@ -83,7 +83,7 @@ def test_a_pickup_taken_offline_is_pending_then_recorded_once_with_the_device_ti
     # The gate handed over 40 minutes ago and the phone's clock says the step was taken 3 minutes later: the times
     # are given, not waited for, so the device time can only be the phone's and never the server's.
     at_gate = utcnow().replace(microsecond=0) - timedelta(minutes=40)
-    code = handover.issue_code(session, actor=producer, manifest_id=manifest["id"], secret=app.config["SECRET_KEY"],
+    code = handover.issue_code(session, actor=producer, manifest_id=manifest["id"], secret=app.extensions["wastechain.settings"].secret_key,
                                now=at_gate).code
     session.commit()
     phone_time = at_gate + timedelta(minutes=3)

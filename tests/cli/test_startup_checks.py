@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _run(args: list[str], tmp_path, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FLASK_DEBUG", "TEST_DATABASE_URL")}
-    clean.update(DATABASE_URL=f"sqlite:///{tmp_path / 'startup.db'}", **env)
+    # The key file is the test's own (none unless it writes one), never the checkout's instance/secret_key.
+    clean.update(DATABASE_URL=f"sqlite:///{tmp_path / 'startup.db'}", SECRET_KEY_FILE=str(tmp_path / "secret_key"),
+                 **env)
     return subprocess.run(args, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
 
 

@@ -12,8 +12,9 @@ from tests.conftest import KEPT_TABLES
 from tests.factories import as_database_administrator
 from wastechain.db import Base, make_engine, make_session_factory
 from wastechain.devdata.city import CityPlan, generate_city
-from wastechain.domain.anomalies import CATALOG, Thresholds, day_window, merkle_root, seal_signature
+from wastechain.domain.anomalies import CATALOG, Thresholds, day_window, merkle_root
 from wastechain.domain.hashing import event_hash
+from wastechain.domain.sealing import sign_seal
 from wastechain.models import Anomaly, DaySeal, ManifestEvent
 from wastechain.services.manifests.events import day_root, verify_manifest_events
 from wastechain.models import Manifest
@@ -326,7 +327,7 @@ def test_a_day_rewritten_and_resealed_with_the_key_breaks_the_next_days_seal(ses
     seal = session.get(DaySeal, day)
     count, root = day_root(session, day)  # even a forger holding the key can only re-sign this one day
     seal.event_count, seal.merkle_root = count, root
-    seal.signature = seal_signature(SECRET, day, count, root, prev_day=seal.prev_day, prev_root=seal.prev_root)
+    seal.key_id, seal.signature = sign_seal(SECRET, day, count, root, prev_day=seal.prev_day, prev_root=seal.prev_root)
     session.commit()
     run_reconciliation(session, day=clean_city.last_day, now=NOW, thresholds=Thresholds(), secret=SECRET)
     evidence = _seal_evidence(session, day + timedelta(days=1))

@@ -95,6 +95,7 @@ class DaySeal(Base):
     signature: Mapped[str | None] = mapped_column(String(64))  # covers day, count, root and the link below
     prev_day: Mapped[date | None] = mapped_column(Date)  # the previous sealed day (None: the chain's start)
     prev_root: Mapped[str | None] = mapped_column(String(64))  # its Merkle root, as it was when this day was sealed
+    key_id: Mapped[int | None] = mapped_column(Integer)  # the master key that signed it (None: before key ids)
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     run_count: Mapped[int] = mapped_column(Integer, default=0)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -106,8 +106,10 @@ def issue_handover_code(manifest_id):
 @login_required
 @bp.response(200, VerifyOut)
 def verify(manifest_id):
-    """Recompute the manifest's event hash chain."""
-    return manifests.verify_manifest(db(), actor=current_user(), manifest_id=manifest_id)
+    """Recompute the manifest's event hash chain; check its status against its last event, and its sealed days'
+    roots and seal signatures."""
+    return manifests.verify_manifest(db(), actor=current_user(), manifest_id=manifest_id,
+                                     keys=settings().secret_key)
 
 
 def _qr_data(manifest_id: int) -> str:

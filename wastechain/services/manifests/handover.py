@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from wastechain.domain.errors import Forbidden, HandoverRefused, ValidationFailed
+from wastechain.domain.keys import HANDOVER, Keyring
 from wastechain.domain.states import ManifestStatus, Party, Step, transition_for
 from wastechain.domain.text import clean_text
 from wastechain.domain.timeutil import check_occurred_at
@@ -57,8 +58,8 @@ class CodeState:
         return not self.used and not self.locked and now <= self.expires_at
 
 
-def _hash(secret: str, manifest_id: int, code: str) -> str:
-    key = hashlib.sha256(b"wastechain-handover:" + secret.encode()).digest()
+def _hash(secret: Keyring | str, manifest_id: int, code: str) -> str:
+    key = Keyring.of(secret).key(HANDOVER)  # the handover key of the current master key (codes live 10 minutes)
     return hmac.new(key, f"{manifest_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 

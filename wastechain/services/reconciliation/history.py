@@ -10,6 +10,13 @@ from datetime import date, datetime, timezone
 from sqlalchemy import exists, select
 
 from wastechain.domain.anomalies import Thresholds
+from wastechain.domain.errors import Forbidden
+from wastechain.domain.keys import Keyring
+from wastechain.domain.sealing import sign_seal, signing_key
+from wastechain.domain.vocabulary import AnomalyStatus, Role
+from wastechain.models import Anomaly, DaySeal, User
+from wastechain.services.anomalies.lifecycle import change_status
+from wastechain.services.manifests.events import day_root
 from wastechain.services.reconciliation.context import Context
 from wastechain.services.reconciliation.seal import check_chains, check_seal_chain, recheck_seals
 from wastechain.services.reconciliation.sql import E, M, ensure_sqlite_math
@@ -28,7 +35,7 @@ class HistoryCheck:
         return not self.problems
 
 
-def verify_history(session, *, secret: str) -> HistoryCheck:
+def verify_history(session, *, secret: Keyring | str) -> HistoryCheck:
     """Recomputes every manifest's chain (and its status against its last event), every day seal and their chain."""
     ensure_sqlite_math(session)
     ctx = Context(session, date.max, ALL_TIME[0], ALL_TIME[1], Thresholds())
@@ -46,3 +53,141 @@ def _manifests_without_events(session) -> list:
     """A manifest always has its issue event; one with none had its whole chain deleted."""
     return session.execute(select(M.c.id, M.c.status).where(~exists().where(E.c.manifest_id == M.c.id))
                            .order_by(M.c.id)).all()
+
+
+# ---------------------------------------------------------------- false alarms of a wrong key (issue 11)
+
+SIGNATURE_KINDS = ("day_seal_signature", "day_seal")
+FALSE_ALARM_NOTE = (
+    "系统复核更正：{day} 的日封签用已知密钥重新核验，签名有效（密钥编号 {key_id}，指纹 {fingerprint}）；"
+    "封存的 {count} 个事件及默克尔根与当日事件重新计算的结果一致，与前后封签的链接完整。"
+    "此前「记录被篡改」的告警是对账时使用了错误的密钥核验签名所致，记录并未被改动。{resigned}"
+    "更正命令：flask verify-history --resolve-false-alarms。")
+RESIGNED_NOTE = ("该封签当时由 {origin} 签名，复核后已改用当前密钥（编号 {current_id}）重新签名，"
+                 "事件与默克尔根未变。")
+
+
+@dataclass(frozen=True)
+class Correction:
+    anomaly_id: int
+    day: date
+    key_id: int
+    resigned: bool
+
+
+def resolve_false_alarms(session, *, keys: Keyring | str, actor_username: str, now: datetime,
+                         accepted: list[tuple[str, Keyring]] = ()) -> tuple[list[Correction], list[dict]]:
+    """Resolves, with a note in each anomaly's history, the open CHAIN_BROKEN alarms about a day seal's signature
+    whose seal verifies now: its signature under a key of the keyring, its root against the day's events recomputed
+    now, and its links to the seals before and after it. `accepted` names other keys the operator vouches for (such
+    as the development key a misconfigured command once used), as (description, keyring): a seal that verifies only
+    under one of them is re-signed with the current key, and the note says so. Nothing is deleted.
+
+    Returns the corrections made and, for the alarms left open, why each stays.
+    """
+    keys = Keyring.of(keys)
+    actor = session.scalar(select(User).where(User.username == actor_username))
+    if actor is None or actor.role != Role.ADMIN or not actor.active:
+        raise Forbidden("只有启用的系统管理员账号可以更正告警", details={"username": actor_username})
+    candidates = session.scalars(
+        select(Anomaly).where(Anomaly.code == "CHAIN_BROKEN", Anomaly.fingerprint.like("CHAIN_BROKEN:seal:%"),
+                              Anomaly.status != AnomalyStatus.RESOLVED).order_by(Anomaly.id)).all()
+    corrections, kept = [], []
+    for anomaly in candidates:
+        day = date.fromisoformat(anomaly.fingerprint.rsplit(":", 1)[1])
+        if not _only_the_signature(anomaly.evidence or {}):
+            kept.append({"day": day, "why": f"not only about a signature: {(anomaly.evidence or {}).get('kind')}"})
+            continue
+        seal = session.get(DaySeal, day, populate_existing=True)
+        if seal is None or seal.merkle_root is None:
+            kept.append({"day": day, "why": "the seal is missing or blank"})
+            continue
+        if (seal.event_count, seal.merkle_root) != day_root(session, day):
+            kept.append({"day": day, "why": "the day's events no longer match the sealed root"})
+            continue
+        key_id, origin = _signing_key(keys, seal), None
+        if key_id is None:
+            for description, other in accepted:
+                if _signing_key(other, seal) is not None:
+                    origin = description
+                    break
+            if origin is None:
+                kept.append({"day": day, "why": "the signature verifies under no known key"})
+                continue
+            seal.key_id, seal.signature = sign_seal(keys, seal.day, seal.event_count, seal.merkle_root,
+                                                    prev_day=seal.prev_day, prev_root=seal.prev_root)
+            session.flush()
+            key_id = keys.current_id
+        links, _ = check_seal_chain(session, day=date.max, secret=keys)
+        if any(problem.key == f"seal:{day.isoformat()}" for problem in links):
+            session.rollback()
+            kept.append({"day": day, "why": "its links to the neighbouring seals are broken"})
+            continue
+        resigned = RESIGNED_NOTE.format(origin=origin, current_id=keys.current_id) if origin else ""
+        note = FALSE_ALARM_NOTE.format(day=day.isoformat(), key_id=key_id, fingerprint=keys.fingerprint(key_id),
+                                       count=seal.event_count, resigned=resigned)
+        change_status(session, actor=actor, anomaly_id=anomaly.id, status=AnomalyStatus.RESOLVED, note=note,
+                      now=now)
+        session.commit()
+        corrections.append(Correction(anomaly.id, day, key_id, resigned=bool(origin)))
+    session.rollback()
+    return corrections, kept
+
+
+def _only_the_signature(evidence: dict) -> bool:
+    """The alarm said the signature failed and nothing else: when it was raised, the events still matched the seal."""
+    if evidence.get("kind") not in SIGNATURE_KINDS or evidence.get("signature_ok") is not False:
+        return False
+    return "root_now" not in evidence or (evidence.get("root_now") == evidence.get("sealed_root")
+                                          and evidence.get("events_now") == evidence.get("sealed_events"))
+
+
+def _signing_key(keys: Keyring, seal) -> int | None:
+    return signing_key(keys, seal.day, seal.event_count, seal.merkle_root, seal.signature, key_id=seal.key_id,
+                       prev_day=seal.prev_day, prev_root=seal.prev_root)
+
+
+# ---------------------------------------------------------------- seals kept outside the database
+
+SEAL_FIELDS = ("day", "event_count", "merkle_root", "prev_day", "prev_root", "key_id", "signature", "sealed_at")
+
+
+def seal_records(session, *, keys: Keyring | str) -> list[dict]:
+    """Every signed day seal as a plain record (JSON-ready), for a copy outside the database: a notary, a
+    write-once store. Each names the fingerprint of its key (never the key), so the copy can be matched to it."""
+    keys = Keyring.of(keys)
+    records = []
+    for row in session.execute(select(DaySeal.__table__).where(DaySeal.merkle_root.is_not(None))
+                               .order_by(DaySeal.day)):
+        record = {name: _plain(getattr(row, name)) for name in SEAL_FIELDS}
+        signer = row.key_id if row.key_id is not None else _signing_key(keys, row)
+        record["key_fingerprint"] = keys.fingerprint(signer) if signer in keys.masters else None
+        records.append(record)
+    session.rollback()
+    return records
+
+
+def compare_seal_records(session, records: list[dict], *, keys: Keyring | str) -> list[dict]:
+    """What differs between exported seal records and the database: a seal changed, deleted or blanked since it
+    was exported, and a signed seal that was never exported. Empty when they agree."""
+    current = {r["day"]: r for r in seal_records(session, keys=keys)}
+    problems = []
+    exported = {}
+    for record in records:
+        day = record.get("day")
+        exported[day] = record
+        stored = current.get(day)
+        if stored is None:
+            problems.append({"day": day, "problem": "missing_in_database"})
+            continue
+        changed = [name for name in SEAL_FIELDS if stored.get(name) != record.get(name)]
+        if changed:
+            problems.append({"day": day, "problem": "changed", "fields": changed})
+    problems += [{"day": day, "problem": "not_exported"} for day in sorted(set(current) - set(exported))]
+    return sorted(problems, key=lambda p: str(p["day"]))
+
+
+def _plain(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value

@@ -5,16 +5,21 @@ so a deleted, blanked or re-signed seal breaks the next one. A day is sealed onl
 sealing it first seals, in order, the unsealed days since the last seal (a missed night), so from the chain's start
 to its end every day has a seal. A day inside the chain without one is CHAIN_BROKEN, and re-running it reports that
 instead of sealing whatever its events are now. What this cannot show is the removal of the newest seal before the
-next night links to it; only a copy of each seal kept outside the database (not built yet) closes that gap.
+next night links to it; the copy of each seal kept outside the database (`flask seals export`, `seal_records` and
+`compare_seal_records` below) closes that gap.
+
+Seals are signed with the keyring's day-seal key and record its key id: after a key rotation the older seals keep
+verifying under their own key id while that key stays in the keyring.
 """
 
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, union
 
-from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import day_window, rolling_recheck
 from wastechain.domain.hashing import verify_chain
+from wastechain.domain.keys import Keyring
+from wastechain.domain.sealing import seal_signed, sign_seal
 from wastechain.models import DaySeal, ManifestEvent
 from wastechain.services.manifests.events import day_root
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
@@ -92,15 +97,15 @@ def _broken(kind: str, day: date, **evidence) -> Candidate:
                      subject_type="day", subject_label=day.isoformat())
 
 
-def _sign(seal: DaySeal, *, secret: str, now: datetime, count: int, root: str, prev) -> None:
+def _sign(seal: DaySeal, *, secret: Keyring | str, now: datetime, count: int, root: str, prev) -> None:
     seal.event_count, seal.merkle_root = count, root
     seal.prev_day, seal.prev_root = (prev.day, prev.merkle_root) if prev is not None else (None, None)
-    seal.signature = catalog.seal_signature(secret, seal.day, count, root, prev_day=seal.prev_day,
+    seal.key_id, seal.signature = sign_seal(secret, seal.day, count, root, prev_day=seal.prev_day,
                                             prev_root=seal.prev_root)
     seal.sealed_at = now
 
 
-def seal_day(session, *, day: date, secret: str, now: datetime,
+def seal_day(session, *, day: date, secret: Keyring | str, now: datetime,
              seal: DaySeal) -> tuple[str, list[Candidate], int]:
     """Seals the day's events once the day is over, chained to the last sealed day; later, checks the stored seal."""
     if now < day_window(day).end:
@@ -142,7 +147,7 @@ def seal_day(session, *, day: date, secret: str, now: datetime,
     return "created", problems, count
 
 
-def _seal_problem(secret: str, seal, count: int, root: str) -> Candidate | None:
+def _seal_problem(secret: Keyring | str, seal, count: int, root: str) -> Candidate | None:
     signature_ok = _signature_ok(secret, seal)
     if signature_ok and count == seal.event_count and root == seal.merkle_root:
         return None
@@ -150,12 +155,12 @@ def _seal_problem(secret: str, seal, count: int, root: str) -> Candidate | None:
                    sealed_root=seal.merkle_root, root_now=root, signature_ok=signature_ok, sealed_at=seal.sealed_at)
 
 
-def _signature_ok(secret: str, seal) -> bool:
-    return catalog.seal_ok(secret, seal.day, seal.event_count, seal.merkle_root, seal.signature or "",
-                           prev_day=seal.prev_day, prev_root=seal.prev_root)
+def _signature_ok(secret: Keyring | str, seal) -> bool:
+    return seal_signed(secret, seal.day, seal.event_count, seal.merkle_root, seal.signature, key_id=seal.key_id,
+                       prev_day=seal.prev_day, prev_root=seal.prev_root)
 
 
-def check_seal_chain(session, *, day: date, secret: str) -> tuple[list[Candidate], int]:
+def check_seal_chain(session, *, day: date, secret: Keyring | str) -> tuple[list[Candidate], int]:
     """Checks every seal up to `day` without reading events: signatures, links, and no day missing in the chain.
 
     Cheap (one row per day), so it runs over all history every night; recomputing roots is `recheck_seals`.
@@ -198,7 +203,7 @@ def check_seal_chain(session, *, day: date, secret: str) -> tuple[list[Candidate
     return found, len(sealed)
 
 
-def recheck_seals(session, *, day: date, secret: str, days: int,
+def recheck_seals(session, *, day: date, secret: Keyring | str, days: int,
                   cycle_days: int | None = None) -> tuple[list[Candidate], int]:
     """Recomputes the roots of the previous `days` seals, and of the older seals whose turn it is tonight.
 

@@ -49,7 +49,6 @@ def jurisdiction_violation(
         rule = N_("一般固体废物不出县")
     if same or approved:
         return None
-    names = region_names or {}
     return RuleViolation(
         N_("{stream} {waste_code} 不能从 {origin} 转移到 {destination}：{scope}转移违反「{rule}」，且没有覆盖该转移的有效审批"),
         params={"stream": STREAM_NAMES[stream], "waste_code": waste_code, "origin": origin_name or origin_region,

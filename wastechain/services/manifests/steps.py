@@ -2,12 +2,14 @@
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import literal, literal_column, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from wastechain.domain import rules
-from wastechain.domain.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
+from wastechain.domain.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
 from wastechain.domain.quantities import ZERO, parse_kg
 from wastechain.domain.states import ManifestStatus, Step, transition_for
 from wastechain.domain.streams import Stream
@@ -30,22 +32,37 @@ class StepResult:
     created: bool
 
 
-def record_step(session, *, actor: User, manifest_id: int, request: StepRequest, now: datetime) -> StepResult:
+class Handover(Protocol):
+    """How a pickup confirmed by the producer's code joins the step (services.manifests.handover)."""
+
+    def refuse(self, manifest: Manifest) -> Forbidden:
+        """The refusal for an actor who is not the manifest's driver."""
+
+    def claim(self, session, manifest: Manifest, occurred_at: datetime) -> dict:
+        """Uses the code in this transaction and returns the event's evidence, or raises."""
+
+
+def record_step(session, *, actor: User, manifest_id: int, request: StepRequest, now: datetime,
+                handover: Handover | None = None) -> StepResult:
     """Applies one step to a manifest: checks the transition, the actor and the payload, then appends the event.
 
-    A unit of work of its own: it commits the step with everything the in-step handlers write (lineage,
-    containers), answers a lost race with the first event, then runs the after-commit handlers (run-time
-    findings). A retry with the same idempotency key returns the first event; concurrent steps produce exactly
-    one transition.
+    A unit of work of its own, and a lean one: one SELECT … FOR UPDATE finds the manifest the actor may see, the
+    event already recorded under the idempotency key (a replay) and the last event of the chain; then one UPDATE
+    of the manifest and one INSERT of the event, plus what the in-step handlers write (lineage, containers, the
+    outbox row of the run-time checks), and one commit. Nothing is read again for the answer. A retry with the
+    same idempotency key returns the first event; concurrent steps produce exactly one transition (the row lock;
+    a lost race is answered with the first event, or a conflict).
     """
     runtime = runtime_of(session)
     if request.reason is not None:  # the same text rule for the pages, the API and the box scan
         request = replace(request, reason=clean_text(request.reason, field="reason", max_length=500,
                                                      multiline=True) or None)
     try:
-        result = _apply(session, actor, manifest_id, request, now, runtime.in_step)
+        result = _apply(session, actor, manifest_id, request, now, runtime.in_step, handover)
         if result.created:
             session.commit()
+        else:
+            session.commit()  # a replay wrote nothing: end the transaction and its row lock, keep what was read
     except IntegrityError:
         session.rollback()
         replay = replayed(session, manifest_id, request)
@@ -55,31 +72,67 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
     except BaseException:
         session.rollback()
         raise
-    if result.created:
-        for handler in runtime.after_commit:
-            handler(session, event_id=result.event.id, now=now)
     return result
 
 
-def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: datetime, handlers) -> StepResult:
-    manifest = access.get_manifest(session, actor, manifest_id)
-    replay = replayed(session, manifest.id, request)
-    if replay:
-        return StepResult(replay, manifest, created=False)
-    manifest = locked(session, select(Manifest).where(Manifest.id == manifest.id)).one()
-    replay = replayed(session, manifest.id, request)
-    if replay:
-        return StepResult(replay, manifest, created=False)
+def _locked_manifest(session, actor: User, manifest_id: int, key: str):
+    """One statement: the manifest the actor may see, locked, with the event of this idempotency key (if any) and
+    the last event of its chain. (manifest, replay id, replay type, last seq, last hash), or NotFound.
+
+    PostgreSQL, READ COMMITTED: when another step held the lock and committed, the locked row is its new version
+    but the subqueries still see the statement's snapshot (an older chain). `fresh` compares the row's version
+    (xmin) with the snapshot's; when they differ the query runs once more, now under the lock, so the replay and
+    the last event are never stale. SQLite serializes writers (BEGIN IMMEDIATE): always fresh.
+    """
+    E = aliased(ManifestEvent)
+    chain = select(E.seq, E.hash).where(E.manifest_id == Manifest.id).order_by(E.seq.desc()).limit(1)
+    replay = select(E.id, E.type).where(E.manifest_id == Manifest.id, E.idempotency_key == key)
+    if session.get_bind().dialect.name == "postgresql":
+        snapshot = Manifest.__table__.alias("snapshot")
+        fresh = literal_column("manifest.xmin::text") == (
+            select(literal_column("snapshot.xmin::text")).select_from(snapshot)
+            .where(snapshot.c.id == Manifest.id).scalar_subquery())
+    else:
+        fresh = literal(True)
+    query = (access.visible_manifests(actor).where(Manifest.id == manifest_id)
+             .add_columns(replay.with_only_columns(E.id).scalar_subquery(),
+                          replay.with_only_columns(E.type).scalar_subquery(),
+                          chain.with_only_columns(E.seq).scalar_subquery(),
+                          chain.with_only_columns(E.hash).scalar_subquery(), fresh)
+             .with_for_update(of=Manifest).execution_options(populate_existing=True))
+    for _ in range(2):
+        row = session.execute(query).first()
+        if row is None:
+            raise NotFound(f"联单 {manifest_id} 不存在或无权查看")
+        if row[5]:
+            break
+    return row[:5]
+
+
+def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: datetime, handlers,
+           handover: Handover | None) -> StepResult:
+    manifest, replay_id, replay_type, last_seq, last_hash = _locked_manifest(session, actor, manifest_id,
+                                                                             request.idempotency_key)
+    if replay_id is not None:
+        if replay_type != request.type:
+            raise Conflict(f"幂等键 {request.idempotency_key} 已用于「{replay_type}」步骤", code="IDEMPOTENCY_KEY_REUSED",
+                           details={"idempotency_key": request.idempotency_key, "first_type": replay_type})
+        return StepResult(session.get(ManifestEvent, replay_id), manifest, created=False)
     transition = transition_for(manifest.status, request.type)
     if not access.manifest_parties(actor, manifest) & transition.parties:
+        if handover is not None:
+            raise handover.refuse(manifest)
         raise Forbidden(f"您不能对联单 {manifest.number} 执行此操作",
                         details={"step": request.type, "allowed": sorted(p.value for p in transition.parties)})
     occurred_at = check_occurred_at(request.occurred_at, now)
+    if handover is not None:
+        request = replace(request, data={**(request.data or {}), **handover.claim(session, manifest, occurred_at)})
     status = EFFECTS[Step(request.type)](session, manifest, request, occurred_at)
     if status not in transition.targets:
         raise AssertionError(f"{request.type} cannot lead to {status}")
+    last = (last_seq, last_hash) if last_seq is not None else None
     event = append_event(session, manifest, step=Step(request.type), actor=actor, now=now, occurred_at=occurred_at,
-                         idempotency_key=request.idempotency_key, status_after=status, request=request)
+                         idempotency_key=request.idempotency_key, status_after=status, request=request, last=last)
     for handler in handlers:  # however the step is recorded (page, API, box scan), in this transaction
         handler(session, manifest=manifest, event=event)
     return StepResult(event, manifest, created=True)

@@ -6,7 +6,8 @@ from typing import Protocol
 
 from sqlalchemy import literal, literal_column, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wastechain.domain import rules
 from wastechain.domain.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
@@ -15,7 +16,7 @@ from wastechain.domain.states import ManifestStatus, Step, transition_for
 from wastechain.domain.streams import Stream
 from wastechain.domain.text import clean_text
 from wastechain.domain.timeutil import check_occurred_at, local_date
-from wastechain.models import Approval, Batch, Manifest, ManifestEvent, User
+from wastechain.models import Approval, Batch, Manifest, ManifestEvent, ManifestLine, Organization, Permit, User
 from wastechain.services import access
 from wastechain.services.common import locked
 from wastechain.services.manifests.events import StepRequest, append_event, replayed
@@ -117,7 +118,7 @@ def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: da
         if replay_type != request.type:
             raise Conflict(f"幂等键 {request.idempotency_key} 已用于「{replay_type}」步骤", code="IDEMPOTENCY_KEY_REUSED",
                            details={"idempotency_key": request.idempotency_key, "first_type": replay_type})
-        return StepResult(session.get(ManifestEvent, replay_id), manifest, created=False)
+        return StepResult(_with_manifest(session.get(ManifestEvent, replay_id), manifest), manifest, created=False)
     transition = transition_for(manifest.status, request.type)
     if not access.manifest_parties(actor, manifest) & transition.parties:
         if handover is not None:
@@ -135,7 +136,13 @@ def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: da
                          idempotency_key=request.idempotency_key, status_after=status, request=request, last=last)
     for handler in handlers:  # however the step is recorded (page, API, box scan), in this transaction
         handler(session, manifest=manifest, event=event)
-    return StepResult(event, manifest, created=True)
+    return StepResult(_with_manifest(event, manifest), manifest, created=True)
+
+
+def _with_manifest(event: ManifestEvent, manifest: Manifest) -> ManifestEvent:
+    """The event knows its manifest without a query (the answer shows its status; no re-read after the commit)."""
+    set_committed_value(event, "manifest", manifest)
+    return event
 
 
 def _set_status(manifest: Manifest, status: ManifestStatus, at: datetime) -> ManifestStatus:
@@ -189,14 +196,32 @@ def _receive(session, manifest: Manifest, request: StepRequest, occurred_at: dat
                                details={"accepted_kg": str(accepted), "rejected_kg": str(rejected), "quantity_kg": str(weighed)})
     if rejected > 0 and not (request.reason or "").strip():
         raise ValidationFailed("拒收部分必须说明原因", details={"reason": "required when rejected_kg > 0"})
+    site = manifest.receiver_site  # read before the manifest changes: one UPDATE of it, at the event's flush
+    _load_lines(session, manifest)
+    _load_receiver(session, manifest)
     if accepted > 0:
         _recheck_receiver_permit(manifest, local_date(occurred_at))
-    manifest.received_kg, manifest.accepted_kg, manifest.rejected_kg = weighed, accepted, rejected
     status = ManifestStatus.RECEIVED if accepted > 0 else ManifestStatus.REJECTED
-    site = manifest.receiver_site
     if status is ManifestStatus.RECEIVED and rules.receives_into_stock(site.organization.roles, site.kind):
         status = ManifestStatus.CLOSED  # a collector's storage record ends this leg; lineage continues onward
+    manifest.received_kg, manifest.accepted_kg, manifest.rejected_kg = weighed, accepted, rejected
     return _set_status(manifest, status, occurred_at)
+
+
+def _load_lines(session, manifest: Manifest) -> None:
+    """The manifest's lines with their waste codes in one query (the permit check and the lineage read them)."""
+    lines = session.scalars(select(ManifestLine).options(joinedload(ManifestLine.waste))
+                            .where(ManifestLine.manifest_id == manifest.id).order_by(ManifestLine.id)).all()
+    set_committed_value(manifest, "lines", list(lines))
+
+
+def _load_receiver(session, manifest: Manifest) -> None:
+    """The receiver with its permits in one query (the permit check, the site's owner and the lineage read them)."""
+    rows = session.execute(select(Organization, Permit).outerjoin(Permit, Permit.organization_id == Organization.id)
+                           .where(Organization.id == manifest.receiver_id).order_by(Permit.id)).all()
+    receiver = rows[0].Organization
+    set_committed_value(receiver, "permits", [row.Permit for row in rows if row.Permit is not None])
+    set_committed_value(manifest, "receiver", receiver)
 
 
 def _recheck_receiver_permit(manifest: Manifest, on) -> None:

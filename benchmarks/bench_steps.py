@@ -16,7 +16,9 @@ What it does (about four minutes with the defaults on a 2-core machine):
    app whose POST /bare parses a JSON body, INSERTs one row, commits and answers JSON (the denominator).
    Then --rounds rounds, each measuring for --seconds: bare, issue, bare, pickup, bare, deliver, bare, receive
    (the bare endpoint measured next to each step, so noise hits both). --clients threads keep persistent HTTP
-   connections. A step round also ends when its queue is empty (its rate is then over the time it ran).
+   connections. A step round also ends when its queue is empty (its rate is then over the time it ran). As in
+   production, the run-checks worker (`flask run-checks --loop`) runs beside the servers when the code has it
+   (--no-run-checks to leave it out), so the run-time checks' CPU is paid during the rounds, not hidden.
    Pickups carry the producer's one-time handover code, fetched through the service before the round, as the
    producer's phone shows it to the driver. Throttling is off on the server (one client address sends all).
 4. Prints req/s, p50/p95/p99 (ms), errors, and the ratio to the bare endpoint of the same rounds; --out FILE also
@@ -356,6 +358,14 @@ def worker_statements(app, engine, counts) -> dict | None:
     return {"events": checked, "statements_per_event": round(counts["statements"] / checked, 2) if checked else None}
 
 
+def worker_available() -> bool:
+    try:
+        import wastechain.services.outbox  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def login(client) -> dict:
     tokens = {}
     for role, username in (("producer", "chem_producer"), ("driver", "driver1"), ("receiver", "burner_receiver")):
@@ -420,6 +430,8 @@ def main() -> None:
     parser.add_argument("--keep-alive", type=int, default=2, help="gunicorn --keep-alive seconds")
     parser.add_argument("--count", type=int, default=20, help="requests per step in the statement-counting run")
     parser.add_argument("--port", type=int, default=18631, help="the app's port; the bare app's is the next")
+    parser.add_argument("--no-run-checks", dest="run_checks", action="store_false",
+                        help="do not run the run-checks worker beside the servers (it runs by default, as in production)")
     parser.add_argument("--out", help="also write the results as JSON to this file")
     args = parser.parse_args()
 
@@ -435,6 +447,11 @@ def main() -> None:
            "PUBLIC_BASE_URL": "http://127.0.0.1"}
     app_server = gunicorn(args, "app:app", args.port, env)
     bare_server = gunicorn(args, "bench_steps:bare_app()", args.port + 1, env)
+    checks_worker = None
+    if args.run_checks and worker_available():  # as in production: the run-time checks drained beside the steps
+        checks_worker = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "app", "run-checks", "--loop",
+                                          "--interval", "1"], cwd=ROOT, env={**os.environ, **env},
+                                         start_new_session=True, stderr=subprocess.DEVNULL)
     results = {step: [] for step in ("bare",) + STEPS}
     paired_bare = {step: [] for step in STEPS}
     try:
@@ -466,6 +483,8 @@ def main() -> None:
     finally:
         stop(app_server)
         stop(bare_server)
+        if checks_worker is not None:
+            stop(checks_worker)
 
     report = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "settings": {k: v for k, v in vars(args).items() if k not in ("out",)}, "steps": {}}
@@ -474,7 +493,8 @@ def main() -> None:
     print(f"\nbare Flask + INSERT: {bare_all['rps']} req/s, p50 {bare_all['p50_ms']} ms, p95 {bare_all['p95_ms']} ms, "
           f"p99 {bare_all['p99_ms']} ms, errors {bare_all['errors']}")
     print(f"settings: {args.workers} workers × {args.threads} threads ({args.worker_class}), keep-alive "
-          f"{args.keep_alive} s, {args.clients} clients, {args.rounds} rounds × {args.seconds} s")
+          f"{args.keep_alive} s, {args.clients} clients, {args.rounds} rounds × {args.seconds} s, run-checks worker "
+          f"{'running' if checks_worker is not None else 'absent'}")
     print("| step | req/s | bare req/s (same rounds) | ratio | p50 ms | p95 ms | p99 ms | errors | statements | "
           "transactions | round trips |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")

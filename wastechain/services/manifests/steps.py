@@ -60,10 +60,7 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
                                                      multiline=True) or None)
     try:
         result = _apply(session, actor, manifest_id, request, now, runtime.in_step, handover)
-        if result.created:
-            session.commit()
-        else:
-            session.commit()  # a replay wrote nothing: end the transaction and its row lock, keep what was read
+        session.commit()  # the step, or for a replay (nothing written) the end of the row lock; what was read stays
     except IntegrityError:
         session.rollback()
         replay = replayed(session, manifest_id, request)

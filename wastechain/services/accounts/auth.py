@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wastechain.domain.errors import Busy, Conflict, NotFound, Unauthorized, ValidationFailed
@@ -136,8 +136,11 @@ def revoke_user_tokens(session, *, actor: User, user_id: int) -> dict:
     return {"user_id": user.id, "revoked_tokens": tokens, "revoked_logins": revoke_logins(session, user=user)}
 
 
+_TOKEN_USER = (select(User).join(ApiToken, ApiToken.user_id == User.id)  # built once: every API request runs it
+               .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.expires_at > bindparam("now"),
+                      User.active.is_(True)))
+
+
 def user_for_token(session, token: str, *, now: datetime) -> User | None:
     """The active user of a live bearer token, or None: one query (the token joined to its user)."""
-    return session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
-                          .where(ApiToken.token_hash == _token_hash(token), ApiToken.expires_at > now,
-                                 User.active.is_(True)))
+    return session.scalar(_TOKEN_USER, {"token_hash": _token_hash(token), "now": now})

@@ -4,7 +4,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import literal, literal_column, select
+from sqlalchemy import bindparam, literal, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -73,6 +73,23 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
     return result
 
 
+# Built once (building them per call, aliases and all, cost more CPU than running them): the columns that the one
+# locked SELECT of a step adds to the manifest the actor may see. The idempotency key is a bound parameter.
+_E = aliased(ManifestEvent, name="e")
+_CHAIN = select(_E.seq, _E.hash).where(_E.manifest_id == Manifest.id).order_by(_E.seq.desc()).limit(1)
+_REPLAY = select(_E.id, _E.type).where(_E.manifest_id == Manifest.id, _E.idempotency_key == bindparam("step_key"))
+_SNAPSHOT = Manifest.__table__.alias("snapshot")
+_FRESH = {
+    "postgresql": literal_column("manifest.xmin::text") == (
+        select(literal_column("snapshot.xmin::text")).select_from(_SNAPSHOT)
+        .where(_SNAPSHOT.c.id == Manifest.id).scalar_subquery()),
+}
+_STEP_COLUMNS = (_REPLAY.with_only_columns(_E.id).scalar_subquery(),
+                 _REPLAY.with_only_columns(_E.type).scalar_subquery(),
+                 _CHAIN.with_only_columns(_E.seq).scalar_subquery(),
+                 _CHAIN.with_only_columns(_E.hash).scalar_subquery())
+
+
 def _locked_manifest(session, actor: User, manifest_id: int, key: str):
     """One statement: the manifest the actor may see, locked, with the event of this idempotency key (if any) and
     the last event of its chain. (manifest, replay id, replay type, last seq, last hash), or NotFound.
@@ -82,24 +99,11 @@ def _locked_manifest(session, actor: User, manifest_id: int, key: str):
     (xmin) with the snapshot's; when they differ the query runs once more, now under the lock, so the replay and
     the last event are never stale. SQLite serializes writers (BEGIN IMMEDIATE): always fresh.
     """
-    E = aliased(ManifestEvent)
-    chain = select(E.seq, E.hash).where(E.manifest_id == Manifest.id).order_by(E.seq.desc()).limit(1)
-    replay = select(E.id, E.type).where(E.manifest_id == Manifest.id, E.idempotency_key == key)
-    if session.get_bind().dialect.name == "postgresql":
-        snapshot = Manifest.__table__.alias("snapshot")
-        fresh = literal_column("manifest.xmin::text") == (
-            select(literal_column("snapshot.xmin::text")).select_from(snapshot)
-            .where(snapshot.c.id == Manifest.id).scalar_subquery())
-    else:
-        fresh = literal(True)
-    query = (access.visible_manifests(actor).where(Manifest.id == manifest_id)
-             .add_columns(replay.with_only_columns(E.id).scalar_subquery(),
-                          replay.with_only_columns(E.type).scalar_subquery(),
-                          chain.with_only_columns(E.seq).scalar_subquery(),
-                          chain.with_only_columns(E.hash).scalar_subquery(), fresh)
+    fresh = _FRESH.get(session.get_bind().dialect.name, literal(True))
+    query = (access.visible_manifests(actor).where(Manifest.id == manifest_id).add_columns(*_STEP_COLUMNS, fresh)
              .with_for_update(of=Manifest).execution_options(populate_existing=True))
     for _ in range(2):
-        row = session.execute(query).first()
+        row = session.execute(query, {"step_key": key}).first()
         if row is None:
             raise NotFound(f"联单 {manifest_id} 不存在或无权查看")
         if row[5]:

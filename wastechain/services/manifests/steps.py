@@ -90,6 +90,26 @@ _STEP_COLUMNS = (_REPLAY.with_only_columns(_E.id).scalar_subquery(),
                  _CHAIN.with_only_columns(_E.hash).scalar_subquery())
 
 
+_QUERIES: dict[tuple, object] = {}
+_MAX_QUERIES = 2000
+
+
+def _step_query(dialect: str, actor: User):
+    """The locked SELECT for this dialect and this actor's visibility, built once per (role, organization, region):
+    what access.visible_manifests depends on. A statement object reused keeps its cache key, so SQLAlchemy does
+    not walk the subqueries again on every step."""
+    shape = (dialect, actor.role, actor.organization_id, actor.region_code)
+    query = _QUERIES.get(shape)
+    if query is None:
+        if len(_QUERIES) >= _MAX_QUERIES:
+            _QUERIES.clear()
+        query = _QUERIES[shape] = (
+            access.visible_manifests(actor).where(Manifest.id == bindparam("step_manifest_id"))
+            .add_columns(*_STEP_COLUMNS, _FRESH.get(dialect, literal(True)))
+            .with_for_update(of=Manifest).execution_options(populate_existing=True))
+    return query
+
+
 def _locked_manifest(session, actor: User, manifest_id: int, key: str):
     """One statement: the manifest the actor may see, locked, with the event of this idempotency key (if any) and
     the last event of its chain. (manifest, replay id, replay type, last seq, last hash), or NotFound.
@@ -99,11 +119,9 @@ def _locked_manifest(session, actor: User, manifest_id: int, key: str):
     (xmin) with the snapshot's; when they differ the query runs once more, now under the lock, so the replay and
     the last event are never stale. SQLite serializes writers (BEGIN IMMEDIATE): always fresh.
     """
-    fresh = _FRESH.get(session.get_bind().dialect.name, literal(True))
-    query = (access.visible_manifests(actor).where(Manifest.id == manifest_id).add_columns(*_STEP_COLUMNS, fresh)
-             .with_for_update(of=Manifest).execution_options(populate_existing=True))
+    query = _step_query(session.get_bind().dialect.name, actor)
     for _ in range(2):
-        row = session.execute(query, {"step_key": key}).first()
+        row = session.execute(query, {"step_key": key, "step_manifest_id": manifest_id}).first()
         if row is None:
             raise NotFound(f"联单 {manifest_id} 不存在或无权查看")
         if row[5]:

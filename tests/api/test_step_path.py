@@ -1,6 +1,7 @@
 """Issue 14: a step is one lean transaction (statements counted, not timed), its run-time checks wait in an
 outbox for the run-checks worker, and the idempotency key may come as the standard Idempotency-Key header."""
 from contextlib import contextmanager
+from decimal import Decimal
 
 from sqlalchemy import event, select
 
@@ -120,3 +121,18 @@ def test_a_step_without_any_key_or_with_two_different_keys_is_refused(api, world
     too_short = _post_step(api, manifest_id, {"type": "deliver"}, "driver", {"Idempotency-Key": "x"})
     assert "Idempotency-Key" in assert_refused(too_short, 422, "VALIDATION_ERROR")["details"]
     assert manifest_state(api, manifest_id) == ("issued", 1)
+
+
+def test_the_worker_finds_the_pickup_that_overloads_a_vehicle_once(app, api, world, session):
+    world.vehicle.max_load_kg = Decimal("1000")
+    session.commit()
+    batch = make_batch(session, world.producer, world.producer_site, kg="2000")
+    session.commit()
+    first, second = (api.issue(world, batch, "600", vehicle_id=world.vehicle.id).json["id"] for _ in range(2))
+    assert api.step(first, "pickup", as_="driver").status_code == 201
+    assert api.step(second, "pickup", as_="driver").status_code == 201  # 1200 kg on a 1000 kg truck
+    assert run_checks(app) == 2
+    [anomaly] = session.scalars(select(Anomaly).where(Anomaly.code == "OVERWEIGHT_LOAD")).all()
+    assert anomaly.manifest_id == second and anomaly.source == "runtime"
+    assert anomaly.evidence["load_kg"] == "1200.000" and anomaly.evidence["max_load_kg"] == "1000.000"
+    session.commit()

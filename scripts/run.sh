@@ -15,4 +15,11 @@ export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}
 echo
 echo "wastechain is starting at $PUBLIC_BASE_URL  (API: $PUBLIC_BASE_URL/api/v1/docs)"
 echo "log in at $PUBLIC_BASE_URL/login with any account above; stop with Ctrl-C"
-exec .venv/bin/gunicorn --bind "0.0.0.0:$PORT" --workers 2 --threads 4 --access-logfile - app:app
+# The run-time anomaly checks run beside the web workers, off the request path (README "Run-time checks").
+.venv/bin/flask --app app run-checks --loop --interval "${RUN_CHECKS_INTERVAL:-1}" &
+CHECKS_PID=$!
+trap 'kill "$CHECKS_PID" 2>/dev/null || true' EXIT INT TERM
+# Production settings chosen by benchmarks/bench_steps.py on a 2-core machine (README "Step benchmark").
+.venv/bin/gunicorn --bind "0.0.0.0:$PORT" --worker-class "${WEB_WORKER_CLASS:-gthread}" \
+  --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" --keep-alive "${WEB_KEEPALIVE:-5}" \
+  --access-logfile - app:app

@@ -316,3 +316,12 @@ def row_count(session, model) -> int:
     count = session.scalar(select(func.count()).select_from(model))
     session.commit()
     return count
+
+
+def run_checks(app) -> int:
+    """What the run-checks worker does (`flask run-checks`): the run-time checks of the steps recorded so far."""
+    from wastechain.services.outbox import drain
+
+    settings = app.extensions["wastechain.settings"]
+    with app.extensions["wastechain.sessions"]() as session:
+        return drain(session, now=settings.now, thresholds=settings.thresholds)

@@ -1,4 +1,6 @@
 """flask commands: each parses its options and calls one service."""
+import time
+
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
@@ -10,6 +12,7 @@ from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
 from wastechain.domain.errors import DomainError
 from wastechain.domain.keys import Keyring, parse_key_file, parse_keyring
 from wastechain.services.accounts.auth import create_admin
+from wastechain.services.outbox import drain
 from wastechain.services.reconciliation.history import resolve_false_alarms, verify_history
 from wastechain.settings import DEVELOPMENT_SECRET_KEY
 
@@ -192,9 +195,27 @@ def seals_check(folder):
     raise SystemExit(check_seals(current_app, folder))
 
 
+@click.command("run-checks")
+@with_appcontext
+@click.option("--loop", is_flag=True, help="keep draining: check the outbox every --interval seconds until stopped")
+@click.option("--interval", type=float, default=1.0, show_default=True, help="seconds between drains with --loop")
+@click.option("--batch", "batch_size", type=int, default=500, show_default=True, help="events per transaction")
+def run_checks_command(loop, interval, batch_size):
+    """Run the run-time anomaly checks of recorded steps (the outbox), set-based; once, or with --loop forever."""
+    settings = _settings()
+    while True:
+        with _session() as session:
+            checked = drain(session, now=settings.now, thresholds=settings.thresholds, batch_size=batch_size)
+        if checked or not loop:
+            click.echo(f"run-time checks: {checked} steps checked", err=loop)
+        if not loop:
+            return
+        time.sleep(interval)
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(seals_group)
     for command in (seed_catalog_command, create_admin_command, seed_demo_command, reconcile_command,
-                    generate_city_command, verify_history_command):
+                    generate_city_command, verify_history_command, run_checks_command):
         app.cli.add_command(command)

@@ -14,6 +14,7 @@ from wastechain.db import utcnow
 from wastechain.domain.anomalies import CATALOG
 from wastechain.domain.timeutil import local_date
 from wastechain.devdata.city import CityPlan, generate_city
+from wastechain.services.outbox import drain
 from wastechain.services.reconciliation import reconcile_day
 from wastechain.services.reconciliation.history import compare_seal_records, seal_records
 
@@ -43,6 +44,9 @@ def reconcile(app, day: str | None) -> int:
     try:
         settings = app.extensions["wastechain.settings"]
         with app.app_context(), app.extensions["wastechain.sessions"]() as session:
+            checked = drain(session, now=settings.now, thresholds=settings.thresholds)  # steps not yet checked
+            if checked:
+                click.echo(f"run-time checks of {checked} steps left in the outbox: done", err=True)
             summary = reconcile_day(session, actor=None, day=target, now=settings.now(),
                                     thresholds=settings.thresholds, secret=settings.secret_key, progress=_progress())
     except Exception as error:  # the run failed: say so and exit non-zero (cron mails stderr)

@@ -2,7 +2,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.factories import JIANGSHAN, KECHENG, NOW, assert_refused, make_anomaly, make_batch, row_count
+from tests.factories import JIANGSHAN, KECHENG, NOW, assert_refused, make_anomaly, make_batch, row_count, run_checks
 from wastechain.models import AnomalyNote, DaySeal, Declaration, Payment
 
 
@@ -84,12 +84,13 @@ def test_the_enterprise_concerned_explains_but_cannot_close(api, session, world)
     assert len(detail["history"]) == 1 and row_count(session, AnomalyNote) == 1
 
 
-def test_a_pickup_scanned_far_from_its_site_is_reported_at_once(api, session, world):
+def test_a_pickup_scanned_far_from_its_site_is_reported_by_the_run_checks_worker(app, api, session, world):
     batch = make_batch(session, world.producer, world.producer_site)
     session.commit()
     manifest = api.issue(world, batch, "100").json
     far = {"lat": world.producer_site.lat + 0.05, "lon": world.producer_site.lon}  # ~5.5 km north
     assert api.step(manifest["id"], "pickup", as_="driver", **far).status_code == 201
+    assert run_checks(app) == 1  # the step's outbox row, checked off the request path
     items = api.get("/anomalies", as_="kecheng_regulator", query_string={"code": "LOCATION_MISMATCH"}).json["items"]
     assert len(items) == 1 and items[0]["manifest_id"] == manifest["id"] and items[0]["source"] == "runtime"
     assert 5000 < items[0]["evidence"]["distance_m"] < 6000

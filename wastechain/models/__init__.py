@@ -3,13 +3,15 @@ from wastechain.models.anomaly import Anomaly, AnomalyNote, DaySeal, Declaration
 from wastechain.models.catalog import Region, WasteCode
 from wastechain.models.drafts import ManifestDraft
 from wastechain.models.handover import HandoverCode
+from wastechain.models.outbox import CheckOutbox
 from wastechain.models.parties import ApiKey, ApiToken, Approval, Organization, Permit, Site, User, UserLogin, Vehicle
 from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial
 from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Payment", "ReceiverIntake",
-    "ApiKey", "ApiToken", "Approval", "Batch", "Container", "DisposalRecord", "HandoverCode", "LineageFlow", "Manifest",
+    "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "DisposalRecord", "HandoverCode", "LineageFlow",
+    "Manifest",
     "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "Region", "Site", "User", "UserLogin", "Vehicle", "WasteCode",
 ]

@@ -1,4 +1,4 @@
-"""What a unit of work needs from the app: its settings and the ordered handlers that follow a step.
+"""What a unit of work needs from the app: its settings and the ordered handlers of a step.
 
 create_app builds one Runtime (services.wiring.build_runtime) and its session factory puts it into every
 session's `info`, so a service that takes the session has it; nothing is global. Tools and benchmarks get
@@ -9,17 +9,15 @@ from typing import Callable
 
 from wastechain.settings import Settings
 
-# (session, manifest, event) -> None; in-step handlers run in the step's transaction, in order.
+# (session, manifest, event) -> None; in-step handlers run in the step's transaction, in order. Nothing runs after
+# the commit in the request: run-time findings are an outbox row written here and checked by a worker.
 StepHandler = Callable[..., None]
-# (session, event_id, now) -> None; after-commit handlers never fail the step.
-AfterCommit = Callable[..., None]
 
 
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
     in_step: tuple[StepHandler, ...] = ()
-    after_commit: tuple[AfterCommit, ...] = ()
 
 
 class NoRuntime(RuntimeError):

@@ -1,21 +1,23 @@
 """The composition of services: what follows a step, in order, and the sessions that carry it.
 
 Registered once at start-up (create_app, or a tool), never by imports in both directions: the manifests package
-knows nothing of lineage, containers or the reconciliation; it runs the handlers its session's runtime lists.
+knows nothing of lineage, containers, the outbox or the reconciliation; it runs the handlers its session's runtime
+lists.
 """
 from sqlalchemy.orm import Session, sessionmaker
 
 from wastechain.services.lineage import record_step_effects
-from wastechain.services.reconciliation import runtime_findings
+from wastechain.services.outbox import enqueue_checks
 from wastechain.services.runtime import Runtime
 from wastechain.services.storage.containers import move_received
 from wastechain.settings import Settings
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """The ordered handlers: lineage, then containers, in the step's transaction; run-time findings after it."""
-    after_commit = (runtime_findings(settings.thresholds),) if settings.runtime_checks else ()
-    return Runtime(settings=settings, in_step=(record_step_effects, move_received), after_commit=after_commit)
+    """The ordered in-step handlers: lineage, containers, then the run-time checks' outbox row (the run-checks
+    worker runs the checks after the commit, off the request path)."""
+    in_step = (record_step_effects, move_received) + ((enqueue_checks,) if settings.runtime_checks else ())
+    return Runtime(settings=settings, in_step=in_step)
 
 
 def session_factory(bind, settings: Settings) -> sessionmaker[Session]:

@@ -1,4 +1,5 @@
-from flask import Response
+import marshmallow as ma
+from flask import Response, request
 
 from wastechain import throttle
 from wastechain.api.common import (Blueprint, current_user, db, listed, login_required, now, page_schema, paging,
@@ -7,6 +8,7 @@ from flask_babel import gettext
 
 from wastechain.api.manifests.schemas import (CheckOut, HandoverCodeOut, ManifestArgs, ManifestDetailOut, ManifestIn,
                                               ManifestOut, StepEventOut, StepIn, VerifyOut)
+from wastechain.domain.errors import ValidationFailed
 from wastechain.services import manifests
 from wastechain.services.rendering import manifest_pdf, qr
 
@@ -71,11 +73,14 @@ def get_manifest(manifest_id):
 def record_step(body, manifest_id):
     """Record a step: pickup, deliver, receive, dispose or cancel.
 
-    A pickup needs `handover_code`, the producer's one-time code (a wrong code counts towards the code's
-    lockout), or `handover_exception_reason`: then it is recorded with `handover_confirmed: false` and raises
-    the anomaly HANDOVER_UNCONFIRMED. With neither it answers 422 HANDOVER_CODE_REQUIRED. Codes offered are
-    limited per manifest and per client address: past a limit, 429 TOO_MANY_REQUESTS with Retry-After.
+    The idempotency key goes in the body (`idempotency_key`) or in the standard `Idempotency-Key` header (the
+    same rules: 8–100 characters); if both are sent they must be equal. A pickup needs `handover_code`, the
+    producer's one-time code (a wrong code counts towards the code's lockout), or `handover_exception_reason`:
+    then it is recorded with `handover_confirmed: false` and raises the anomaly HANDOVER_UNCONFIRMED. With neither
+    it answers 422 HANDOVER_CODE_REQUIRED. Codes offered are limited per manifest and per client address: past a
+    limit, 429 TOO_MANY_REQUESTS with Retry-After.
     """
+    body["idempotency_key"] = step_idempotency_key(body.get("idempotency_key"))
     code, exception = body.pop("handover_code", None), body.pop("handover_exception_reason", None)
     if code is not None:
         throttle.handover_attempt(manifest_id)
@@ -84,6 +89,24 @@ def record_step(body, manifest_id):
                                                  handover_exception_reason=exception,
                                                  secret=settings().secret_key, now=now())
     return result.event, 201 if result.created else 200
+
+
+def step_idempotency_key(from_body: str | None) -> str:
+    """The step's idempotency key: the body's, or the `Idempotency-Key` header's (checked by the same field)."""
+    header = request.headers.get("Idempotency-Key")
+    if header is None:
+        if from_body is None:
+            raise ValidationFailed("缺少幂等键：请在请求体 idempotency_key 或 Idempotency-Key 头中提供",
+                                   details={"idempotency_key": "required"})
+        return from_body
+    try:
+        key = StepIn().fields["idempotency_key"].deserialize(header, "idempotency_key")
+    except ma.ValidationError as error:
+        raise ValidationFailed("Idempotency-Key 头无效", details={"Idempotency-Key": error.messages}) from None
+    if from_body is not None and from_body != key:
+        raise ValidationFailed("请求体的 idempotency_key 与 Idempotency-Key 头不一致",
+                               details={"idempotency_key": "differs from the Idempotency-Key header"})
+    return key
 
 
 @bp.post("/manifests/<int:manifest_id>/handover-code")

@@ -125,7 +125,9 @@ class ManifestArgs(PageArgs):
 
 class StepIn(ma.Schema):
     type = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Step if s != Step.ISSUE]))
-    idempotency_key = Text(required=True, min_length=8, max_length=100)
+    idempotency_key = Text(load_default=None, min_length=8, max_length=100, metadata={
+        "description": "required here or as the Idempotency-Key header: a retry with the same key returns the "
+                       "first event"})
     occurred_at = Time(load_default=None, allow_none=True)
     lat = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
     lon = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))

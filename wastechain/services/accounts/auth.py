@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wastechain.domain.errors import Busy, Conflict, NotFound, Unauthorized, ValidationFailed
@@ -138,14 +138,16 @@ def revoke_user_tokens(session, *, actor: User, user_id: int) -> dict:
     return {"user_id": user.id, "revoked_tokens": tokens, "revoked_logins": revoke_logins(session, user=user)}
 
 
+_TOKEN_USER = (select(User).join(ApiToken, ApiToken.user_id == User.id)  # built once: every API request runs it
+               .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.expires_at > bindparam("now"),
+                      User.active.is_(True), User.pending_confirmation.is_(False)))
+
+
 def user_for_token(session, token: str, *, now: datetime) -> User | None:
     """The user a bearer credential acts for: a login token (POST /auth/token) or a company's API key."""
     if token.startswith(keys.KEY_PREFIX):
         return keys.user_for_key(session, token, now=now)
-    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if record is None or record.expires_at <= now or not record.user.is_active:
-        return None
-    return record.user
+    return session.scalar(_TOKEN_USER, {"token_hash": _token_hash(token), "now": now})  # one query
 
 
 @transactional

@@ -31,11 +31,18 @@ class StepRequest:
 
 def append_event(session, manifest: Manifest, *, step: Step, actor: User, now: datetime, occurred_at: datetime,
                  idempotency_key: str, status_after: ManifestStatus | None = None,
-                 request: StepRequest | None = None, data: dict | None = None) -> ManifestEvent:
-    """Appends the next event of the manifest, chained to the previous one by its hash."""
-    last = session.execute(select(ManifestEvent.seq, ManifestEvent.hash).where(ManifestEvent.manifest_id == manifest.id)
-                           .order_by(ManifestEvent.seq.desc()).limit(1)).first()
-    seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
+                 request: StepRequest | None = None, data: dict | None = None,
+                 last: tuple[int, str] | None = None) -> ManifestEvent:
+    """Appends the next event of the manifest, chained to the previous one by its hash.
+
+    `last` is the (seq, hash) of the manifest's last event when the caller read it under the manifest's row lock
+    (record_step's one SELECT); without it the last event is read here.
+    """
+    if last is None:
+        last = session.execute(select(ManifestEvent.seq, ManifestEvent.hash)
+                               .where(ManifestEvent.manifest_id == manifest.id)
+                               .order_by(ManifestEvent.seq.desc()).limit(1)).first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     event = ManifestEvent(
         manifest_id=manifest.id, seq=seq, type=step.value, status_after=(status_after or manifest.status),
         actor_id=actor.id, actor_role=actor.role, idempotency_key=idempotency_key, occurred_at=occurred_at,

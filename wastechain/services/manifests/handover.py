@@ -21,9 +21,9 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from wastechain.domain.errors import Forbidden, HandoverRefused, ValidationFailed
+from wastechain.domain.errors import Conflict, Forbidden, HandoverRefused, ValidationFailed
 from wastechain.domain.keys import HANDOVER, Keyring
 from wastechain.domain.states import ManifestStatus, Party, Step, transition_for
 from wastechain.domain.text import clean_text
@@ -104,29 +104,62 @@ def confirm_pickup(session, *, actor: User, manifest_id: int, code: str, request
                    secret: str, now: datetime) -> StepResult:
     """Records a pickup confirmed by the producer's one-time code; a wrong code counts towards the lockout.
 
-    A retry with the idempotency key of a recorded pickup returns it without looking at the code again.
+    A retry with the idempotency key of a recorded pickup returns it without looking at the code again. The code
+    is used in the step's own transaction (one UPDATE … RETURNING, record_step's lean path); a code that is
+    wrong, expired, used, locked or missing rolls the step back and is then refused with its reason, the failed
+    attempt counted in a transaction of its own.
     """
     if request.type != Step.PICKUP:
         raise ValidationFailed("交接码只用于提货", details={"type": request.type})
-    manifest = access.get_manifest(session, actor, manifest_id)
-    if _recorded(session, manifest.id, request.idempotency_key):
-        return record_step(session, actor=actor, manifest_id=manifest.id, request=request, now=now)
-    transition_for(manifest.status, Step.PICKUP)
-    if Party.DRIVER not in access.manifest_parties(actor, manifest):
-        raise Forbidden(f"您不是联单 {manifest.number} 指定运输单位的驾驶员，不能提货",
-                        details={"step": Step.PICKUP, "allowed": [Party.DRIVER]})
-    occurred_at = check_occurred_at(request.occurred_at, now)
     code = (code or "").strip().replace(" ", "")
-    if not (len(code) == CODE_DIGITS and code.isdigit()):
-        raise ValidationFailed(f"请输入生产单位提供的 {CODE_DIGITS} 位交接码", details={"handover_code": "format"})
-    row = _locked_row(session, manifest.id)
-    _check(session, row, manifest, code, occurred_at, secret, now)
-    row.used_at, row.used_by_id = now, actor.id
-    evidence = {"handover_confirmed": True, "handover_code_issued_by": row.issued_by_id,
+    gate = _Gate(actor=actor, code=code, secret=secret, now=now)
+    try:
+        return record_step(session, actor=actor, manifest_id=manifest_id, now=now, request=request, handover=gate)
+    except _NotAccepted:
+        pass  # record_step rolled back the step and the code's use
+    row = _locked_row(session, manifest_id)
+    try:
+        _check(session, row, manifest_id, code, gate.occurred_at, secret, now)
+    except BaseException:
+        session.rollback()
+        raise
+    session.rollback()  # the code is right now: it was replaced while the step waited; the driver tries again
+    raise Conflict("交接码刚被产生单位更新，请重试", code="INVALID_TRANSITION")
+
+
+class _NotAccepted(Exception):
+    """The code did not pass the step's quick check; confirm_pickup says why, counting a wrong code."""
+
+
+@dataclass
+class _Gate:
+    """The handover of one pickup, for record_step (see steps.Handover)."""
+
+    actor: User
+    code: str
+    secret: str
+    now: datetime
+    occurred_at: datetime | None = None
+
+    def refuse(self, manifest: Manifest) -> Forbidden:
+        return Forbidden(f"您不是联单 {manifest.number} 指定运输单位的驾驶员，不能提货",
+                         details={"step": Step.PICKUP, "allowed": [Party.DRIVER]})
+
+    def claim(self, session, manifest: Manifest, occurred_at: datetime) -> dict:
+        """Marks the code used (an UPDATE that only a live code passes) and returns the event's evidence."""
+        if not (len(self.code) == CODE_DIGITS and self.code.isdigit()):
+            raise ValidationFailed(f"请输入生产单位提供的 {CODE_DIGITS} 位交接码", details={"handover_code": "format"})
+        self.occurred_at = occurred_at
+        H = HandoverCode.__table__
+        row = session.execute(
+            update(H).where(H.c.manifest_id == manifest.id, H.c.used_at.is_(None), H.c.locked_at.is_(None))
+            .values(used_at=self.now, used_by_id=self.actor.id)
+            .returning(H.c.code_hash, H.c.issued_at, H.c.expires_at, H.c.issued_by_id)).first()
+        if (row is None or not hmac.compare_digest(row.code_hash, _hash(self.secret, manifest.id, self.code))
+                or not (row.issued_at - CLOCK_SKEW <= occurred_at <= row.expires_at)):
+            raise _NotAccepted()
+        return {"handover_confirmed": True, "handover_code_issued_by": row.issued_by_id,
                 "handover_code_issued_at": row.issued_at.isoformat()}
-    # record_step commits the event and the code's use together; if it refuses, both roll back.
-    return record_step(session, actor=actor, manifest_id=manifest.id, now=now,
-                       request=replace(request, data={**(request.data or {}), **evidence}))
 
 
 def _recorded(session, manifest_id: int, key: str) -> bool:
@@ -134,7 +167,7 @@ def _recorded(session, manifest_id: int, key: str) -> bool:
                                                         ManifestEvent.idempotency_key == key)) is not None
 
 
-def _check(session, row: HandoverCode | None, manifest: Manifest, code: str, occurred_at: datetime, secret: str,
+def _check(session, row: HandoverCode | None, manifest_id: int, code: str, occurred_at: datetime, secret: str,
            now: datetime) -> None:
     if row is None:
         raise HandoverRefused("产生单位尚未生成交接码：请对方在系统中点击「生成交接码」", code="HANDOVER_CODE_MISSING")
@@ -142,7 +175,7 @@ def _check(session, row: HandoverCode | None, manifest: Manifest, code: str, occ
         raise HandoverRefused("交接码输错次数过多已锁定：请产生单位重新生成交接码", code="HANDOVER_CODE_LOCKED")
     if row.used_at is not None:
         raise HandoverRefused("交接码已使用过：请产生单位重新生成", code="HANDOVER_CODE_USED")
-    if not hmac.compare_digest(row.code_hash, _hash(secret, manifest.id, code)):
+    if not hmac.compare_digest(row.code_hash, _hash(secret, manifest_id, code)):
         row.failed_attempts += 1
         left = MAX_FAILED_ATTEMPTS - row.failed_attempts
         if left <= 0:

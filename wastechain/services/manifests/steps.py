@@ -2,18 +2,21 @@
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, literal_column, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wastechain.domain import rules
-from wastechain.domain.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
+from wastechain.domain.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
 from wastechain.domain.quantities import ZERO, parse_kg
 from wastechain.domain.states import ManifestStatus, Step, transition_for
 from wastechain.domain.streams import Stream
 from wastechain.domain.text import clean_text
 from wastechain.domain.timeutil import check_occurred_at, local_date
-from wastechain.models import Approval, Batch, Manifest, ManifestEvent, User
+from wastechain.models import Approval, Batch, Manifest, ManifestEvent, ManifestLine, Organization, Permit, User
 from wastechain.services import access
 from wastechain.services.common import locked
 from wastechain.services.manifests.events import StepRequest, append_event, replayed
@@ -30,22 +33,34 @@ class StepResult:
     created: bool
 
 
-def record_step(session, *, actor: User, manifest_id: int, request: StepRequest, now: datetime) -> StepResult:
+class Handover(Protocol):
+    """How a pickup confirmed by the producer's code joins the step (services.manifests.handover)."""
+
+    def refuse(self, manifest: Manifest) -> Forbidden:
+        """The refusal for an actor who is not the manifest's driver."""
+
+    def claim(self, session, manifest: Manifest, occurred_at: datetime) -> dict:
+        """Uses the code in this transaction and returns the event's evidence, or raises."""
+
+
+def record_step(session, *, actor: User, manifest_id: int, request: StepRequest, now: datetime,
+                handover: Handover | None = None) -> StepResult:
     """Applies one step to a manifest: checks the transition, the actor and the payload, then appends the event.
 
-    A unit of work of its own: it commits the step with everything the in-step handlers write (lineage,
-    containers), answers a lost race with the first event, then runs the after-commit handlers (run-time
-    findings). A retry with the same idempotency key returns the first event; concurrent steps produce exactly
-    one transition.
+    A unit of work of its own, and a lean one: one SELECT … FOR UPDATE finds the manifest the actor may see, the
+    event already recorded under the idempotency key (a replay) and the last event of the chain; then one UPDATE
+    of the manifest and one INSERT of the event, plus what the in-step handlers write (lineage, containers, the
+    outbox row of the run-time checks), and one commit. Nothing is read again for the answer. A retry with the
+    same idempotency key returns the first event; concurrent steps produce exactly one transition (the row lock;
+    a lost race is answered with the first event, or a conflict).
     """
     runtime = runtime_of(session)
     if request.reason is not None:  # the same text rule for the pages, the API and the box scan
         request = replace(request, reason=clean_text(request.reason, field="reason", max_length=500,
                                                      multiline=True) or None)
     try:
-        result = _apply(session, actor, manifest_id, request, now, runtime.in_step)
-        if result.created:
-            session.commit()
+        result = _apply(session, actor, manifest_id, request, now, runtime.in_step, handover)
+        session.commit()  # the step, or for a replay (nothing written) the end of the row lock; what was read stays
     except IntegrityError:
         session.rollback()
         replay = replayed(session, manifest_id, request)
@@ -55,34 +70,98 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
     except BaseException:
         session.rollback()
         raise
-    if result.created:
-        for handler in runtime.after_commit:
-            handler(session, event_id=result.event.id, now=now)
     return result
 
 
-def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: datetime, handlers) -> StepResult:
-    manifest = access.get_manifest(session, actor, manifest_id)
-    replay = replayed(session, manifest.id, request)
-    if replay:
-        return StepResult(replay, manifest, created=False)
-    manifest = locked(session, select(Manifest).where(Manifest.id == manifest.id)).one()
-    replay = replayed(session, manifest.id, request)
-    if replay:
-        return StepResult(replay, manifest, created=False)
+# Built once (building them per call, aliases and all, cost more CPU than running them): the columns that the one
+# locked SELECT of a step adds to the manifest the actor may see. The idempotency key is a bound parameter.
+_E = aliased(ManifestEvent, name="e")
+_CHAIN = select(_E.seq, _E.hash).where(_E.manifest_id == Manifest.id).order_by(_E.seq.desc()).limit(1)
+_REPLAY = select(_E.id, _E.type).where(_E.manifest_id == Manifest.id, _E.idempotency_key == bindparam("step_key"))
+_SNAPSHOT = Manifest.__table__.alias("snapshot")
+_FRESH = {
+    "postgresql": literal_column("manifest.xmin::text") == (
+        select(literal_column("snapshot.xmin::text")).select_from(_SNAPSHOT)
+        .where(_SNAPSHOT.c.id == Manifest.id).scalar_subquery()),
+}
+_STEP_COLUMNS = (_REPLAY.with_only_columns(_E.id).scalar_subquery(),
+                 _REPLAY.with_only_columns(_E.type).scalar_subquery(),
+                 _CHAIN.with_only_columns(_E.seq).scalar_subquery(),
+                 _CHAIN.with_only_columns(_E.hash).scalar_subquery())
+
+
+_QUERIES: dict[tuple, object] = {}
+_MAX_QUERIES = 2000
+
+
+def _step_query(dialect: str, actor: User):
+    """The locked SELECT for this dialect and this actor's visibility, built once per (role, organization, region):
+    what access.visible_manifests depends on. A statement object reused keeps its cache key, so SQLAlchemy does
+    not walk the subqueries again on every step."""
+    shape = (dialect, actor.role, actor.organization_id, actor.region_code)
+    query = _QUERIES.get(shape)
+    if query is None:
+        if len(_QUERIES) >= _MAX_QUERIES:
+            _QUERIES.clear()
+        query = _QUERIES[shape] = (
+            access.visible_manifests(actor).where(Manifest.id == bindparam("step_manifest_id"))
+            .add_columns(*_STEP_COLUMNS, _FRESH.get(dialect, literal(True)))
+            .with_for_update(of=Manifest).execution_options(populate_existing=True))
+    return query
+
+
+def _locked_manifest(session, actor: User, manifest_id: int, key: str):
+    """One statement: the manifest the actor may see, locked, with the event of this idempotency key (if any) and
+    the last event of its chain. (manifest, replay id, replay type, last seq, last hash), or NotFound.
+
+    PostgreSQL, READ COMMITTED: when another step held the lock and committed, the locked row is its new version
+    but the subqueries still see the statement's snapshot (an older chain). `fresh` compares the row's version
+    (xmin) with the snapshot's; when they differ the query runs once more, now under the lock, so the replay and
+    the last event are never stale. SQLite serializes writers (BEGIN IMMEDIATE): always fresh.
+    """
+    query = _step_query(session.get_bind().dialect.name, actor)
+    for _ in range(2):
+        row = session.execute(query, {"step_key": key, "step_manifest_id": manifest_id}).first()
+        if row is None:
+            raise NotFound(f"联单 {manifest_id} 不存在或无权查看")
+        if row[5]:
+            break
+    return row[:5]
+
+
+def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: datetime, handlers,
+           handover: Handover | None) -> StepResult:
+    manifest, replay_id, replay_type, last_seq, last_hash = _locked_manifest(session, actor, manifest_id,
+                                                                             request.idempotency_key)
+    if replay_id is not None:
+        if replay_type != request.type:
+            raise Conflict(f"幂等键 {request.idempotency_key} 已用于「{replay_type}」步骤", code="IDEMPOTENCY_KEY_REUSED",
+                           details={"idempotency_key": request.idempotency_key, "first_type": replay_type})
+        return StepResult(_with_manifest(session.get(ManifestEvent, replay_id), manifest), manifest, created=False)
     transition = transition_for(manifest.status, request.type)
     if not access.manifest_parties(actor, manifest) & transition.parties:
+        if handover is not None:
+            raise handover.refuse(manifest)
         raise Forbidden(f"您不能对联单 {manifest.number} 执行此操作",
                         details={"step": request.type, "allowed": sorted(p.value for p in transition.parties)})
     occurred_at = check_occurred_at(request.occurred_at, now)
+    if handover is not None:
+        request = replace(request, data={**(request.data or {}), **handover.claim(session, manifest, occurred_at)})
     status = EFFECTS[Step(request.type)](session, manifest, request, occurred_at)
     if status not in transition.targets:
         raise AssertionError(f"{request.type} cannot lead to {status}")
+    last = (last_seq, last_hash) if last_seq is not None else None
     event = append_event(session, manifest, step=Step(request.type), actor=actor, now=now, occurred_at=occurred_at,
-                         idempotency_key=request.idempotency_key, status_after=status, request=request)
+                         idempotency_key=request.idempotency_key, status_after=status, request=request, last=last)
     for handler in handlers:  # however the step is recorded (page, API, box scan), in this transaction
         handler(session, manifest=manifest, event=event)
-    return StepResult(event, manifest, created=True)
+    return StepResult(_with_manifest(event, manifest), manifest, created=True)
+
+
+def _with_manifest(event: ManifestEvent, manifest: Manifest) -> ManifestEvent:
+    """The event knows its manifest without a query (the answer shows its status; no re-read after the commit)."""
+    set_committed_value(event, "manifest", manifest)
+    return event
 
 
 def _set_status(manifest: Manifest, status: ManifestStatus, at: datetime) -> ManifestStatus:
@@ -136,14 +215,32 @@ def _receive(session, manifest: Manifest, request: StepRequest, occurred_at: dat
                                details={"accepted_kg": str(accepted), "rejected_kg": str(rejected), "quantity_kg": str(weighed)})
     if rejected > 0 and not (request.reason or "").strip():
         raise ValidationFailed("拒收部分必须说明原因", details={"reason": "required when rejected_kg > 0"})
+    site = manifest.receiver_site  # read before the manifest changes: one UPDATE of it, at the event's flush
+    _load_lines(session, manifest)
+    _load_receiver(session, manifest)
     if accepted > 0:
         _recheck_receiver_permit(manifest, local_date(occurred_at))
-    manifest.received_kg, manifest.accepted_kg, manifest.rejected_kg = weighed, accepted, rejected
     status = ManifestStatus.RECEIVED if accepted > 0 else ManifestStatus.REJECTED
-    site = manifest.receiver_site
     if status is ManifestStatus.RECEIVED and rules.receives_into_stock(site.organization.roles, site.kind):
         status = ManifestStatus.CLOSED  # a collector's storage record ends this leg; lineage continues onward
+    manifest.received_kg, manifest.accepted_kg, manifest.rejected_kg = weighed, accepted, rejected
     return _set_status(manifest, status, occurred_at)
+
+
+def _load_lines(session, manifest: Manifest) -> None:
+    """The manifest's lines with their waste codes in one query (the permit check and the lineage read them)."""
+    lines = session.scalars(select(ManifestLine).options(joinedload(ManifestLine.waste))
+                            .where(ManifestLine.manifest_id == manifest.id).order_by(ManifestLine.id)).all()
+    set_committed_value(manifest, "lines", list(lines))
+
+
+def _load_receiver(session, manifest: Manifest) -> None:
+    """The receiver with its permits in one query (the permit check, the site's owner and the lineage read them)."""
+    rows = session.execute(select(Organization, Permit).outerjoin(Permit, Permit.organization_id == Organization.id)
+                           .where(Organization.id == manifest.receiver_id).order_by(Permit.id)).all()
+    receiver = rows[0].Organization
+    set_committed_value(receiver, "permits", [row.Permit for row in rows if row.Permit is not None])
+    set_committed_value(manifest, "receiver", receiver)
 
 
 def _recheck_receiver_permit(manifest: Manifest, on) -> None:

@@ -2,15 +2,15 @@
 from datetime import date, timedelta
 from typing import Iterator
 
-from sqlalchemy import and_, delete, exists, func, or_, select, union
+from sqlalchemy import and_, delete, exists, func, null, or_, select, type_coerce, union, union_all
 
 from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import Thresholds, day_window, kg
 from wastechain.domain.states import ManifestStatus as MS
 from wastechain.models import DaySeal, Declaration, Organization, Payment, ReceiverIntake, Site, Vehicle
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
-from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, g, haversine_m, permits_of,
-                                                    without_nested_loops)
+from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, g, haversine_m,
+                                                    permits_of)
 
 
 def record_intake(ctx: Context) -> None:
@@ -190,7 +190,13 @@ def check_long_distance(ctx: Context) -> Iterator[Candidate]:
 
 
 def check_overweight_load(ctx: Context) -> Iterator[Candidate]:
-    """At a pickup, the manifests on board one vehicle (picked up, not yet delivered) weigh more than it may carry."""
+    """At a pickup, the manifests on board one vehicle (picked up, not yet delivered) weigh more than it may carry.
+
+    One pass over the vehicles' recent pickups and their deliveries in time order: each pickup adds its weight,
+    each delivery takes it off again (never before its pickup), and a running sum per vehicle (a window function)
+    is the load on board at every pickup. No self-join of the pickups, so no plan of N × N whichever way the
+    planner judges the day's share of the events, and no planner settings.
+    """
     t = ctx.thresholds
     V = Vehicle.__table__
     lookback = timedelta(hours=t.transit_overdue_hours)
@@ -200,27 +206,31 @@ def check_overweight_load(ctx: Context) -> Iterator[Candidate]:
               .select_from(q_e.join(q_m, q_m.c.id == q_e.c.manifest_id))
               .where(q_e.c.type == "pickup", q_e.c.occurred_at >= ctx.start - lookback, q_e.c.occurred_at < ctx.end,
                      q_m.c.vehicle_id.is_not(None)).cte("recent"))
-    p_e = E.alias("pe")
-    here = (select(p_e.c.id.label("event_id")).where(p_e.c.type == "pickup", ctx.scope(p_e))).subquery("here")
-    pr, qr = recent.alias("pr"), recent.alias("qr")
     d = E.alias("d")
-    delivered_before = exists().where(d.c.manifest_id == qr.c.manifest_id, d.c.type == "deliver",
-                                      d.c.occurred_at <= pr.c.occurred_at)
-    load = func.sum(qr.c.pickup_g)
+    later = func.greatest if ctx.session.get_bind().dialect.name == "postgresql" else func.max
+    moves = union_all(
+        select(recent.c.event_id, recent.c.vehicle_id, recent.c.occurred_at.label("at"),
+               recent.c.pickup_g.label("delta")),
+        select(null().label("event_id"), recent.c.vehicle_id,
+               type_coerce(later(d.c.occurred_at, recent.c.occurred_at), d.c.occurred_at.type).label("at"),
+               (-recent.c.pickup_g).label("delta"))
+        .select_from(recent.join(d, and_(d.c.manifest_id == recent.c.manifest_id, d.c.type == "deliver")))
+    ).subquery("moves")
+    # RANGE frame (the default with ORDER BY): everything up to and including this moment, so pickups and
+    # deliveries at the same instant count as the original rule did (qr.occurred_at <= pr.occurred_at).
+    on_board = (select(moves.c.event_id, moves.c.vehicle_id, moves.c.at, moves.c.delta,
+                       func.sum(moves.c.delta).over(partition_by=moves.c.vehicle_id, order_by=moves.c.at)
+                       .label("load_g")).subquery("on_board"))
+    p_e = E.alias("pe")
+    here = select(p_e.c.id).where(p_e.c.type == "pickup", ctx.scope(p_e))
     max_g = func.coalesce(g(V.c.max_load_kg), int(t.max_load_kg * 1000))
-    query = (select(pr.c.manifest_id, pr.c.vehicle_id, V.c.plate, pr.c.occurred_at, pr.c.pickup_g,
-                    load.label("load_g"), max_g.label("max_g"))
-             .select_from(pr.join(here, here.c.event_id == pr.c.event_id)
-                          .join(qr, and_(qr.c.vehicle_id == pr.c.vehicle_id, qr.c.occurred_at <= pr.c.occurred_at))
-                          .join(V, V.c.id == pr.c.vehicle_id))
-             .where(~delivered_before)
-             .group_by(pr.c.manifest_id, pr.c.vehicle_id, V.c.plate, pr.c.occurred_at, pr.c.pickup_g, V.c.max_load_kg)
-             .having(and_(load > max_g, load - pr.c.pickup_g <= max_g)))
-    # The day's pickups are a few thousand rows on each side: a hash join on the vehicle. PostgreSQL misjudges
-    # the day's share of the events (an OR of two time ranges) and would pick a nested loop of N × N instead.
-    with without_nested_loops(ctx.session):
-        rows = ctx.session.execute(query).all()  # at most one row per pickup that tipped a vehicle over
-    for row in rows:
+    query = (select(p_e.c.manifest_id, on_board.c.vehicle_id, V.c.plate, on_board.c.at.label("occurred_at"),
+                    on_board.c.delta.label("pickup_g"), on_board.c.load_g, max_g.label("max_g"))
+             .select_from(on_board.join(p_e, p_e.c.id == on_board.c.event_id)
+                          .join(V, V.c.id == on_board.c.vehicle_id))
+             .where(on_board.c.event_id.in_(here), on_board.c.load_g > max_g,
+                    on_board.c.load_g - on_board.c.delta <= max_g))
+    for row in ctx.session.execute(query).all():  # at most one row per pickup that tipped a vehicle over
         yield Candidate("OVERWEIGHT_LOAD", f"m:{row.manifest_id}", {
             "vehicle": row.plate, "vehicle_id": row.vehicle_id, "picked_up_at": aware(row.occurred_at),
             "load_kg": kg(row.load_g), "max_load_kg": kg(row.max_g), "excess_kg": kg(row.load_g - row.max_g)},

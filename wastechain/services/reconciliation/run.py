@@ -135,32 +135,30 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
 
 @transactional
 def check_event(session, *, event_id: int, now: datetime, thresholds: Thresholds) -> int:
-    """Run-time findings for one just-recorded event (same checks as the night, scoped to the event)."""
+    """Run-time findings for one recorded event (same checks as the night, scoped to the event)."""
+    return check_events(session, event_ids=[event_id], now=now, thresholds=thresholds)
+
+
+def check_events(session, *, event_ids: Iterable[int], now: datetime, thresholds: Thresholds) -> int:
+    """Run-time findings for recorded events, set-based: one run of each check per step type and business day.
+
+    The same checks as the night, scoped to these events instead of a day; findings are stored with the day of
+    their event, as the nightly run would. Joins the caller's transaction (the outbox worker commits). Returns
+    how many findings were new.
+    """
     ensure_sqlite_math(session)
-    row = session.execute(select(E.c.type, E.c.occurred_at).where(E.c.id == event_id)).first()
-    if row is None:
-        return 0
-    on = local_date(row.occurred_at)
-    window = day_window(on)
-    ctx = Context(session, on, window.start, window.end, thresholds, event_id=event_id)
-    candidates = [c for check in EVENT_CHECKS.get(row.type, ()) for c in check(ctx)]
-    findings = to_findings(session, candidates, seal_region=thresholds.seal_region)
-    return store_findings(session, findings, day=on, now=now, source="runtime")
-
-
-# Thresholds for run-time findings: set from the app's configuration when the API is registered (services do not
-
-# read Flask's config); the defaults are the documented ones.
-
-
-def runtime_findings(thresholds: Thresholds):
-    """The after-commit handler of run-time findings with these thresholds."""
-
-    def after_step(session, *, event_id: int, now: datetime) -> None:
-        """Records run-time findings of a committed step, never failing the step."""
-        try:
-            check_event(session, event_id=event_id, now=now, thresholds=thresholds)
-        except Exception:  # a finding that cannot be recorded now is found again by the nightly run
-            log.exception("run-time anomaly check failed for event %s", event_id)
-
-    return after_step
+    ids = sorted(set(event_ids))
+    groups: dict[tuple[str, date], list[int]] = {}
+    for i in range(0, len(ids), CHUNK):
+        rows = session.execute(select(E.c.id, E.c.type, E.c.occurred_at).where(E.c.id.in_(ids[i:i + CHUNK])))
+        for row in rows:
+            if row.type in EVENT_CHECKS:
+                groups.setdefault((row.type, local_date(row.occurred_at)), []).append(row.id)
+    new = 0
+    for (step, on), group in sorted(groups.items()):
+        window = day_window(on)
+        ctx = Context(session, on, window.start, window.end, thresholds, event_ids=tuple(group))
+        candidates = [c for check in EVENT_CHECKS[step] for c in check(ctx)]
+        findings = to_findings(session, candidates, seal_region=thresholds.seal_region)
+        new += store_findings(session, findings, day=on, now=now, source="runtime")
+    return new

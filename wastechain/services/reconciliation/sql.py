@@ -1,10 +1,9 @@
 """SQL helpers the checks share: the tables, seconds since 1970, grams, distances, per-dialect bits."""
 import math
-from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Float, func, select, text, type_coerce
+from sqlalchemy import BigInteger, Float, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -71,25 +70,6 @@ def ensure_sqlite_math(session) -> None:
         raw._wastechain_math = True
     except AttributeError:  # sqlite3.Connection has no __dict__ on some builds; registering twice is harmless
         pass
-
-
-@contextmanager
-def without_nested_loops(session):
-    """Plans one statement without nested-loop joins (PostgreSQL only; SET LOCAL ends with the transaction).
-
-    JIT goes off with them: disabling a join method adds a huge penalty to the plan's estimated cost, far above
-    jit_above_cost, and PostgreSQL would then spend about a second compiling a query that runs in milliseconds.
-    """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.execute(text("SET LOCAL enable_nestloop = off"))
-        session.execute(text("SET LOCAL jit = off"))
-    try:
-        yield
-    finally:
-        if postgres:
-            session.execute(text("SET LOCAL enable_nestloop = on"))
-            session.execute(text("SET LOCAL jit TO DEFAULT"))
 
 
 def insert_anomaly(dialect: str):

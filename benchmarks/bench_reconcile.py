@@ -59,7 +59,7 @@ from wastechain.domain.hashing import GENESIS_HASH, event_hash  # noqa: E402
 from wastechain.domain.streams import HAZARDOUS_STREAMS  # noqa: E402
 from wastechain.models import (Anomaly, Batch, DaySeal, Declaration, Manifest, ManifestEvent,  # noqa: E402
                                ManifestLine, Payment, ReceiverIntake, User, Vehicle, WasteCode)
-from wastechain.services import anomalies  # noqa: E402
+from wastechain.services.anomalies.payments import submit_declaration  # noqa: E402
 from wastechain.services.reconciliation import run_reconciliation  # noqa: E402
 
 DAY = date(2026, 6, 15)
@@ -238,7 +238,7 @@ def declare(engine) -> int:
                     due = date(int(when) + 1, 3, 31)
                 if due > DAY or org not in declarers:
                     continue
-                anomalies.submit_declaration(session, actor=session.get(User, declarers[org]), period_kind=kind,
+                submit_declaration(session, actor=session.get(User, declarers[org]), period_kind=kind,
                                              period=when, generated_kg=kg,
                                              now=day_window(due - timedelta(days=3)).start + timedelta(hours=10))
                 filed += 1

@@ -21,7 +21,7 @@ from wastechain.services.reconciliation.enterprises import (backfill_intake, che
                                                             check_payment_anomaly, record_intake)
 from wastechain.services.reconciliation.findings import store_findings, to_findings
 from wastechain.services.reconciliation.seal import check_chains, check_seal_chain, recheck_seals, seal_day
-from wastechain.services.reconciliation.sql import CHUNK, E, ensure_sqlite_math
+from wastechain.services.reconciliation.sql import CHUNK, E, ensure_sqlite_math, read_cursors_whole
 from wastechain.services.reconciliation.transfers import (check_handover_unconfirmed, check_jurisdiction_breach,
                                                           check_location_mismatch,
                                                           check_loop_not_closed, check_permit_invalid,
@@ -65,6 +65,7 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
     """
     started = clock.perf_counter()
     ensure_sqlite_math(session)
+    read_cursors_whole(session)
     window = day_window(day)
     ctx = Context(session, day, window.start, window.end, thresholds)
     summary = catalog.RunSummary(date=day)

@@ -73,6 +73,19 @@ def ensure_sqlite_math(session) -> None:
         pass
 
 
+def read_cursors_whole(session) -> None:
+    """Tells PostgreSQL that this transaction reads each cursor to its end (SET LOCAL: until the transaction ends).
+
+    The night streams its queries in chunks (yield_per: a server-side cursor, so memory stays flat). PostgreSQL
+    plans a cursor for its first 10 % of rows by default (cursor_tuple_fraction = 0.1), so for "the day's events
+    ORDER BY id" it walks the primary key from the first event ever and filters on the day: a scan of the whole
+    history (13.7 s instead of 0.23 s at 1,000,000 events). Every cursor of the night is read whole; saying so
+    gives the plan a plain query gets: the day's rows through the time index, then a sort.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+
+
 @contextmanager
 def without_nested_loops(session):
     """Plans one statement without nested-loop joins (PostgreSQL only; SET LOCAL ends with the transaction).

@@ -58,7 +58,7 @@ from wastechain.domain.anomalies import Thresholds, day_window  # noqa: E402
 from wastechain.domain.hashing import GENESIS_HASH, event_hash  # noqa: E402
 from wastechain.domain.streams import HAZARDOUS_STREAMS  # noqa: E402
 from wastechain.models import (Anomaly, Batch, DaySeal, Declaration, Manifest, ManifestEvent,  # noqa: E402
-                               ManifestLine, Payment, ReceiverIntake, User, Vehicle, WasteCode)
+                               ManifestLine, Payment, User, Vehicle, WasteCode)
 from wastechain.services.anomalies.payments import submit_declaration  # noqa: E402
 from wastechain.services.reconciliation import run_reconciliation  # noqa: E402
 
@@ -267,7 +267,6 @@ def measure(url: str, day: date) -> dict:
     sessions = make_session_factory(engine)
     with sessions() as session:
         session.execute(delete(Anomaly).where(Anomaly.day == day))
-        session.execute(delete(ReceiverIntake).where(ReceiverIntake.day == day))
         session.execute(delete(DaySeal).where(DaySeal.day == day))
         session.commit()
     now = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)

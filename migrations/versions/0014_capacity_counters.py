@@ -10,6 +10,10 @@ here from the manifests once. Issuing adds to it in its own transaction; a manif
 (cancelled, refused whole) gives its quantity back through the trigger `receiver_capacity_follow_status` on
 `manifest.status`, on both databases, so any writer of a manifest's state keeps it right.
 
+`receiver_intake_total` (receiver, year, accepted kg) is the running total of `receiver_intake`'s days, filled here
+from them and moved by the night's record_intake (its only writer) whenever it writes a day, so the nightly
+capacity check reads one row per receiver instead of summing the year's days.
+
 SQLite drops a table's triggers when Alembic's batch mode copies the table: a later migration that alters
 `manifest` in batch mode must create this trigger again (tests/services/test_capacity_counter.py would fail).
 """
@@ -87,6 +91,25 @@ def upgrade() -> None:
                 WHERE ({hazardous_of_new}) <> 0
                 ON CONFLICT (receiver_id, year) DO UPDATE SET committed_kg = committed_kg + excluded.committed_kg;
             END""")
+    _intake_totals(postgres)
+
+
+def _intake_totals(postgres: bool) -> None:
+    op.create_table(
+        'receiver_intake_total',
+        sa.Column('receiver_id', sa.Integer(), nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
+        sa.Column('accepted_kg', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['receiver_id'], ['organization.id'],
+                                name=op.f('fk_receiver_intake_total_receiver_id_organization')),
+        sa.PrimaryKeyConstraint('receiver_id', 'year', name=op.f('pk_receiver_intake_total')),
+    )
+    year_of = ("CAST(extract(year FROM {t}.day) AS INTEGER)" if postgres
+               else "CAST(strftime('%Y', {t}.day) AS INTEGER)")
+    op.execute(f"""
+        INSERT INTO receiver_intake_total (receiver_id, year, accepted_kg)
+        SELECT i.receiver_id, {year_of.format(t='i')}, sum(i.accepted_kg) FROM receiver_intake i
+        GROUP BY i.receiver_id, {year_of.format(t='i')}""")
 
 
 def downgrade() -> None:
@@ -95,4 +118,5 @@ def downgrade() -> None:
         op.execute(f"DROP FUNCTION IF EXISTS {TRIGGER}()")
     else:
         op.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
+    op.drop_table('receiver_intake_total')
     op.drop_table('receiver_capacity')

@@ -1,6 +1,6 @@
 """ORM classes; importing this package registers every table on Base.metadata."""
 from wastechain.models.anomaly import Anomaly, AnomalyNote, DaySeal, Declaration, Payment, ReceiverIntake
-from wastechain.models.capacity import ReceiverCapacity
+from wastechain.models.capacity import ReceiverCapacity, ReceiverIntakeTotal
 from wastechain.models.catalog import Region, WasteCode
 from wastechain.models.handover import HandoverCode
 from wastechain.models.parties import ApiToken, Approval, Organization, Permit, Site, User, UserLogin, Vehicle
@@ -10,5 +10,5 @@ from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Payment", "ReceiverIntake",
     "ApiToken", "Approval", "Batch", "Container", "DisposalRecord", "HandoverCode", "LineageFlow", "Manifest", "ManifestEvent", "ManifestLine", "ManifestSerial",
-    "Organization", "Permit", "ReceiverCapacity", "Region", "Site", "User", "UserLogin", "Vehicle", "WasteCode",
+    "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle", "WasteCode",
 ]

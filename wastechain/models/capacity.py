@@ -19,3 +19,16 @@ class ReceiverCapacity(Base):
     receiver_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     committed_kg: Mapped[Decimal] = mapped_column(Mass)
+
+
+class ReceiverIntakeTotal(Base):
+    """Accepted quantity per receiver and year: the running total of its `receiver_intake` days.
+
+    The nightly capacity check reads it instead of summing the year's days. Kept by database triggers on
+    `receiver_intake` (migration 0014), so every writer of the day rows keeps it right.
+    """
+
+    __tablename__ = "receiver_intake_total"
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    accepted_kg: Mapped[Decimal] = mapped_column(Mass)

@@ -2,21 +2,26 @@
 from datetime import date, timedelta
 from typing import Iterator
 
-from sqlalchemy import and_, delete, exists, func, or_, select, union
+from sqlalchemy import and_, case, delete, exists, func, or_, select, union
+from sqlalchemy.dialects import postgresql, sqlite
 
 from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import Thresholds, day_window, kg
 from wastechain.domain.states import ManifestStatus as MS
-from wastechain.models import DaySeal, Declaration, Organization, Payment, ReceiverIntake, Site, Vehicle
+from wastechain.models import (DaySeal, Declaration, Organization, Payment, ReceiverIntake, ReceiverIntakeTotal, Site,
+                               Vehicle)
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
-from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, g, haversine_m, permits_of,
-                                                    without_nested_loops)
+from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, g, haversine_m,
+                                                    permits_of)
 
 
 def record_intake(ctx: Context) -> None:
-    """Writes the day's accepted quantity per receiver (by the day the receipt reached the server)."""
+    """Writes the day's accepted quantity per receiver (by the day the receipt reached the server), and moves the
+    receivers' running totals of the year by what changed since the day was last written."""
     session = ctx.session
-    session.execute(delete(ReceiverIntake.__table__).where(ReceiverIntake.__table__.c.day == ctx.day))
+    T = ReceiverIntake.__table__
+    before = dict(session.execute(select(T.c.receiver_id, g(T.c.accepted_kg)).where(T.c.day == ctx.day)).all())
+    session.execute(delete(T).where(T.c.day == ctx.day))
     r = E.alias("r")
     rows = session.execute(
         select(M.c.receiver_id, func.sum(g(M.c.accepted_kg)))
@@ -25,8 +30,24 @@ def record_intake(ctx: Context) -> None:
                g(M.c.accepted_kg) > 0)
         .group_by(M.c.receiver_id)).all()
     if rows:
-        session.execute(ReceiverIntake.__table__.insert(),
+        session.execute(T.insert(),
                         [{"day": ctx.day, "receiver_id": rid, "accepted_kg": kg(grams)} for rid, grams in rows])
+    after = dict(rows)
+    changes = {rid: after.get(rid, 0) - before.get(rid, 0) for rid in set(before) | set(after)}
+    _add_to_year(session, ctx.day.year, {rid: grams for rid, grams in changes.items() if grams})
+
+
+def _add_to_year(session, year: int, grams_by_receiver: dict[int, int]) -> None:
+    """Adds to (or, negative, takes from) the receivers' accepted totals of the year."""
+    if not grams_by_receiver:
+        return
+    Y = ReceiverIntakeTotal.__table__
+    dialect = session.get_bind().dialect.name
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Y)
+    upsert = upsert.on_conflict_do_update(index_elements=[Y.c.receiver_id, Y.c.year],
+                                          set_={"accepted_kg": Y.c.accepted_kg + upsert.excluded.accepted_kg})
+    session.execute(upsert, [{"receiver_id": rid, "year": year, "accepted_kg": kg(grams)}
+                             for rid, grams in sorted(grams_by_receiver.items())])
 
 
 def backfill_intake(session, *, day: date, thresholds: Thresholds, progress: Progress | None = None) -> int:
@@ -47,12 +68,16 @@ def backfill_intake(session, *, day: date, thresholds: Thresholds, progress: Pro
 def check_capacity_exceeded(ctx: Context) -> Iterator[Candidate]:
     """A receiver's accepted quantity this year passes the annual capacity of its operating permit."""
     session = ctx.session
-    T = ReceiverIntake.__table__
-    year_start = date(ctx.day.year, 1, 1)
+    T, Y = ReceiverIntake.__table__, ReceiverIntakeTotal.__table__
     active = select(T.c.receiver_id).where(T.c.day == ctx.day)
-    totals = session.execute(select(T.c.receiver_id, func.sum(g(T.c.accepted_kg)))
-                             .where(T.c.day >= year_start, T.c.day <= ctx.day, T.c.receiver_id.in_(active))
-                             .group_by(T.c.receiver_id)).all()
+    # The year's running total (kept by record_intake), less the days after this one: none when the night runs
+    # for yesterday, a few when an earlier day is run again.
+    later = dict(session.execute(select(T.c.receiver_id, func.sum(g(T.c.accepted_kg)))
+                                 .where(T.c.day > ctx.day, T.c.day <= date(ctx.day.year, 12, 31),
+                                        T.c.receiver_id.in_(active))
+                                 .group_by(T.c.receiver_id)).all())
+    totals = [(receiver_id, grams - later.get(receiver_id, 0)) for receiver_id, grams in session.execute(
+        select(Y.c.receiver_id, g(Y.c.accepted_kg)).where(Y.c.year == ctx.day.year, Y.c.receiver_id.in_(active)))]
     permits = permits_of(session, {row[0] for row in totals})
     for receiver_id, grams in totals:
         valid = [p for p in permits.get(receiver_id, []) if p.kind == "hw_operation" and p.valid_on(ctx.day)
@@ -190,38 +215,44 @@ def check_long_distance(ctx: Context) -> Iterator[Candidate]:
 
 
 def check_overweight_load(ctx: Context) -> Iterator[Candidate]:
-    """At a pickup, the manifests on board one vehicle (picked up, not yet delivered) weigh more than it may carry."""
+    """At a pickup, the manifests on board one vehicle (picked up, not yet delivered) weigh more than it may carry.
+
+    One query reads the pickups of the last TRANSIT_OVERDUE_HOURS up to the day's end (with each one's delivery
+    time and its vehicle's limit); the load on board at each of the day's pickups is added up per vehicle here.
+    Its cost follows those pickups: a join of the day's pickups with each other in SQL needs a hash join that
+    PostgreSQL does not choose on its own (it misjudges the day's share of the events and would run a nested loop
+    of N × N), and forcing one took a scan of every delivery ever recorded.
+    """
     t = ctx.thresholds
     V = Vehicle.__table__
     lookback = timedelta(hours=t.transit_overdue_hours)
-    q_e, q_m = E.alias("qe"), M.alias("qm")
-    recent = (select(q_e.c.id.label("event_id"), q_e.c.manifest_id, q_m.c.vehicle_id, q_e.c.occurred_at,
-                     g(q_m.c.pickup_kg).label("pickup_g"))
-              .select_from(q_e.join(q_m, q_m.c.id == q_e.c.manifest_id))
-              .where(q_e.c.type == "pickup", q_e.c.occurred_at >= ctx.start - lookback, q_e.c.occurred_at < ctx.end,
-                     q_m.c.vehicle_id.is_not(None)).cte("recent"))
-    p_e = E.alias("pe")
-    here = (select(p_e.c.id.label("event_id")).where(p_e.c.type == "pickup", ctx.scope(p_e))).subquery("here")
-    pr, qr = recent.alias("pr"), recent.alias("qr")
-    d = E.alias("d")
-    delivered_before = exists().where(d.c.manifest_id == qr.c.manifest_id, d.c.type == "deliver",
-                                      d.c.occurred_at <= pr.c.occurred_at)
-    load = func.sum(qr.c.pickup_g)
+    q_e, q_m, d = E.alias("qe"), M.alias("qm"), E.alias("d")
+    delivered_at = (select(func.min(d.c.occurred_at)).where(d.c.manifest_id == q_e.c.manifest_id, d.c.type == "deliver")
+                    .scalar_subquery())
     max_g = func.coalesce(g(V.c.max_load_kg), int(t.max_load_kg * 1000))
-    query = (select(pr.c.manifest_id, pr.c.vehicle_id, V.c.plate, pr.c.occurred_at, pr.c.pickup_g,
-                    load.label("load_g"), max_g.label("max_g"))
-             .select_from(pr.join(here, here.c.event_id == pr.c.event_id)
-                          .join(qr, and_(qr.c.vehicle_id == pr.c.vehicle_id, qr.c.occurred_at <= pr.c.occurred_at))
-                          .join(V, V.c.id == pr.c.vehicle_id))
-             .where(~delivered_before)
-             .group_by(pr.c.manifest_id, pr.c.vehicle_id, V.c.plate, pr.c.occurred_at, pr.c.pickup_g, V.c.max_load_kg)
-             .having(and_(load > max_g, load - pr.c.pickup_g <= max_g)))
-    # The day's pickups are a few thousand rows on each side: a hash join on the vehicle. PostgreSQL misjudges
-    # the day's share of the events (an OR of two time ranges) and would pick a nested loop of N × N instead.
-    with without_nested_loops(ctx.session):
-        rows = ctx.session.execute(query).all()  # at most one row per pickup that tipped a vehicle over
-    for row in rows:
-        yield Candidate("OVERWEIGHT_LOAD", f"m:{row.manifest_id}", {
-            "vehicle": row.plate, "vehicle_id": row.vehicle_id, "picked_up_at": aware(row.occurred_at),
-            "load_kg": kg(row.load_g), "max_load_kg": kg(row.max_g), "excess_kg": kg(row.load_g - row.max_g)},
-            manifest_id=row.manifest_id, responsible="transporter")
+    query = (select(q_e.c.manifest_id, q_m.c.vehicle_id, V.c.plate, q_e.c.occurred_at,
+                    g(q_m.c.pickup_kg).label("pickup_g"), max_g.label("max_g"), delivered_at.label("delivered_at"),
+                    case((ctx.scope(q_e), True), else_=False).label("here"))
+             .select_from(q_e.join(q_m, q_m.c.id == q_e.c.manifest_id).join(V, V.c.id == q_m.c.vehicle_id))
+             .where(q_e.c.type == "pickup", q_e.c.occurred_at >= ctx.start - lookback, q_e.c.occurred_at < ctx.end))
+    if not ctx.nightly:  # one pickup: only its vehicle's loads matter
+        h_e, h_m = E.alias("he"), M.alias("hm")
+        vehicle = (select(h_m.c.vehicle_id).select_from(h_e.join(h_m, h_m.c.id == h_e.c.manifest_id))
+                   .where(h_e.c.id == ctx.event_id, h_e.c.type == "pickup").scalar_subquery())
+        query = query.where(q_m.c.vehicle_id == vehicle)
+    by_vehicle: dict[int, list] = {}
+    for row in ctx.stream(query):
+        by_vehicle.setdefault(row.vehicle_id, []).append(row)
+    for rows in by_vehicle.values():
+        for p in rows:
+            if not p.here or p.pickup_g is None:
+                continue
+            on_board = [q.pickup_g for q in rows if aware(q.occurred_at) <= aware(p.occurred_at) and q.pickup_g is not None
+                        and not (q.delivered_at is not None and aware(q.delivered_at) <= aware(p.occurred_at))]
+            load = sum(on_board)
+            if not on_board or not (load > p.max_g and load - p.pickup_g <= p.max_g):
+                continue  # within the limit, or the vehicle was over it before this pickup
+            yield Candidate("OVERWEIGHT_LOAD", f"m:{p.manifest_id}", {
+                "vehicle": p.plate, "vehicle_id": p.vehicle_id, "picked_up_at": aware(p.occurred_at),
+                "load_kg": kg(load), "max_load_kg": kg(p.max_g), "excess_kg": kg(load - p.max_g)},
+                manifest_id=p.manifest_id, responsible="transporter")

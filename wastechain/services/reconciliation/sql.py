@@ -1,6 +1,5 @@
 """SQL helpers the checks share: the tables, seconds since 1970, grams, distances, per-dialect bits."""
 import math
-from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -88,26 +87,6 @@ def read_cursors_whole(session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
         session.execute(text("SET LOCAL jit = off"))
-
-
-@contextmanager
-def without_nested_loops(session):
-    """Plans one statement without nested-loop joins (PostgreSQL only; SET LOCAL ends with the transaction).
-
-    JIT goes off with them: disabling a join method adds a huge penalty to the plan's estimated cost, far above
-    jit_above_cost, and PostgreSQL would then spend about a second compiling a query that runs in milliseconds.
-    """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        jit = session.execute(text("SELECT current_setting('jit')")).scalar()  # the night has it off already
-        session.execute(text("SET LOCAL enable_nestloop = off"))
-        session.execute(text("SET LOCAL jit = off"))
-    try:
-        yield
-    finally:
-        if postgres:
-            session.execute(text("SET LOCAL enable_nestloop = on"))
-            session.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
 
 
 def insert_anomaly(dialect: str):

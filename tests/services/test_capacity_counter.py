@@ -116,7 +116,7 @@ def test_the_migration_fills_the_counter_from_the_history(app, api, world, batch
     session.close()
     with engine.begin() as connection:  # as if the counter had never been kept
         connection.execute(text("DELETE FROM receiver_capacity"))
-    schema.downgrade(engine, "0008_user_locale")
+    schema.downgrade(engine, "0014_capacity_counters-1")  # the revision before the counters
     schema.upgrade(engine)
     assert _counter(session, world, 2026) == 100 and _counter(session, world, 2027) == 7
     assert _drift(session) == []

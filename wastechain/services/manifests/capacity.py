@@ -73,7 +73,7 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
 def summed(session, *, receiver_id: int, year: int) -> Decimal:
     """The sum the counter replaces: hazardous quantity on live manifests to the receiver planned in the year.
 
-    Grows with the year's history; only `counters_drift` and the tests call it, never an issue.
+    Grows with the year's history: benchmarks/bench_issue.py times it; no issue runs it.
     """
     start, end = _year_bounds(year)
     total = session.scalar(

@@ -8,6 +8,12 @@ SELECT count(*) over the events table, and the peak memory of the reconciling pr
     python benchmarks/bench_reconcile.py --url postgresql+psycopg://postgres@127.0.0.1:5432/wc_bench run
     dropdb -h 127.0.0.1 -U postgres wc_bench
 
+Each measurement prints the time and the candidate rows of every part of the run ("checks"), and the report a
+table of them. To measure one day on two histories repeatedly (e.g. before and after a change), build the smaller
+one with `run --more-history 0`, copy it (`CREATE DATABASE big TEMPLATE small`), grow the copy with
+`more --history H --more-history H2`, then `--url …/small compare --big-url …/big --repeat 3` alternates fresh
+measuring processes between them and reports the median run of each.
+
 A quick check that it runs: `run --history 2000 --more-history 2000 --day-size 400 --seed-per-day 12`.
 Each measurement runs in a fresh process so its peak memory is the reconciliation's alone.
 

@@ -8,6 +8,12 @@ SELECT count(*) over the events table, and the peak memory of the reconciling pr
     python benchmarks/bench_reconcile.py --url postgresql+psycopg://postgres@127.0.0.1:5432/wc_bench run
     dropdb -h 127.0.0.1 -U postgres wc_bench
 
+Each measurement prints the time and the candidate rows of every part of the run ("checks"), and the report a
+table of them. To measure one day on two histories repeatedly (e.g. before and after a change), build the smaller
+one with `run --more-history 0`, copy it (`CREATE DATABASE big TEMPLATE small`), grow the copy with
+`more --history H --more-history H2`, then `--url …/small compare --big-url …/big --repeat 3` alternates fresh
+measuring processes between them and reports the median run of each.
+
 A quick check that it runs: `run --history 2000 --more-history 2000 --day-size 400 --seed-per-day 12`.
 Each measurement runs in a fresh process so its peak memory is the reconciliation's alone.
 
@@ -58,8 +64,8 @@ from wastechain.domain.anomalies import Thresholds, day_window  # noqa: E402
 from wastechain.domain.hashing import GENESIS_HASH, event_hash  # noqa: E402
 from wastechain.domain.streams import HAZARDOUS_STREAMS  # noqa: E402
 from wastechain.models import (Anomaly, Batch, DaySeal, Declaration, Manifest, ManifestEvent,  # noqa: E402
-                               ManifestLine, Payment, ReceiverIntake, User, Vehicle, WasteCode)
-from wastechain.services import anomalies  # noqa: E402
+                               ManifestLine, Payment, User, Vehicle, WasteCode)
+from wastechain.services.anomalies.payments import submit_declaration  # noqa: E402
 from wastechain.services.reconciliation import run_reconciliation  # noqa: E402
 
 DAY = date(2026, 6, 15)
@@ -238,7 +244,7 @@ def declare(engine) -> int:
                     due = date(int(when) + 1, 3, 31)
                 if due > DAY or org not in declarers:
                     continue
-                anomalies.submit_declaration(session, actor=session.get(User, declarers[org]), period_kind=kind,
+                submit_declaration(session, actor=session.get(User, declarers[org]), period_kind=kind,
                                              period=when, generated_kg=kg,
                                              now=day_window(due - timedelta(days=3)).start + timedelta(hours=10))
                 filed += 1
@@ -267,13 +273,14 @@ def measure(url: str, day: date) -> dict:
     sessions = make_session_factory(engine)
     with sessions() as session:
         session.execute(delete(Anomaly).where(Anomaly.day == day))
-        session.execute(delete(ReceiverIntake).where(ReceiverIntake.day == day))
         session.execute(delete(DaySeal).where(DaySeal.day == day))
         session.commit()
     now = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
+    timings: dict = {}
     with sessions() as session:
         started = time.perf_counter()
-        summary = run_reconciliation(session, day=day, now=now, thresholds=Thresholds(), secret=SECRET)
+        summary = run_reconciliation(session, day=day, now=now, thresholds=Thresholds(), secret=SECRET,
+                                     timings=timings)
         seconds = time.perf_counter() - started
     with engine.connect() as connection:
         connection.execute(text("SET max_parallel_workers_per_gather = 0"))
@@ -283,7 +290,7 @@ def measure(url: str, day: date) -> dict:
         manifests = connection.execute(text("SELECT count(*) FROM manifest")).scalar()
     return {"reconcile_s": round(seconds, 2), "count_s": round(count_s, 3), "events": events,
             "manifests": manifests, "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
-            "summary": summary.as_dict()}
+            "summary": summary.as_dict(), "checks": timings}
 
 
 def measured(url: str, day: date) -> dict:
@@ -358,6 +365,31 @@ def report(first: dict, second: dict | None) -> None:
               f"{row['reconcile_s'] / row['count_s']:.1f} | {row['peak_rss_mb']} |")
     if second:
         print(f"\nratio (bigger history / smaller): {second['reconcile_s'] / first['reconcile_s']:.2f}")
+    print("\nper part of the run: seconds (candidate rows)")
+    rows = [first] + ([second] if second else [])
+    print("| part | " + " | ".join(f"{r['manifests']:,} manifests" for r in rows) + (" | ratio |" if second else " |"))
+    print("|---" * (len(rows) + 1 + bool(second)) + "|")
+    for part in first.get("checks", {}):
+        cells = [f"{r['checks'][part][0]:.3f} ({r['checks'][part][1]})" for r in rows if part in r.get("checks", {})]
+        ratio = ""
+        if second and part in second.get("checks", {}):
+            a, b = first["checks"][part][0], second["checks"][part][0]
+            ratio = f" | {b / a:.2f}" if a >= 0.01 else " | —"
+        print(f"| {part} | " + " | ".join(cells) + ratio + " |")
+
+
+def compare(small: str, big: str, repeat: int) -> None:
+    """Measures the same day on two databases built by `run` (the smaller history) and `more` (the bigger one),
+    alternating, `repeat` times each; reports the median run of each."""
+    firsts, seconds = [], []
+    for i in range(repeat):
+        firsts.append(measured(small, DAY))
+        seconds.append(measured(big, DAY))
+        log(f"round {i + 1}: {firsts[-1]['reconcile_s']} s / {seconds[-1]['reconcile_s']} s")
+
+    def median(runs):
+        return sorted(runs, key=lambda r: r["reconcile_s"])[len(runs) // 2]
+    report(median(firsts), median(seconds))
 
 
 def main() -> None:
@@ -372,6 +404,9 @@ def main() -> None:
     mo = sub.add_parser("more")
     mo.add_argument("--history", type=int, default=1_000_000)
     mo.add_argument("--more-history", type=int, default=2_000_000)
+    c = sub.add_parser("compare", help="measure the day on a smaller and a bigger history database, alternating")
+    c.add_argument("--big-url", required=True)
+    c.add_argument("--repeat", type=int, default=3)
     m = sub.add_parser("measure")
     m.add_argument("--day", type=date.fromisoformat, default=DAY)
     args = parser.parse_args()
@@ -379,6 +414,8 @@ def main() -> None:
         parser.error("the clones are written with PostgreSQL's SQL: --url must be a postgresql+psycopg:// URL")
     if args.command == "run":
         run(args.url, args.history, args.more_history, args.day_size, args.seed_per_day)
+    elif args.command == "compare":
+        compare(args.url, args.big_url, args.repeat)
     elif args.command == "more":
         more(args.url, args.history, args.more_history)
     else:

@@ -30,7 +30,6 @@ import json
 import os
 import secrets
 import signal
-import statistics
 import subprocess
 import sys
 import threading

@@ -1,7 +1,7 @@
 """key ids: each day seal records the id of the master key whose derived seal key signed it
 
 Revision ID: 0016_key_ids
-Revises: 0013_runtime_outbox
+Revises: 0014_capacity_counters
 Create Date: 2026-12-01 19:45:00
 
 Seals written before this revision have no key id: they were signed with a master key directly and are checked
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0016_key_ids'
-down_revision = '0013_runtime_outbox'
+down_revision = '0014_capacity_counters'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import PASSWORD, assert_refused, make_batch, row_count, user_named
-from wastechain.models import ApiKey, ApiToken, User, UserLogin
+from wastechain.models import ApiKey, User
 
 
 @pytest.fixture

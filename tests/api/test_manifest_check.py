@@ -3,7 +3,6 @@ from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
-import pytest
 from pypdf import PdfReader
 
 from tests.factories import NOW, assert_refused, batch_state, make_approval, make_batch, row_count

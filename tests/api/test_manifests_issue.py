@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import (HANGZHOU_SHANGCHENG, KECHENG, QUJIANG, assert_refused, batch_state, make_approval,
+from tests.factories import (HANGZHOU_SHANGCHENG, KECHENG, assert_refused, batch_state, make_approval,
                              make_batch, make_rival_transporter, make_site, make_vehicle, row_count, user_named)
 from wastechain.models import Manifest
 

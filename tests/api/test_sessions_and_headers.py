@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import TEST_CONFIG
-from tests.factories import PASSWORD, Api, assert_refused, build_world, user_named
+from tests.factories import PASSWORD, assert_refused, build_world, user_named
 from tests.web.helpers import login, refused_page
 from wastechain import create_app
 from wastechain.models import ApiToken, User, UserLogin

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.factories import PASSWORD, make_anomaly, make_batch, row_count, user_named
+from tests.factories import PASSWORD, make_anomaly, row_count, user_named
 from tests.web.helpers import issue, login
 from wastechain.models import AnomalyNote, ApiKey, User
 

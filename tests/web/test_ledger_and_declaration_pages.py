@@ -5,7 +5,6 @@ import io
 import json
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 from openpyxl import load_workbook
 

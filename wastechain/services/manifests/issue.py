@@ -1,10 +1,11 @@
 """Issuing a transfer manifest once every rule of SPEC.md passes, reserving the quantities from the batches."""
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from wastechain.domain import rules
 from wastechain.domain.errors import RuleViolation, ValidationFailed
@@ -13,20 +14,20 @@ from wastechain.domain.quantities import ZERO, fmt_kg
 from wastechain.domain.regions import city_of
 from wastechain.domain.states import ManifestStatus, Step
 from wastechain.domain.storage import batch_status
-from wastechain.domain.streams import HAZARDOUS_STREAMS, STREAM_NAMES, Stream, is_hazardous
+from wastechain.domain.streams import STREAM_NAMES, Stream, is_hazardous
 from wastechain.domain.text import N_
-from wastechain.domain.timeutil import CHINA, local_date
+from wastechain.domain.timeutil import local_date
 from wastechain.domain.vocabulary import ISSUER_ROLES, RECEIVING_ROLES, Role
 from wastechain.models import (Approval, Batch, Manifest, ManifestLine, ManifestSerial, Organization, Permit, Site,
-                               User, Vehicle, WasteCode)
+                               User, Vehicle)
 from wastechain.services import access
 from wastechain.services.catalog import region_names
 from wastechain.services.common import locked, transactional
+from wastechain.services.manifests import capacity
 from wastechain.services.manifests.events import append_event
 from wastechain.services.runtime import runtime_of
 
-OPEN_STATUSES = tuple(s.value for s in (ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT, ManifestStatus.DELIVERED,
-                                        ManifestStatus.RECEIVED, ManifestStatus.CLOSED))
+OPEN_STATUSES = capacity.LIVE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -158,11 +159,14 @@ def _write_manifest(session, evaluation: Evaluation, *, actor: User, lines: list
                     now: datetime) -> Manifest:
     batches, origin, receiver_site = evaluation.batches, evaluation.origin, evaluation.receiver_site
     approval, needs_approval = evaluation.approval, evaluation.needs_approval
+    # The parties and sites already loaded go on the manifest, so the response names them without reading again.
     manifest = Manifest(
         number=_next_number(session, origin.region_code, now), status=ManifestStatus.ISSUED.value,
         issuer_id=actor.organization_id, origin_site_id=origin.id, origin_region_code=origin.region_code,
         receiver_id=receiver_site.organization_id, receiver_site_id=receiver_site.id,
         destination_region_code=receiver_site.region_code, transporter_id=evaluation.transporter.id,
+        issuer=actor.organization, origin_site=origin, receiver=receiver_site.organization,
+        receiver_site=receiver_site, transporter=evaluation.transporter,
         vehicle_id=vehicle_id, driver_id=driver_id, approval_id=approval.id if approval and needs_approval else None,
         planned_pickup_at=planned_pickup_at, total_kg=sum((l.quantity_kg for l in lines), ZERO),
         disposed_kg=ZERO, issued_at=now, status_changed_at=now, issued_by_id=actor.id)
@@ -295,10 +299,14 @@ def _jurisdiction_verdict(batch: Batch, quantity_kg: Decimal, origin: Site, rece
 
 def _permit_verdicts(session, batches, lines, receiver_site: Site, on, *, lock: bool) -> list[Verdict]:
     receiver = receiver_site.organization
-    if lock:
-        # The receiver's row lock makes concurrent manifests to it take turns, so capacity is never over-committed.
-        session.execute(select(Organization.id).where(Organization.id == receiver.id).with_for_update())
-    used = _committed_to_receiver(session, receiver.id, on.year)
+    hazardous_kg = sum((line.quantity_kg for line in lines if is_hazardous(Stream(batches[line.batch_id].waste.stream))),
+                       ZERO)
+    if lock and hazardous_kg > 0:
+        # The counter row's lock (to the transaction's end) makes concurrent manifests to this receiver take turns,
+        # so capacity is never over-committed; a refusal rolls the addition back with everything else.
+        used = capacity.reserve(session, receiver_id=receiver.id, year=on.year, quantity_kg=hazardous_kg)
+    else:
+        used = capacity.committed(session, receiver_id=receiver.id, year=on.year)
     verdicts = []
     for line in lines:
         batch = batches[line.batch_id]
@@ -444,34 +452,16 @@ def permit_facts(permit: Permit, used_kg: Decimal = ZERO) -> rules.PermitFacts:
                              used_kg=used_kg)
 
 
-def _committed_to_receiver(session, receiver_id: int, year: int) -> Decimal:
-    """Hazardous quantity on live manifests to a receiver planned in a year (what its permit's capacity covers)."""
-    start = datetime(year, 1, 1, tzinfo=CHINA)
-    # year 9999 has no next year in Python: its end is the end of time
-    end = datetime(year + 1, 1, 1, tzinfo=CHINA) if year < 9999 else datetime.max.replace(tzinfo=timezone.utc)
-    total = session.scalar(
-        select(func.coalesce(func.sum(ManifestLine.quantity_kg), 0))
-        .join(Manifest, Manifest.id == ManifestLine.manifest_id)
-        .join(WasteCode, WasteCode.code == ManifestLine.waste_code)
-        .where(Manifest.receiver_id == receiver_id, Manifest.status.in_(OPEN_STATUSES),
-               WasteCode.stream.in_([s.value for s in HAZARDOUS_STREAMS]),
-               Manifest.planned_pickup_at >= start, Manifest.planned_pickup_at < end))
-    return Decimal(total or 0)
-
-
 def _next_number(session, origin_region: str, now: datetime) -> str:
-    """The next serial of the origin's city this year; the row lock makes concurrent issues wait their turn."""
+    """The next serial of the origin's city this year: one upsert that locks the serial row to the transaction's end,
+    so concurrent issues in a city wait their turn there."""
     city, year = city_of(origin_region), local_date(now).year
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(pg_insert(ManifestSerial).values(city_code=city, year=year, last_serial=0)
-                        .on_conflict_do_nothing())
-    elif session.get(ManifestSerial, (city, year)) is None:
-        session.add(ManifestSerial(city_code=city, year=year, last_serial=0))
-        session.flush()
-    serial = locked(session, select(ManifestSerial).where(ManifestSerial.city_code == city,
-                                                          ManifestSerial.year == year)).one()
-    serial.last_serial += 1
-    return manifest_number(year, origin_region, serial.last_serial)
+    S = ManifestSerial.__table__
+    upsert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(S)
+    upsert = upsert.values(city_code=city, year=year, last_serial=1).on_conflict_do_update(
+        index_elements=[S.c.city_code, S.c.year], set_={"last_serial": S.c.last_serial + 1})
+    serial = session.execute(upsert.returning(S.c.last_serial)).scalar_one()
+    return manifest_number(year, origin_region, serial)
 
 
 def take_from_batch(batch: Batch, quantity_kg: Decimal) -> None:

@@ -3,20 +3,25 @@ from datetime import date, timedelta
 from typing import Iterator
 
 from sqlalchemy import and_, delete, exists, func, null, or_, select, type_coerce, union, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 
 from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import Thresholds, day_window, kg
 from wastechain.domain.states import ManifestStatus as MS
-from wastechain.models import DaySeal, Declaration, Organization, Payment, ReceiverIntake, Site, Vehicle
+from wastechain.models import (DaySeal, Declaration, Organization, Payment, ReceiverIntake, ReceiverIntakeTotal, Site,
+                               Vehicle)
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, g, haversine_m,
                                                     permits_of)
 
 
 def record_intake(ctx: Context) -> None:
-    """Writes the day's accepted quantity per receiver (by the day the receipt reached the server)."""
+    """Writes the day's accepted quantity per receiver (by the day the receipt reached the server), and moves the
+    receivers' running totals of the year by what changed since the day was last written."""
     session = ctx.session
-    session.execute(delete(ReceiverIntake.__table__).where(ReceiverIntake.__table__.c.day == ctx.day))
+    T = ReceiverIntake.__table__
+    before = dict(session.execute(select(T.c.receiver_id, g(T.c.accepted_kg)).where(T.c.day == ctx.day)).all())
+    session.execute(delete(T).where(T.c.day == ctx.day))
     r = E.alias("r")
     rows = session.execute(
         select(M.c.receiver_id, func.sum(g(M.c.accepted_kg)))
@@ -25,8 +30,24 @@ def record_intake(ctx: Context) -> None:
                g(M.c.accepted_kg) > 0)
         .group_by(M.c.receiver_id)).all()
     if rows:
-        session.execute(ReceiverIntake.__table__.insert(),
+        session.execute(T.insert(),
                         [{"day": ctx.day, "receiver_id": rid, "accepted_kg": kg(grams)} for rid, grams in rows])
+    after = dict(rows)
+    changes = {rid: after.get(rid, 0) - before.get(rid, 0) for rid in set(before) | set(after)}
+    _add_to_year(session, ctx.day.year, {rid: grams for rid, grams in changes.items() if grams})
+
+
+def _add_to_year(session, year: int, grams_by_receiver: dict[int, int]) -> None:
+    """Adds to (or, negative, takes from) the receivers' accepted totals of the year."""
+    if not grams_by_receiver:
+        return
+    Y = ReceiverIntakeTotal.__table__
+    dialect = session.get_bind().dialect.name
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Y)
+    upsert = upsert.on_conflict_do_update(index_elements=[Y.c.receiver_id, Y.c.year],
+                                          set_={"accepted_kg": Y.c.accepted_kg + upsert.excluded.accepted_kg})
+    session.execute(upsert, [{"receiver_id": rid, "year": year, "accepted_kg": kg(grams)}
+                             for rid, grams in sorted(grams_by_receiver.items())])
 
 
 def backfill_intake(session, *, day: date, thresholds: Thresholds, progress: Progress | None = None) -> int:
@@ -47,12 +68,16 @@ def backfill_intake(session, *, day: date, thresholds: Thresholds, progress: Pro
 def check_capacity_exceeded(ctx: Context) -> Iterator[Candidate]:
     """A receiver's accepted quantity this year passes the annual capacity of its operating permit."""
     session = ctx.session
-    T = ReceiverIntake.__table__
-    year_start = date(ctx.day.year, 1, 1)
+    T, Y = ReceiverIntake.__table__, ReceiverIntakeTotal.__table__
     active = select(T.c.receiver_id).where(T.c.day == ctx.day)
-    totals = session.execute(select(T.c.receiver_id, func.sum(g(T.c.accepted_kg)))
-                             .where(T.c.day >= year_start, T.c.day <= ctx.day, T.c.receiver_id.in_(active))
-                             .group_by(T.c.receiver_id)).all()
+    # The year's running total (kept by record_intake), less the days after this one: none when the night runs
+    # for yesterday, a few when an earlier day is run again.
+    later = dict(session.execute(select(T.c.receiver_id, func.sum(g(T.c.accepted_kg)))
+                                 .where(T.c.day > ctx.day, T.c.day <= date(ctx.day.year, 12, 31),
+                                        T.c.receiver_id.in_(active))
+                                 .group_by(T.c.receiver_id)).all())
+    totals = [(receiver_id, grams - later.get(receiver_id, 0)) for receiver_id, grams in session.execute(
+        select(Y.c.receiver_id, g(Y.c.accepted_kg)).where(Y.c.year == ctx.day.year, Y.c.receiver_id.in_(active)))]
     permits = permits_of(session, {row[0] for row in totals})
     for receiver_id, grams in totals:
         valid = [p for p in permits.get(receiver_id, []) if p.kind == "hw_operation" and p.valid_on(ctx.day)

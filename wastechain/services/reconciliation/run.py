@@ -22,7 +22,7 @@ from wastechain.services.reconciliation.enterprises import (backfill_intake, che
                                                             check_payment_anomaly, record_intake)
 from wastechain.services.reconciliation.findings import store_findings, to_findings
 from wastechain.services.reconciliation.seal import check_chains, check_seal_chain, recheck_seals, seal_day
-from wastechain.services.reconciliation.sql import CHUNK, E, ensure_sqlite_math
+from wastechain.services.reconciliation.sql import CHUNK, E, ensure_sqlite_math, read_cursors_whole
 from wastechain.services.reconciliation.transfers import (check_handover_unconfirmed, check_jurisdiction_breach,
                                                           check_location_mismatch,
                                                           check_loop_not_closed, check_permit_invalid,
@@ -60,10 +60,14 @@ EVENT_CHECKS = {
 
 @transactional
 def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresholds, secret: str,
-                       progress: Progress | None = None) -> catalog.RunSummary:
-    """Reconciles one business day (Asia/Shanghai): finds its anomalies, seals its events; idempotent."""
+                       progress: Progress | None = None, timings: dict | None = None) -> catalog.RunSummary:
+    """Reconciles one business day (Asia/Shanghai): finds its anomalies, seals its events; idempotent.
+
+    `timings`, when given, receives {part of the run: (seconds, candidate rows)} (the benchmark prints it).
+    """
     started = clock.perf_counter()
     ensure_sqlite_math(session)
+    read_cursors_whole(session)
     window = day_window(day)
     ctx = Context(session, day, window.start, window.end, thresholds)
     summary = catalog.RunSummary(date=day)
@@ -74,19 +78,33 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
         seal = DaySeal(day=day, run_count=0, anomalies_found=0, summary={})
         session.add(seal)
         session.flush()
+    timings = {} if timings is None else timings
+    lap = clock.perf_counter()
+
+    def timed(part: str, rows: int = 0) -> None:
+        nonlocal lap
+        moment = clock.perf_counter()
+        timings[part] = (round(moment - lap, 3), rows)
+        lap = moment
+
     backfilled = backfill_intake(session, day=day, thresholds=thresholds, progress=progress)
+    timed("backfill_intake", backfilled)
     record_intake(ctx)
+    timed("record_intake")
     total_checks = len(NIGHTLY_CHECKS) + 2
     fingerprints: set[str] = set()
 
-    def record(candidates: Iterable[Candidate]) -> None:
+    def record(candidates: Iterable[Candidate]) -> int:
         batch: list[Candidate] = []
+        count = 0
         for candidate in candidates:
             batch.append(candidate)
+            count += 1
             if len(batch) >= CHUNK:
                 _flush(batch)
                 batch = []
         _flush(batch)
+        return count
 
     def _flush(batch: list[Candidate]) -> None:
         if not batch:
@@ -99,19 +117,22 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
         summary.new_anomalies += store_findings(session, findings, day=day, now=now, source="nightly")
 
     for i, check in enumerate(NIGHTLY_CHECKS, start=1):
-        record(check(ctx))
+        name = check.__name__.removeprefix("check_")
+        timed(name, record(check(ctx)))
         if progress:
-            progress(check.__name__.removeprefix("check_"), i, total_checks)
+            progress(name, i, total_checks)
     broken, summary.manifests_verified = check_chains(ctx, progress)
-    record(broken)
+    timed("chains", record(broken))
     status, problems, summary.events_sealed = seal_day(session, day=day, secret=secret, now=now, seal=seal)
     summary.seal = status
     session.flush()
+    timed("seal_day", summary.events_sealed)
     rechecked, summary.seals_rechecked = recheck_seals(session, day=day, secret=secret,
                                                        days=thresholds.seal_recheck_days,
                                                        cycle_days=thresholds.seal_recheck_cycle_days)
+    timed("recheck_seals", summary.seals_rechecked)
     chain, _ = check_seal_chain(session, day=day, secret=secret)
-    record(problems + rechecked + chain)
+    timed("seal_chain", record(problems + rechecked + chain))
     if progress:
         progress("seal", total_checks, total_checks)
     summary.anomalies_found = len(fingerprints)

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.conftest import TEST_CONFIG
-from tests.factories import make_anomaly, make_batch, user_named
+from tests.factories import NOW, make_anomaly, make_batch, user_named
 from wastechain import create_app
 from wastechain.domain.qrtoken import make_token
+from wastechain.services.accounts import keys
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))  # per operation; raise it for a longer hunt
 CHECKS = [not_a_server_error, response_schema_conformance]
@@ -64,8 +65,15 @@ def seeded(app, api, world, session):
     api.step(closed, "dispose", as_="receiver", method="R4", quantity_kg=Decimal("100"))
     make_anomaly(session, manifest_id=closed, org=world.producer)
     container = api.post("/containers", {"site_id": world.producer_site.id, "kind": "small_box"}, as_="producer")
-    # ids no list of the API offers: the site, the user and the container made above, and a QR token
-    return {"site_id": world.producer_site.id, "user_id": user_named(session, "producer").id,
+    payment = api.post("/payments", {"manifest_id": closed, "payee_id": world.receiver.id, "amount": Decimal("300"),
+                                     "paid_at": NOW.isoformat()}, as_="producer")
+    producer = user_named(session, "producer")
+    producer.org_admin = True
+    _key, key = keys.create_key(session, actor=producer, name="ERP", now=NOW)
+    session.commit()
+    # ids no list of the API offers: the site, the user, the container, the payment and the API key made above, and a QR token
+    return {"site_id": world.producer_site.id, "user_id": producer.id, "key_id": key.id,
+            "payment_id": payment.json["id"],
             "container_id": container.json["id"],
             "token": make_token(app.extensions["wastechain.settings"].secret_key, "manifest", closed)}
 

@@ -30,10 +30,15 @@ def test_the_same_refusal_reads_in_english_on_request(api, session, world, batch
 
 def test_a_missing_field_is_named_in_both_languages(api, world, batch):
     manifest = api.issue(world, batch, "100").json
-    chinese = assert_refused(_step(api, manifest["id"], {"type": "deliver"}), 422, "VALIDATION_ERROR")
-    assert chinese["message"] == "请求内容未通过校验：「幂等键」必须填写"
+    no_type = {"idempotency_key": "missing-type-1"}
+    chinese = assert_refused(_step(api, manifest["id"], no_type), 422, "VALIDATION_ERROR")
+    assert chinese["message"] == "请求内容未通过校验：「环节」必须填写"
+    english = assert_refused(_step(api, manifest["id"], no_type, EN), 422, "VALIDATION_ERROR")
+    assert english["message"] == "The request did not pass validation: “Step” is required"
+    no_key = assert_refused(_step(api, manifest["id"], {"type": "deliver"}), 422, "VALIDATION_ERROR")
+    assert no_key["message"] == "缺少幂等键：请在请求体 idempotency_key 或 Idempotency-Key 头中提供"
     english = assert_refused(_step(api, manifest["id"], {"type": "deliver"}, EN), 422, "VALIDATION_ERROR")
-    assert english["message"] == "The request did not pass validation: “Idempotency key” is required"
+    assert english["message"] == "Missing idempotency key: send idempotency_key in the body or the Idempotency-Key header"
 
 
 def test_a_bad_quantity_is_named_once_by_its_human_name(api, world, batch):

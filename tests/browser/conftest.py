@@ -113,6 +113,8 @@ def look(page, name: str) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
+        # two animation frames: the page has laid itself out again at the new width before it is measured
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
         if width == 360:
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{name}: {overflow}px wider than a 360px phone"

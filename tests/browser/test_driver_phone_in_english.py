@@ -31,7 +31,7 @@ def test_a_driver_picks_up_and_delivers_in_english(phone, api, session, world, a
     session.commit()
     manifest = api.issue(world, batch, "75").json
     producer = session.scalar(select(User).where(User.username == "producer"))
-    code = handover.issue_code(session, actor=producer, manifest_id=manifest["id"], secret=app.config["SECRET_KEY"],
+    code = handover.issue_code(session, actor=producer, manifest_id=manifest["id"], secret=app.extensions["wastechain.settings"].secret_key,
                                now=utcnow()).code
     session.commit()
     names = [world.producer.name, world.producer_site.name, world.receiver.name, world.receiver_site.name,

@@ -170,7 +170,7 @@ def test_the_pages_speak_english(producer, api, session, world, batch):
 
 
 @pytest.mark.parametrize("lang, expected", [("zh", ["数量（kg）：必须大于 0", "接收单位：请填写或选择"]),
-                                            ("en", ["Quantity (kg): must be more than 0",
+                                            ("en", ["Quantity (kg): must be greater than 0",
                                                     "Receiver: please fill in or choose"])])
 def test_a_refused_field_is_named_in_the_page_language_and_the_form_kept(producer, world, batch, lang, expected):
     headers = {"Accept-Language": lang}

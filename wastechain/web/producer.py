@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from wastechain import throttle
 from wastechain.web.common import ManifestArgs, ManifestIn, StepIn
 from wastechain.domain.errors import ValidationFailed
+from wastechain.domain.fieldnames import field_name
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, Step
 from wastechain.domain.streams import STREAM_NAMES
 from wastechain.domain.text import N_
@@ -48,8 +49,9 @@ def _refusal(messages: dict) -> ValidationFailed:
         if not str(inner_field).isdigit():
             field = inner_field
     problem = str(problems[0] if isinstance(problems, list) else problems)
-    if problem.startswith(f"{field} "):  # the shared quantity parser names the field by its key: the label says it
-        problem = problem[len(field) + 1:]
+    for named in (f"{field} ", _(field_name(field))):  # the quantity parser names the field itself: the label says it
+        if problem.startswith(named):
+            problem = problem[len(named):].lstrip()
     head, sep, value = problem.partition("：")
     if head in PROBLEMS:
         problem = _(PROBLEMS[head]) + (_("：") + value if sep else "")

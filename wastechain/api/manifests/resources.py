@@ -9,6 +9,7 @@ from flask_babel import gettext
 from wastechain.api.manifests.schemas import (CheckOut, HandoverCodeOut, ManifestArgs, ManifestDetailOut, ManifestIn,
                                               ManifestOut, StepEventOut, StepIn, VerifyOut)
 from wastechain.domain.errors import ValidationFailed
+from wastechain.domain.text import N_
 from wastechain.services import manifests
 from wastechain.services.rendering import manifest_pdf, qr
 
@@ -96,13 +97,13 @@ def step_idempotency_key(from_body: str | None) -> str:
     header = request.headers.get("Idempotency-Key")
     if header is None:
         if from_body is None:
-            raise ValidationFailed("缺少幂等键：请在请求体 idempotency_key 或 Idempotency-Key 头中提供",
+            raise ValidationFailed(N_("缺少幂等键：请在请求体 idempotency_key 或 Idempotency-Key 头中提供"),
                                    details={"idempotency_key": "required"})
         return from_body
     try:
         key = StepIn().fields["idempotency_key"].deserialize(header, "idempotency_key")
     except ma.ValidationError as error:
-        raise ValidationFailed("Idempotency-Key 头无效", details={"Idempotency-Key": error.messages}) from None
+        raise ValidationFailed(N_("Idempotency-Key 头无效"), details={"Idempotency-Key": error.messages}) from None
     if from_body is not None and from_body != key:
         raise ValidationFailed("请求体的 idempotency_key 与 Idempotency-Key 头不一致",
                                details={"idempotency_key": "differs from the Idempotency-Key header"})

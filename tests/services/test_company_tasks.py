@@ -134,7 +134,7 @@ def test_a_large_producer_has_last_month_s_report_due_until_it_is_submitted(sess
 
 
 def test_a_small_producer_has_no_monthly_report_due(session, world):
-    make_batch(session, world.producer, world.producer_site, kg="5000",
+    make_batch(session, world.producer, world.producer_site, kg="20000",
                generated_at=datetime(2025, 6, 1, 4, 0, tzinfo=timezone.utc))
     session.commit()
     page = tasks.my_tasks(session, actor=_user(session, "producer"), now=NOW)

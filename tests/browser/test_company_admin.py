@@ -1,7 +1,7 @@
 """The enterprise workbench's administration in a real browser, at 360 and 1280 px, in Chinese and English: a carrier's
 admin adds a driver who then logs in; a producer's admin creates an API key on the page (shown once) that works for
-GET /api/v1/manifests and stops once revoked; my tasks with the header badge (payments to confirm, declarations due); an anomaly answered from its page;
-the carrier's manifests and fleet."""
+GET /api/v1/manifests and stops once revoked; my tasks with the header badge (payments to confirm, declarations
+due); an anomaly answered from its page; the carrier's manifests and fleet."""
 from datetime import datetime, timezone
 from decimal import Decimal
 

@@ -140,3 +140,15 @@ def test_a_small_producer_has_no_monthly_report_due(session, world):
     page = tasks.my_tasks(session, actor=_user(session, "producer"), now=NOW)
     assert [d["period_kind"] for d in page.declarations] == ["annual"]
     assert page.declarations[0]["tier"].key == "simplified"
+
+
+def test_the_tasks_page_reads_each_list_in_a_fixed_number_of_statements(session, world, api):
+    producer = _user(session, "producer")
+    for amount in ("100", "200", "300"):
+        payments.record_payment(session, actor=producer, manifest_id=_manifest_id(session, world, api),
+                                payee_id=world.receiver.id, amount=Decimal(amount), paid_at=NOW, now=NOW)
+    receiver = _user(session, "receiver")
+    page, queries = _count_queries(session, lambda: tasks.my_tasks(session, actor=receiver, now=NOW))
+    names, later = _count_queries(session, lambda: {(p.manifest.number, p.payer.name) for p in page.payments})
+    assert len(names) == 3 and later == 0  # loaded with the list, no query per row
+    assert queries <= 7  # weigh, anomalies, payments: list and total each; declarations in one

@@ -1,14 +1,18 @@
 """The enterprise workbench's administration in a real browser, at 360 and 1280 px, in Chinese and English: a carrier's
 admin adds a driver who then logs in; a producer's admin creates an API key on the page (shown once) that works for
-GET /api/v1/manifests and stops once revoked; my tasks with the header badge; an anomaly answered from its page;
-the carrier's manifests and fleet."""
+GET /api/v1/manifests and stops once revoked; my tasks with the header badge (payments to confirm, declarations
+due); an anomaly answered from its page; the carrier's manifests and fleet."""
+from datetime import datetime, timezone
+from decimal import Decimal
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import look, log_in
-from tests.factories import make_anomaly, make_batch
+from tests.factories import NOW, make_anomaly, make_batch, user_named
 from wastechain.models import User
+from wastechain.services.anomalies import payments
 
 LOCALES = {"zh": "zh-CN", "en": "en-US"}
 
@@ -113,3 +117,39 @@ def test_my_tasks_with_the_badge_and_an_anomaly_answered(phone, admins, api, ses
     log_in(carrier, "transporter")
     expect(carrier.locator("#carrier-manifests")).to_contain_text(manifest["number"])
     look(carrier, f"carrier-manifests-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_payments_to_confirm_and_declarations_due_in_my_tasks(phone, admins, api, session, lang):
+    make_batch(session, admins.producer, admins.producer_site, kg="120000",
+               generated_at=datetime(NOW.year - 1, 6, 1, 4, 0, tzinfo=timezone.utc))  # 重点监管: reports monthly
+    batch = make_batch(session, admins.producer, admins.producer_site)
+    session.commit()
+    manifest = api.issue(admins, batch, "10").json
+    payments.record_payment(session, actor=user_named(session, "producer"), manifest_id=manifest["id"],
+                            payee_id=admins.receiver.id, amount=Decimal("860.00"), paid_at=NOW, now=NOW)
+
+    producer = _browser(phone, lang)
+    producer.goto("/login?next=/tasks")
+    log_in(producer, "producer")
+    expect(producer.locator("#task-declarations a[data-declaration]")).to_have_count(2)
+    expect(producer.locator("#task-badge")).to_have_text("3")  # the code to show and two declarations
+    look(producer, f"tasks-declarations-{lang}")
+    producer.locator("#task-declarations a[data-declaration=monthly]").tap()
+    expect(producer.locator("#monthly-form")).to_be_visible()
+
+    receiver = _browser(phone, lang)
+    receiver.goto("/login?next=/tasks")
+    log_in(receiver, "receiver")
+    expect(receiver.locator("#task-payments")).to_contain_text(manifest["number"])
+    badge = int(receiver.locator("#task-badge").inner_text())
+    look(receiver, f"tasks-payments-{lang}")
+    receiver.locator("#task-payments a.row-link").first.tap()
+    receiver.locator("#payments form.confirm-payment button[type=submit]").first.tap()
+    expect(receiver.locator("#payments")).to_contain_text("✓")
+    receiver.goto("/tasks")
+    expect(receiver.locator("#task-payments")).to_have_count(0)
+    if badge > 1:
+        expect(receiver.locator("#task-badge")).to_have_text(str(badge - 1))
+    else:
+        expect(receiver.locator("#task-badge")).to_have_count(0)

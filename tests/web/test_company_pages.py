@@ -1,12 +1,14 @@
 """Company administration, my tasks, carrier and enterprise anomaly pages (issue 13 items 8 and 10): each company sees
 and manages only its own; refusals change nothing; a password change ends the other logins."""
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
-from tests.factories import PASSWORD, make_anomaly, row_count, user_named
+from tests.factories import NOW, PASSWORD, make_anomaly, make_batch, row_count, user_named
 from tests.web.helpers import issue, login
+from wastechain.domain.timeutil import local_date
 from wastechain.models import AnomalyNote, ApiKey, User
 
 
@@ -208,3 +210,66 @@ def test_a_carrier_cannot_open_a_manifest_it_does_not_carry(client, api, admins,
     login(client, "transporter")
     assert client.get(f"/carrier/manifests/{manifest['id']}").status_code == 404
     assert manifest["number"] not in _page(client.get("/carrier/"))
+
+
+# ---------------------------------------------------------------- tasks: payments to confirm, declarations due
+
+EN = {"Accept-Language": "en-US,en;q=0.9"}
+
+
+def _badge(page: str) -> int:
+    found = re.search(r'id="task-badge"[^>]*>(\d+)<', page)
+    return int(found.group(1)) if found else 0
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_payment_the_producer_records_waits_on_the_receiver_until_confirmed(app, client, api, admins, session,
+                                                                               lang):
+    headers = EN if lang == "en" else {}
+    manifest = issue(api, session, admins)
+    login(client, "producer")
+    recorded = client.post("/declarations/payments", data={"manifest_id": str(manifest["id"]), "payee": "receiver",
+                                                           "amount": "1200.50", "paid_on": local_date(NOW).isoformat()})
+    assert recorded.status_code == 302, recorded.get_data(as_text=True)[:500]
+    receiver = app.test_client()
+    login(receiver, "receiver")
+    page = _page(receiver.get("/tasks", headers=headers))
+    section = re.search(r'<section class="card" id="task-payments">.*?</section>', page, re.S).group(0)
+    assert manifest["number"] in section and "1200.50" in section
+    assert "/declarations/payments?unconfirmed=1#payment-" in section
+    assert ("Payments to confirm" in section) if lang == "en" else ("待确认的收款" in section)
+    assert _badge(page) == page.count('class="row-link"')  # the badge counts what the page lists
+    payment_id = int(re.search(r'data-payment="(\d+)"', section).group(1))
+    assert f'id="payment-{payment_id}"' in _page(receiver.get("/declarations/payments?unconfirmed=1"))
+    assert receiver.post(f"/declarations/payments/{payment_id}/confirm").status_code == 302
+    after = _page(receiver.get("/tasks", headers=headers))
+    assert 'id="task-payments"' not in after and _badge(after) == _badge(page) - 1
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_large_producer_sees_last_month_s_report_due_until_it_submits_it(client, admins, session, lang):
+    headers = EN if lang == "en" else {}
+    make_batch(session, admins.producer, admins.producer_site, kg="120000",
+               generated_at=datetime(NOW.year - 1, 6, 1, 4, 0, tzinfo=timezone.utc))  # 重点监管: ≥ 100 t last year
+    session.commit()
+    today = local_date(NOW)
+    previous = today.replace(day=1) - timedelta(days=1)
+    month = f"{previous.year:04d}-{previous.month:02d}"
+    login(client, "producer")
+    page = _page(client.get("/tasks", headers=headers))
+    section = re.search(r'<section class="card" id="task-declarations">.*?</section>', page, re.S).group(0)
+    assert f"/declarations/?month={month}#monthly-form" in section
+    assert f"/declarations/?year={today.year - 1}" in section
+    due = f"{today.year:04d}-{today.month:02d}-15"
+    assert due in section
+    if lang == "en":
+        assert "monthly report of bulk industrial solid waste" in section and "Fill in" in section
+    else:
+        assert f"{month} 大宗工业固体废物月报" in section and "危险废物环境重点监管单位" in section
+    assert _badge(page) == page.count('class="row-link"')
+    form = _page(client.get(f"/declarations/?month={month}"))
+    assert f'data-due="{due}"' in form  # the form the link opens shows the same due date
+    submitted = client.post("/declarations/", data={"period_kind": "monthly", "period": month})
+    assert submitted.status_code == 302, submitted.get_data(as_text=True)[:500]
+    after = _page(client.get("/tasks", headers=headers))
+    assert 'data-declaration="monthly"' not in after and _badge(after) == _badge(page) - 1

@@ -17,7 +17,8 @@ ENTERPRISE_ROLES = tuple(r.value for r in access.ENTERPRISE_ROLES)
 @roles_required(*ENTERPRISE_ROLES)
 def index():
     found = tasks.my_tasks(db(), actor=actor(), now=now(),
-                           receipt_working_days=settings().thresholds.receipt_overdue_working_days)
+                           receipt_working_days=settings().thresholds.receipt_overdue_working_days,
+                           thresholds=settings().thresholds)
     return render_template("tasks/index.html", tasks=found, catalog=CATALOG, status_names=STATUS_NAMES,
                            today=now())
 
@@ -26,7 +27,7 @@ def task_count() -> int:
     """The header badge's number, counted once per request and only when base.html draws it."""
     if "task_count" not in g:
         user = current_user if current_user.is_authenticated else None
-        g.task_count = tasks.count(db(), actor=user, now=now()) if user is not None else 0
+        g.task_count = tasks.count(db(), actor=user, now=now(), thresholds=settings().thresholds) if user is not None else 0
     return g.task_count
 
 

@@ -1,23 +1,26 @@
 """My tasks (待办, issue 13 item 10): what waits on the user's company now.
 
 Handover codes to show (its manifests awaiting pickup), deliveries to weigh (with the 5-working-day deadline of
-《危险废物转移管理办法》), anomalies about it still lacking its explanation, and last year's annual declaration
-when it is not filed. `count` is the header's badge: one query of scalar sub-counts per page view.
+《危险废物转移管理办法》), anomalies about it still lacking its explanation, payments recorded by a payer to it and not yet confirmed,
+and the declarations due (last year's annual 管理计划/申报 and, by the HJ 1259 tier, last month's monthly report;
+the rules are those of services/anomalies/declarations). `count` is the header's badge: one query of scalar
+sub-counts per page view.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy import exists, func, literal, select
+from sqlalchemy.orm import joinedload
 
 from wastechain.domain.states import ManifestStatus
 from wastechain.domain.timeutil import add_working_days, local_date
-from wastechain.domain.vocabulary import (DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, AnomalyStatus, NoteKind,
-                                          PeriodKind)
-from wastechain.models import Anomaly, AnomalyNote, Declaration, Manifest, User
+from wastechain.domain.anomalies import Thresholds
+from wastechain.domain.vocabulary import DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, AnomalyStatus, NoteKind
+from wastechain.models import Anomaly, AnomalyNote, Manifest, Payment, User
 from wastechain.services import access
+from wastechain.services.anomalies import declarations as declaring
 
 LIMIT = 50  # each list shows this many; the page says how many there are in all
-ANNUAL_DUE = (3, 31)  # 年度申报 by 31 March of the next year
 
 
 @dataclass
@@ -28,11 +31,14 @@ class Tasks:
     weigh_total: int = 0
     anomalies: list = field(default_factory=list)  # open anomalies about us without our explanation
     anomalies_total: int = 0
-    declarations: list = field(default_factory=list)  # {"kind", "period", "due"} not yet filed
+    payments: list = field(default_factory=list)  # recorded by a payer to us, awaiting our confirmation
+    payments_total: int = 0
+    declarations: list = field(default_factory=list)  # {"period_kind", "period", "due", "overdue", "tier"} not filed
 
     @property
     def total(self) -> int:
-        return self.codes_total + self.weigh_total + self.anomalies_total + len(self.declarations)
+        return (self.codes_total + self.weigh_total + self.anomalies_total + self.payments_total
+                + len(self.declarations))
 
 
 def _codes(actor: User):
@@ -55,11 +61,11 @@ def _anomalies(actor: User):
                                                  Anomaly.status != AnomalyStatus.RESOLVED, ~explained)
 
 
-def _annual_missing(actor: User, today: date):
-    period = str(today.year - 1)
-    return ~exists(select(Declaration.id).where(and_(Declaration.organization_id == actor.organization_id,
-                                                    Declaration.period_kind == PeriodKind.ANNUAL,
-                                                    Declaration.period == period)))
+def _payments(actor: User):
+    """Payments whose payee is the actor's organization and which it has not confirmed (only a receiving role may
+    confirm, services/anomalies/payments.confirm_payment)."""
+    return access.visible_payments(actor).where(Payment.payee_id == actor.organization_id,
+                                                Payment.confirmed_at.is_(None))
 
 
 def _applies(actor: User | None) -> bool:
@@ -70,7 +76,7 @@ def _count(query) -> object:
     return select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
 
 
-def count(session, *, actor: User | None, now: datetime) -> int:
+def count(session, *, actor: User | None, now: datetime, thresholds: Thresholds | None = None) -> int:
     """The header badge: how many things wait on the actor's company, in one query."""
     if not _applies(actor):
         return 0
@@ -79,15 +85,17 @@ def count(session, *, actor: User | None, now: datetime) -> int:
         parts.append(_count(_codes(actor)))
     if actor.role in RECEIVING_ROLES:
         parts.append(_count(_weigh(actor)))
+        parts.append(_count(_payments(actor)))
     if actor.role in DECLARING_ROLES:
-        parts.append(select(func.count()).where(_annual_missing(actor, local_date(now))).scalar_subquery())
+        parts.append(declaring.due_count(actor.organization_id, local_date(now), thresholds or Thresholds()))
     total = parts[0]
     for part in parts[1:]:
         total = total + part
     return session.scalar(select(total + literal(0))) or 0
 
 
-def my_tasks(session, *, actor: User, now: datetime, receipt_working_days: int = 5) -> Tasks:
+def my_tasks(session, *, actor: User, now: datetime, receipt_working_days: int = 5,
+             thresholds: Thresholds | None = None) -> Tasks:
     """The lists of the tasks page (each capped at LIMIT, with its total)."""
     tasks = Tasks()
     if not _applies(actor):
@@ -104,8 +112,11 @@ def my_tasks(session, *, actor: User, now: datetime, receipt_working_days: int =
     query = _anomalies(actor)
     tasks.anomalies = list(session.scalars(query.order_by(Anomaly.day.desc(), Anomaly.id.desc()).limit(LIMIT)))
     tasks.anomalies_total = session.scalar(select(_count(query)))
-    today = local_date(now)
-    if actor.role in DECLARING_ROLES and session.scalar(select(_annual_missing(actor, today))):
-        tasks.declarations.append({"kind": PeriodKind.ANNUAL, "period": str(today.year - 1),
-                                   "due": date(today.year, *ANNUAL_DUE)})
+    if actor.role in RECEIVING_ROLES:
+        query = _payments(actor)
+        tasks.payments = list(session.scalars(query.options(joinedload(Payment.manifest), joinedload(Payment.payer))
+                                              .order_by(Payment.recorded_at, Payment.id).limit(LIMIT)))
+        tasks.payments_total = session.scalar(select(_count(query)))
+    tasks.declarations = declaring.due_declarations(session, actor=actor, now=now,
+                                                    thresholds=thresholds or Thresholds())
     return tasks

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, exists, func, select, type_coerce
+from sqlalchemy import BigInteger, and_, case, exists, func, literal, or_, select, type_coerce
 
 from wastechain.domain.anomalies import Thresholds, annual_due_date
-from wastechain.domain.quantities import ZERO, kg_from_grams
+from wastechain.domain.quantities import GRAMS_PER_KG, ZERO, kg_from_grams
 from wastechain.domain.streams import HAZARDOUS_STREAMS
 from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA, local_date
@@ -50,19 +50,32 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=CHINA)
 
 
-def _generated(session, org_id: int, start: date, end: date, *, hazardous: bool = False,
-               categories: tuple[str, ...] = ()) -> dict[str, Decimal]:
-    """Kilograms produced by the organization in [start, end) by waste code (receipt-made batches excluded)."""
+def _produced(org_id: int, start: date, end: date, *, hazardous: bool = False, categories: tuple[str, ...] = ()):
+    """The organization's batches produced in [start, end) (receipt-made batches excluded), for the ledger's sums."""
     derived = exists().where(LineageFlow.batch_id == Batch.id, LineageFlow.kind.in_(DERIVED_KINDS))
     query = (select(Batch.waste_code, func.sum(type_coerce(Batch.quantity_kg, BigInteger)))
              .join(WasteCode, WasteCode.code == Batch.waste_code)
              .where(Batch.organization_id == org_id, Batch.generated_at >= _start(start),
-                    Batch.generated_at < _start(end), ~derived).group_by(Batch.waste_code))
+                    Batch.generated_at < _start(end), ~derived))
     if hazardous:
         query = query.where(WasteCode.stream.in_([str(s) for s in HAZARDOUS_STREAMS]))
     if categories:
         query = query.where(WasteCode.category.in_(categories))
+    return query
+
+
+def _generated(session, org_id: int, start: date, end: date, *, hazardous: bool = False,
+               categories: tuple[str, ...] = ()) -> dict[str, Decimal]:
+    """Kilograms produced by the organization in [start, end) by waste code (receipt-made batches excluded)."""
+    query = _produced(org_id, start, end, hazardous=hazardous, categories=categories).group_by(Batch.waste_code)
     return {code: kg_from_grams(int(g)) for code, g in session.execute(query).all() if g}
+
+
+def _grams(org_id: int, start: date, end: date, **kinds):
+    """The same sum over all codes, in grams, as a scalar expression (for one-statement checks)."""
+    query = _produced(org_id, start, end, **kinds)
+    return (query.with_only_columns(func.coalesce(func.sum(type_coerce(Batch.quantity_kg, BigInteger)), 0))
+            .scalar_subquery())
 
 
 def _stock(session, org_id: int, moment: datetime) -> dict[str, Decimal]:
@@ -161,3 +174,61 @@ def _codes_in_categories(session, stock: dict, categories: tuple[str, ...]) -> s
         return set()
     return set(session.scalars(select(WasteCode.code).where(WasteCode.code.in_(list(stock)),
                                                              WasteCode.category.in_(categories))))
+
+
+# ---------------------------------------------------------------- what is due now (my tasks, issue 13 item 10)
+
+
+def _submitted(org_id: int, kind: PeriodKind, period: str):
+    return exists(select(Declaration.id).where(Declaration.organization_id == org_id,
+                                               Declaration.period_kind == kind, Declaration.period == period))
+
+
+def due_checks(org_id: int, today: date, thresholds: Thresholds) -> list[tuple[dict, object]]:
+    """The declarations that may be due today, each with the SQL condition under which it is due and not filed:
+    last year's annual 管理计划/申报 (every tier declares yearly) and last month's monthly report, due for a 重点监管
+    enterprise (the tier rule of `declaration_forms`: last full year's hazardous waste, this year so far for a new
+    one) or when bulk industrial solid waste was generated that month. Conditions are scalar SQL, so the header's
+    badge adds them to its one count statement."""
+    year = today.year - 1
+    previous = today.replace(day=1) - timedelta(days=1)
+    month = f"{previous.year:04d}-{previous.month:02d}"
+    start, end = _month_bounds(month)
+    annual = {"period_kind": PeriodKind.ANNUAL, "period": str(year),
+              "due": annual_due_date(year, thresholds.declaration_annual_due)}
+    monthly = {"period_kind": PeriodKind.MONTHLY, "period": month,
+               "due": date(end.year, end.month, thresholds.declaration_monthly_due_day)}
+    key_floor_g = int(TIERS[0][0] * TONNE * GRAMS_PER_KG)
+    bulk_g = _grams(org_id, start, end, categories=tuple(thresholds.bulk_industrial_categories))
+    monthly_due = and_(or_(tier_basis_grams(org_id, today) >= key_floor_g, bulk_g > 0),
+                       ~_submitted(org_id, PeriodKind.MONTHLY, month))
+    return [(annual, ~_submitted(org_id, PeriodKind.ANNUAL, str(year))), (monthly, monthly_due)]
+
+
+def tier_basis_grams(org_id: int, today: date):
+    """The hazardous waste (grams) that decides the tier: last full year's, or this year's so far when none."""
+    last = _grams(org_id, date(today.year - 1, 1, 1), date(today.year, 1, 1), hazardous=True)
+    this = _grams(org_id, date(today.year, 1, 1), today + timedelta(days=1), hazardous=True)
+    return case((last > 0, last), else_=this)
+
+
+def due_count(org_id: int, today: date, thresholds: Thresholds):
+    """How many declarations are due and not filed, as a scalar SQL expression."""
+    total = literal(0)
+    for _form, condition in due_checks(org_id, today, thresholds):
+        total = total + case((condition, 1), else_=0)
+    return total
+
+
+def due_declarations(session, *, actor: User, now: datetime, thresholds: Thresholds) -> list[dict]:
+    """The declarations due or overdue for the actor's organization, not yet filed, with their due dates and the
+    tier (one statement)."""
+    if actor.organization_id is None or actor.role not in DECLARING_ROLES:
+        return []
+    today = local_date(now)
+    checks = due_checks(actor.organization_id, today, thresholds)
+    row = session.execute(select(tier_basis_grams(actor.organization_id, today),
+                                 *[condition for _form, condition in checks])).one()
+    tier = tier_of(kg_from_grams(int(row[0] or 0)))
+    return [dict(form, overdue=form["due"] < today, tier=tier)
+            for (form, _condition), due in zip(checks, row[1:]) if due]

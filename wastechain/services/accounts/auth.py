@@ -130,7 +130,7 @@ def revoke_token(session, *, token: str) -> None:
 @transactional
 def revoke_user_tokens(session, *, actor: User, user_id: int) -> dict:
     """An administrator signs a user out everywhere: every bearer token and every page login."""
-    access.require_role(actor, Role.ADMIN, doing="吊销用户令牌")
+    access.require_role(actor, Role.ADMIN, doing=N_("吊销用户令牌"))
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("用户不存在")

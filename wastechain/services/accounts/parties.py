@@ -8,6 +8,7 @@ from sqlalchemy import select
 from wastechain.domain.credit_code import credit_code_problem
 from wastechain.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wastechain.domain.regions import level_of
+from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import ISSUER_ROLES, Role
 from wastechain.models import Approval, Organization, Permit, Region, Site, User, Vehicle, WasteCode
 from wastechain.services import access
@@ -37,7 +38,7 @@ def _no_duplicate(session, column, value, label: str) -> None:
 def create_organization(session, *, actor: User, name: str, credit_code: str, region_code: str,
                         roles: list[str]) -> Organization:
     """Registers an enterprise or agency after validating its 统一社会信用代码."""
-    access.require_role(actor, Role.ADMIN, Role.REGULATOR, doing="登记组织")
+    access.require_role(actor, Role.ADMIN, Role.REGULATOR, doing=N_("登记组织"))
     problem = credit_code_problem(credit_code)
     if problem:
         raise ValidationFailed(problem, details={"credit_code": problem})
@@ -86,7 +87,7 @@ def add_permit(session, *, actor: User, organization_id: int, number: str, kind:
                valid_to: date, waste_codes: list[str], methods: list[str],
                annual_capacity_kg: Decimal | None) -> Permit:
     """Records a licence an organization holds."""
-    access.require_role(actor, Role.ADMIN, Role.REGULATOR, doing="登记许可证")
+    access.require_role(actor, Role.ADMIN, Role.REGULATOR, doing=N_("登记许可证"))
     org = access.organization_for_write(session, actor, organization_id, own_members=False)
     if kind not in PERMIT_KINDS:
         raise ValidationFailed(f"许可证类型无效：{kind}", details={"kind": f"one of {', '.join(PERMIT_KINDS)}"})
@@ -140,7 +141,7 @@ def create_user(session, *, actor: User, username: str, password: str, role: str
     (or a system administrator) confirms it (issue 11 item 10), so a regulator cannot quietly act as a company.
     `org_admin` makes the account the enterprise's administrator (company users, sites, vehicles, API keys).
     """
-    access.require_role(actor, Role.ADMIN, Role.REGULATOR, doing="创建用户")
+    access.require_role(actor, Role.ADMIN, Role.REGULATOR, doing=N_("创建用户"))
     if role == Role.ADMIN and not access.is_admin(actor):
         raise Forbidden("只有管理员可以创建管理员")
     if role == Role.REGULATOR:
@@ -173,7 +174,7 @@ def create_user(session, *, actor: User, username: str, password: str, role: str
 def grant_approval(session, *, actor: User, producer_id: int, waste_codes: list[str], destination_site_id: int,
                    max_quantity_kg: Decimal, valid_from: date, valid_to: date) -> Approval:
     """跨区域转移审批: a regulator of the producer's region lets named waste go to a named site beyond the limit."""
-    access.require_role(actor, Role.REGULATOR, doing="审批跨区域转移")
+    access.require_role(actor, Role.REGULATOR, doing=N_("审批跨区域转移"))
     producer = session.get(Organization, producer_id)
     if producer is None or not access.in_jurisdiction(actor, producer.region_code):
         raise NotFound(f"组织 {producer_id} 不存在或不在您的辖区内")

@@ -74,7 +74,7 @@ def submit_declaration(session, *, actor: User, period_kind: str, period: str, n
                        generated_kg: Decimal | None = None, stored_kg: Decimal | None = None,
                        note: str = "") -> Declaration:
     """An enterprise's annual declaration (YYYY) or monthly report (YYYY-MM); one per period."""
-    access.require_role(actor, *DECLARING_ROLES, doing="提交申报")
+    access.require_role(actor, *DECLARING_ROLES, doing=N_("提交申报"))
     _check_period(period_kind, period)
     declaration = Declaration(organization_id=actor.organization_id, period_kind=period_kind, period=period,
                               generated_kg=generated_kg, stored_kg=stored_kg, note=note or "", submitted_at=now,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from wastechain.domain.errors import NotFound, ValidationFailed
+from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import ISSUER_ROLES, Role
 from wastechain.models import Batch, Manifest, ManifestDraft, Organization, User, Vehicle
 from wastechain.services import access
@@ -28,7 +29,7 @@ def _clean(form: dict) -> dict:
 @transactional
 def save_draft(session, *, actor: User, form: dict, now: datetime, draft_id: int | None = None) -> ManifestDraft:
     """Saves the form as a new draft of the actor's organization, or over one of its drafts."""
-    access.require_role(actor, *ISSUER_ROLES, doing="保存联单草稿")
+    access.require_role(actor, *ISSUER_ROLES, doing=N_("保存联单草稿"))
     form = _clean(form)
     if draft_id is None:
         draft = ManifestDraft(organization_id=actor.organization_id, created_by_id=actor.id, form=form,
@@ -83,7 +84,7 @@ class FormChoices:
 
 def form_choices(session, *, actor: User) -> FormChoices:
     """Every batch of the actor's organization with waste left in storage (none left out), and every carrier."""
-    access.require_role(actor, *ISSUER_ROLES, doing="开具转移联单")
+    access.require_role(actor, *ISSUER_ROLES, doing=N_("开具转移联单"))
     batches = list(session.scalars(
         access.visible_batches(actor).where(Batch.organization_id == (actor.organization_id or -1),
                                             Batch.remaining_kg > 0)

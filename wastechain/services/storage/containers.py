@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, bindparam, func, select, text, type_coerce
 from wastechain.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wastechain.domain.quantities import ZERO, kg_from_grams
 from wastechain.domain.states import Step
+from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import ContainerStatus, LineageKind, Role
 from wastechain.models import Batch, Container, LineageFlow, Manifest, ManifestEvent, Site, User
 from wastechain.services import access
@@ -36,7 +37,7 @@ def _tree_ids(session, root_ids: list[int]) -> list[int]:
 def create_container(session, *, actor: User, site_id: int, kind: str, now: datetime,
                      code: str | None = None) -> Container:
     """A new empty container at one of the actor's sites; its code is given or made from the site and id."""
-    access.require_role(actor, Role.PRODUCER, Role.COLLECTOR, Role.RECEIVER, doing="登记容器")
+    access.require_role(actor, Role.PRODUCER, Role.COLLECTOR, Role.RECEIVER, doing=N_("登记容器"))
     site = session.get(Site, site_id)
     if site is None or site.organization_id != actor.organization_id:
         raise ValidationFailed(f"场所 {site_id} 不存在或不属于本单位", details={"site_id": "not your site"})

@@ -22,7 +22,7 @@ MAX_FORM_CHARS = 20000
 
 def _clean(form: dict) -> dict:
     if not isinstance(form, dict) or len(repr(form)) > MAX_FORM_CHARS:
-        raise ValidationFailed("草稿内容无效或过长", details={"form": "invalid"})
+        raise ValidationFailed(N_("草稿内容无效或过长"), details={"form": "invalid"})
     return form
 
 
@@ -46,7 +46,7 @@ def get_draft(session, *, actor: User, draft_id: int) -> ManifestDraft:
     """One draft of the actor's organization (404 otherwise)."""
     draft = session.get(ManifestDraft, draft_id)
     if draft is None or actor.organization_id is None or draft.organization_id != actor.organization_id:
-        raise NotFound(f"草稿 {draft_id} 不存在", details={"draft_id": draft_id})
+        raise NotFound(N_("草稿 {draft_id} 不存在"), params={"draft_id": draft_id}, details={"draft_id": draft_id})
     return draft
 
 

@@ -205,10 +205,10 @@ def record_step_with_handover(session, *, actor: User, manifest_id: int, request
                                required=True, multiline=True)
     if request.type != Step.PICKUP:
         if handover_code is not None or exception is not None:
-            raise ValidationFailed("交接码和交接例外原因只用于提货", details={"type": request.type})
+            raise ValidationFailed(N_("交接码和交接例外原因只用于提货"), details={"type": request.type})
         return record_step(session, actor=actor, manifest_id=manifest_id, request=request, now=now)
     if handover_code is not None and exception is not None:
-        raise ValidationFailed("交接码与交接例外原因只能填写一项",
+        raise ValidationFailed(N_("交接码与交接例外原因只能填写一项"),
                                details={"handover_code": "either", "handover_exception_reason": "either"})
     if handover_code is not None:
         return confirm_pickup(session, actor=actor, manifest_id=manifest_id, code=handover_code, request=request,
@@ -218,11 +218,11 @@ def record_step_with_handover(session, *, actor: User, manifest_id: int, request
         # the state and the driver first, as with a code: a refusal names the most basic problem
         transition_for(manifest.status, Step.PICKUP)
         if Party.DRIVER not in access.manifest_parties(actor, manifest):
-            raise Forbidden(f"您不是联单 {manifest.number} 指定运输单位的驾驶员，不能提货",
+            raise Forbidden(N_("您不是联单 {number} 指定运输单位的驾驶员，不能提货"), params={"number": manifest.number},
                             details={"step": Step.PICKUP, "allowed": [Party.DRIVER]})
         check_occurred_at(request.occurred_at, now)
-        raise HandoverRefused("提货须提供产生单位的一次性交接码 handover_code，或说明无法确认交接的原因 "
-                              "handover_exception_reason（将记为交接未确认异常）", code="HANDOVER_CODE_REQUIRED",
+        raise HandoverRefused(N_("提货须提供产生单位的一次性交接码 handover_code，或说明无法确认交接的原因 "
+                                 "handover_exception_reason（将记为交接未确认异常）"), code="HANDOVER_CODE_REQUIRED",
                               details={"handover_code": "required", "handover_exception_reason": "or a reason"})
     if exception is not None:
         request = replace(request, data={**(request.data or {}), "handover_confirmed": False,

@@ -98,3 +98,22 @@ def test_the_enterprise_anomaly_list_names_the_type_in_the_clients_language(clie
     login(client, "producer")
     page = client.get("/anomalies/", headers=headers).get_data(as_text=True)
     assert f"<strong>{name}</strong>" in page and f"<strong>{other}</strong>" not in page
+
+
+@pytest.mark.parametrize("headers, message", [
+    (EN, "Login required: send a Bearer token in the Authorization header"),
+    (ZH, "需要登录：请在 Authorization 头中提供 Bearer 令牌"),
+])
+def test_an_api_call_without_a_token_is_refused_in_the_clients_language(client, world, headers, message):
+    error = assert_refused(client.get("/api/v1/manifests", headers=headers), 401, "UNAUTHORIZED")
+    assert error["message"] == message
+
+
+def test_a_pickup_without_code_or_reason_says_so_in_english(api, session, world):
+    manifest = issue(api, session, world)
+    body = {"type": "pickup", "idempotency_key": "pickup-en-none", "quantity_kg": "100"}
+    response = api.client.post(f"/api/v1/manifests/{manifest['id']}/events", json=body,
+                               headers={"Authorization": f"Bearer {api.token('driver')}", **EN})
+    error = assert_refused(response, 422, "HANDOVER_CODE_REQUIRED")
+    assert error["message"].startswith("A pickup needs the producer's one-time handover_code")
+    assert manifest_state(api, manifest["id"]) == ("issued", 1)

@@ -8,7 +8,7 @@ from tests.factories import assert_refused, make_anomaly, manifest_state, row_co
 from tests.web.helpers import issue, login
 from wastechain import create_app
 from wastechain.i18n import CJK
-from wastechain.models import Organization
+from wastechain.models import Container, Organization
 
 EN = {"Accept-Language": "en-US,en;q=0.9"}
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
@@ -117,3 +117,17 @@ def test_a_pickup_without_code_or_reason_says_so_in_english(api, session, world)
     error = assert_refused(response, 422, "HANDOVER_CODE_REQUIRED")
     assert error["message"].startswith("A pickup needs the producer's one-time handover_code")
     assert manifest_state(api, manifest["id"]) == ("issued", 1)
+
+
+@pytest.mark.parametrize("headers, message", [
+    (EN, "Site {id} does not exist or is not your company's"),
+    (ZH, "场所 {id} 不存在或不属于本单位"),
+])
+def test_a_container_at_another_companys_site_is_refused_in_the_clients_language(api, session, world, headers,
+                                                                                message):
+    site = world.receiver_site.id
+    response = api.client.post("/api/v1/containers", json={"site_id": site, "kind": "drum"},
+                               headers={"Authorization": f"Bearer {api.token('producer')}", **headers})
+    error = assert_refused(response, 422, "VALIDATION_ERROR")
+    assert error["message"] == message.format(id=site)
+    assert row_count(session, Container) == 0

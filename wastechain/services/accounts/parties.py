@@ -48,7 +48,8 @@ def create_organization(session, *, actor: User, name: str, credit_code: str, re
         raise Forbidden(N_("{region_code} 不在您的辖区内"), params={"region_code": region_code})
     unknown = [r for r in roles if r not in ORG_ROLES]
     if not roles or unknown:
-        raise ValidationFailed(f"组织角色无效：{unknown or roles}", details={"roles": f"from {', '.join(ORG_ROLES)}"})
+        raise ValidationFailed(N_("组织角色无效：{roles}"), params={"roles": unknown or roles},
+                               details={"roles": f"from {', '.join(ORG_ROLES)}"})
     _no_duplicate(session, Organization.credit_code, credit_code, N_("统一社会信用代码"))
     org = Organization(name=name, credit_code=credit_code, region_code=region_code, roles=sorted(set(roles)))
     session.add(org)
@@ -82,7 +83,8 @@ def _known_codes_or_categories(session, items: list[str]) -> None:
     categories = set(session.scalars(select(WasteCode.category).where(WasteCode.category.in_(items))))
     unknown = [i for i in items if i not in codes and i not in categories]
     if unknown:
-        raise ValidationFailed(f"未知的废物代码或类别：{', '.join(unknown)}", details={"waste_codes": unknown})
+        raise ValidationFailed(N_("未知的废物代码或类别：{codes}"), params={"codes": ", ".join(unknown)},
+                               details={"waste_codes": unknown})
 
 
 @transactional
@@ -102,7 +104,8 @@ def add_permit(session, *, actor: User, organization_id: int, number: str, kind:
     _known_codes_or_categories(session, waste_codes)
     bad = [m for m in methods if not METHOD_PATTERN.match(m)]
     if bad:
-        raise ValidationFailed(f"利用/处置方式代码无效：{', '.join(bad)}（应如 R4、D10、C1）", details={"methods": bad})
+        raise ValidationFailed(N_("利用/处置方式代码无效：{methods}（应如 R4、D10、C1）"), params={"methods": ", ".join(bad)},
+                               details={"methods": bad})
     _no_duplicate(session, Permit.number, number, N_("许可证编号"))
     permit = Permit(organization_id=org.id, number=number, kind=kind, valid_from=valid_from, valid_to=valid_to,
                     waste_codes=waste_codes, methods=methods, annual_capacity_kg=annual_capacity_kg)
@@ -163,7 +166,8 @@ def create_user(session, *, actor: User, username: str, password: str, role: str
             raise ValidationFailed(N_("企业用户必须指定 organization_id"), details={"organization_id": "required"})
         org = access.organization_for_write(session, actor, organization_id, own_members=False)
         if not org.has_role(USER_ORG_ROLE[role]):
-            raise ValidationFailed(f"「{org.name}」没有 {USER_ORG_ROLE[role]} 角色，不能创建 {role} 用户",
+            raise ValidationFailed(N_("「{name}」没有 {org_role} 角色，不能创建 {role} 用户"),
+                                   params={"name": org.name, "org_role": USER_ORG_ROLE[role], "role": role},
                                    details={"role": "organization lacks this role"})
         region_code = None
     user = add_user(session, username=username, password=password, role=role, hash_method=hash_method,

@@ -55,7 +55,8 @@ def batches_for_labels(session, *, actor, batch_ids: list[int]) -> list:
     found = {b.id: b for b in session.scalars(access.visible_batches(actor).where(Batch.id.in_(batch_ids)))}
     missing = [i for i in batch_ids if i not in found]
     if missing:
-        raise NotFound(f"批次 {', '.join(map(str, missing))} 不存在或无权查看", details={"ids": missing})
+        raise NotFound(N_("批次 {ids} 不存在或无权查看"), params={"ids": ", ".join(map(str, missing))},
+                       details={"ids": missing})
     foreign = [i for i in batch_ids if found[i].organization_id != actor.organization_id]
     if foreign:
         raise Forbidden(N_("只有批次的产生单位可以打印标签"), details={"ids": foreign})

@@ -43,7 +43,7 @@ def create_container(session, *, actor: User, site_id: int, kind: str, now: date
         raise ValidationFailed(N_("场所 {site_id} 不存在或不属于本单位"), params={"site_id": site_id},
                                details={"site_id": "not your site"})
     if kind not in KINDS:
-        raise ValidationFailed(f"容器类型必须是 {', '.join(KINDS)}", details={"kind": "unknown"})
+        raise ValidationFailed(N_("容器类型必须是 {kinds}"), params={"kinds": ", ".join(KINDS)}, details={"kind": "unknown"})
     if code is not None and session.scalar(select(Container.id).where(Container.code == code)):
         raise Conflict(N_("容器编码 {code} 已存在"), params={"code": code}, details={"code": code})
     container = Container(code=code or f"tmp-{now.timestamp()}-{site_id}", kind=kind,
@@ -96,8 +96,9 @@ def put_into(session, *, actor: User, container_id: int, child_container_id: int
         packed = session.scalar(select(func.coalesce(func.sum(type_coerce(Container.quantity_kg, BigInteger)), 0))
                                 .where(Container.batch_id == batch.id, Container.status == ContainerStatus.OPEN))
         if kg_from_grams(int(packed)) + quantity_kg > batch.remaining_kg:
-            raise ValidationFailed(f"批次 {batch.unit_code} 剩余 {batch.remaining_kg} kg，已装箱 "
-                                   f"{kg_from_grams(int(packed))} kg，不能再装 {quantity_kg} kg",
+            raise ValidationFailed(N_("批次 {batch} 剩余 {remaining} kg，已装箱 {packed} kg，不能再装 {quantity} kg"),
+                                   params={"batch": batch.unit_code, "remaining": batch.remaining_kg,
+                                           "packed": kg_from_grams(int(packed)), "quantity": quantity_kg},
                                    code="INSUFFICIENT_QUANTITY", details={"remaining_kg": batch.remaining_kg})
         outer.batch_id = batch.id
         outer.quantity_kg += quantity_kg

@@ -131,3 +131,13 @@ def test_a_container_at_another_companys_site_is_refused_in_the_clients_language
     error = assert_refused(response, 422, "VALIDATION_ERROR")
     assert error["message"] == message.format(id=site)
     assert row_count(session, Container) == 0
+
+
+def test_an_invalid_payment_amount_is_named_in_english(api, session, world):
+    manifest = issue(api, session, world)
+    body = {"manifest_id": manifest["id"], "payee_id": world.receiver.id, "amount": "abc",
+            "paid_at": "2026-01-01T08:00:00+08:00"}
+    response = api.client.post("/api/v1/payments", json=body,
+                               headers={"Authorization": f"Bearer {api.token('producer')}", **EN})
+    error = assert_refused(response, 422, "VALIDATION_ERROR")
+    assert "is not a valid amount" in error["message"] and not CJK.search(error["message"])

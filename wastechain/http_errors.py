@@ -32,6 +32,8 @@ MESSAGES = {400: N_("请求格式错误"), 401: N_("请先登录"), 403: N_("无
             429: N_("尝试次数过多，请稍后再试"), 500: N_("服务器内部错误，已记录，请稍后重试")}
 CSRF_MESSAGE = N_("表单已过期或来源无效，请返回刷新后重试")
 INVALID_MESSAGE = N_("请求内容未通过校验")
+# A throttled attempt (wastechain.throttle), given in the request's language by too_many_requests
+WAIT_MESSAGE = N_("尝试次数过多，请 {seconds} 秒后再试")
 # marshmallow's own (English) problems as a person reads them; the text's numbers become the template's fields.
 PROBLEMS = (
     (re.compile(r"Missing data for required field\."), N_("必须填写")),
@@ -214,7 +216,10 @@ def too_many_requests(error: HTTPException):
     """A throttled attempt (wastechain.throttle): 429 with Retry-After in seconds, in the API's shape or as a page."""
     retry_after = getattr(error, "retry_after", None)
     seconds = retry_after if isinstance(retry_after, int) else None
-    message = error.description if seconds is not None else gettext(MESSAGES[429])
+    if seconds is not None:
+        message = gettext(WAIT_MESSAGE).format(seconds=seconds)
+    else:
+        message = gettext(MESSAGES[429])
     response = make_response(answer(429, CODE_BY_STATUS[429], message, {"retry_after": seconds} if seconds else None))
     response.headers["Retry-After"] = str(seconds or 60)
     return response

@@ -19,6 +19,8 @@ from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
 from wastechain.domain.errors import Busy
+from wastechain.domain.text import N_
+from wastechain.http_errors import WAIT_MESSAGE
 from wastechain.requestctx import settings
 from wastechain.services.accounts.auth import PasswordGate
 from wastechain.settings import Settings
@@ -67,11 +69,11 @@ def _count(action: str, subjects: list[tuple[str, str, str | int]]) -> None:
                     refused_until.append(strategy.get_window_stats(item, *identifiers).reset_time)
     except limiter.storage.base_exceptions:
         log.exception("the throttling storage cannot be reached; refusing %s", action)
-        raise Busy("系统繁忙，请稍后重试") from None
+        raise Busy(N_("系统繁忙，请稍后重试")) from None
     if refused_until:
         wait = max(1, math.ceil(max(refused_until) - time.time()))
         log.warning("throttled %s from %s", action, client_address())
-        raise TooManyRequests(description=f"尝试次数过多，请 {wait} 秒后再试", retry_after=wait)
+        raise TooManyRequests(description=WAIT_MESSAGE.format(seconds=wait), retry_after=wait)
 
 
 def login_attempt(username: str) -> None:

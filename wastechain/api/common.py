@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from wastechain.domain.errors import Unauthorized, ValidationFailed
 from wastechain.domain.quantities import parse_kg
-from wastechain.domain.text import SURROGATE_MESSAGE, is_surrogate, text_problem
+from wastechain.domain.text import N_, SURROGATE_MESSAGE, is_surrogate, text_problem
 from wastechain.domain.timeutil import CHINA
 from wastechain.i18n import message_of
 from wastechain.requestctx import current_user, db, now, settings
@@ -217,10 +217,10 @@ def login_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if bearer_token() is None:
-            raise Unauthorized("需要登录：请在 Authorization 头中提供 Bearer 令牌")
+            raise Unauthorized(N_("需要登录：请在 Authorization 头中提供 Bearer 令牌"))
         user = bearer_user()
         if user is None:
-            raise Unauthorized("令牌无效或已过期，请重新登录")
+            raise Unauthorized(N_("令牌无效或已过期，请重新登录"))
         g.current_user = user
         return view(*args, **kwargs)
 

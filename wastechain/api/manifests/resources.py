@@ -105,7 +105,7 @@ def step_idempotency_key(from_body: str | None) -> str:
     except ma.ValidationError as error:
         raise ValidationFailed(N_("Idempotency-Key 头无效"), details={"Idempotency-Key": error.messages}) from None
     if from_body is not None and from_body != key:
-        raise ValidationFailed("请求体的 idempotency_key 与 Idempotency-Key 头不一致",
+        raise ValidationFailed(N_("请求体的 idempotency_key 与 Idempotency-Key 头不一致"),
                                details={"idempotency_key": "differs from the Idempotency-Key header"})
     return key
 

@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 import marshmallow as ma
 
 from wastechain.api.common import Id, Kg, PageArgs, Text, Time
+from wastechain.domain.text import N_
 
 MAX_YUAN = Decimal("1e12")  # 一万亿元: far above any fee, far below what the column (integer fen, 64-bit) holds
 
@@ -21,11 +22,11 @@ class Yuan(ma.fields.Field):
         try:
             amount = Decimal(str(value)) if isinstance(value, (int, float)) else Decimal(value)
         except (InvalidOperation, TypeError, ValueError):
-            raise ma.ValidationError("不是有效的金额") from None
+            raise ma.ValidationError(N_("不是有效的金额")) from None
         if amount.is_finite() and amount >= MAX_YUAN:  # before quantize, which fails past 28 digits
-            raise ma.ValidationError("金额超出允许范围（须小于一万亿元）")
+            raise ma.ValidationError(N_("金额超出允许范围（须小于一万亿元）"))
         if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-            raise ma.ValidationError("金额必须为正数，最多两位小数（元）")
+            raise ma.ValidationError(N_("金额必须为正数，最多两位小数（元）"))
         return amount
 
 

@@ -36,9 +36,9 @@ def add_user(session, *, username: str, password: str, role: str, hash_method: s
              organization_id: int | None = None, region_code: str | None = None) -> User:
     """Adds a user to the session (the caller commits); usernames are unique."""
     if role not in ROLES:
-        raise ValidationFailed(f"未知角色：{role}", details={"role": f"one of {', '.join(ROLES)}"})
+        raise ValidationFailed(N_("未知角色：{role}"), params={"role": role}, details={"role": f"one of {', '.join(ROLES)}"})
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"用户名 {username} 已存在", code="DUPLICATE")
+        raise Conflict(N_("用户名 {username} 已存在"), params={"username": username}, code="DUPLICATE")
     user = User(username=username, password_hash=hash_password(password, hash_method), role=role,
                 organization_id=organization_id, region_code=region_code)
     session.add(user)
@@ -74,7 +74,7 @@ class PasswordGate:
     def slot(self):
         """One of the gate's slots, or Busy when none frees up within wait_seconds."""
         if not self._slots.acquire(timeout=self.wait_seconds):
-            raise Busy("登录请求过多，请稍后重试")
+            raise Busy(N_("登录请求过多，请稍后重试"))
         try:
             yield
         finally:
@@ -107,7 +107,7 @@ def issue_token(session, *, username: str, password: str, gate: PasswordGate, no
     """
     user = authenticate(session, username=username, password=password, gate=gate)
     if user is None:
-        raise Unauthorized("用户名或密码错误")
+        raise Unauthorized(N_("用户名或密码错误"))
     token = secrets.token_urlsafe(32)
     record = ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=now + timedelta(hours=ttl_hours),
                       created_at=now)
@@ -130,10 +130,10 @@ def revoke_token(session, *, token: str) -> None:
 @transactional
 def revoke_user_tokens(session, *, actor: User, user_id: int) -> dict:
     """An administrator signs a user out everywhere: every bearer token and every page login."""
-    access.require_role(actor, Role.ADMIN, doing="吊销用户令牌")
+    access.require_role(actor, Role.ADMIN, doing=N_("吊销用户令牌"))
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("用户不存在")
+        raise NotFound(N_("用户不存在"))
     tokens = session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount
     return {"user_id": user.id, "revoked_tokens": tokens, "revoked_logins": revoke_logins(session, user=user)}
 

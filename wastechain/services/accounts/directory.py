@@ -4,6 +4,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from wastechain.domain.errors import NotFound
 from wastechain.domain.regions import jurisdiction_prefix
+from wastechain.domain.text import N_
 from wastechain.models import Approval, Organization, Permit, User, Vehicle
 from wastechain.services import access
 from wastechain.services.common import Page, paginate, whole
@@ -33,7 +34,7 @@ def list_organizations(session, *, region: str | None = None, q: str | None = No
 def get_organization(session, organization_id: int) -> Organization:
     org = session.get(Organization, organization_id)
     if org is None:
-        raise NotFound(f"组织 {organization_id} 不存在")
+        raise NotFound(N_("组织 {organization_id} 不存在"), params={"organization_id": organization_id})
     return org
 
 

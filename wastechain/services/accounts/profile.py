@@ -1,5 +1,6 @@
 """What a user sets for themself: the page language."""
 from wastechain.domain.errors import ValidationFailed
+from wastechain.domain.text import N_
 from wastechain.models import User
 from wastechain.services.common import transactional
 
@@ -9,5 +10,5 @@ LOCALES = ("zh", "en")
 @transactional
 def set_locale(session, *, user: User, locale: str) -> None:
     if locale not in LOCALES:
-        raise ValidationFailed("不支持的语言", details={"locale": "zh or en"})
+        raise ValidationFailed(N_("不支持的语言"), details={"locale": "zh or en"})
     session.get(User, user.id).locale = locale

@@ -112,7 +112,7 @@ def _month_bounds(period: str) -> tuple[date, date]:
 def declaration_forms(session, *, actor: User, now: datetime, thresholds: Thresholds, year: int | None = None,
                       month: str | None = None) -> dict:
     """Both forms prefilled from the ledger, the tier and the due dates, and what was already submitted."""
-    access.require_role(actor, *DECLARING_ROLES, doing="提交申报")
+    access.require_role(actor, *DECLARING_ROLES, doing=N_("提交申报"))
     org_id = actor.organization_id
     today = local_date(now)
     year = year or today.year - 1

@@ -24,13 +24,14 @@ def record_payment(session, *, actor: User, manifest_id: int, payee_id: int, amo
     manifest = access.get_manifest(session, actor, manifest_id)
     if not (access.is_admin(actor) or (actor.role in ISSUER_ROLES
                                        and actor.organization_id == manifest.issuer_id)):
-        raise Forbidden("只有联单的开具单位可以登记付款")
+        raise Forbidden(N_("只有联单的开具单位可以登记付款"))
     if session.get(Organization, payee_id) is None:
-        raise ValidationFailed(f"收款单位 {payee_id} 不存在", details={"payee_id": "unknown"})
+        raise ValidationFailed(N_("收款单位 {payee_id} 不存在"), params={"payee_id": payee_id},
+                               details={"payee_id": "unknown"})
     if amount is None or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationFailed("金额必须为正数，最多两位小数（元）", details={"amount": str(amount)})
+        raise ValidationFailed(N_("金额必须为正数，最多两位小数（元）"), details={"amount": str(amount)})
     if paid_at > now:
-        raise ValidationFailed("付款时间不能晚于当前时间", details={"paid_at": "in the future"})
+        raise ValidationFailed(N_("付款时间不能晚于当前时间"), details={"paid_at": "in the future"})
     reference = clean_text(reference, field="reference", max_length=100)
     payment = Payment(manifest_id=manifest.id, payer_id=manifest.issuer_id, payee_id=payee_id, amount=amount,
                       paid_at=paid_at, reference=reference, recorded_by_id=actor.id, recorded_at=now)
@@ -74,7 +75,7 @@ def submit_declaration(session, *, actor: User, period_kind: str, period: str, n
                        generated_kg: Decimal | None = None, stored_kg: Decimal | None = None,
                        note: str = "") -> Declaration:
     """An enterprise's annual declaration (YYYY) or monthly report (YYYY-MM); one per period."""
-    access.require_role(actor, *DECLARING_ROLES, doing="提交申报")
+    access.require_role(actor, *DECLARING_ROLES, doing=N_("提交申报"))
     _check_period(period_kind, period)
     declaration = Declaration(organization_id=actor.organization_id, period_kind=period_kind, period=period,
                               generated_kg=generated_kg, stored_kg=stored_kg, note=note or "", submitted_at=now,
@@ -84,7 +85,7 @@ def submit_declaration(session, *, actor: User, period_kind: str, period: str, n
         with session.begin_nested():  # the unique period decides a race; the caller's unit of work commits
             session.flush()
     except IntegrityError:
-        raise Conflict(f"{period} 的申报已提交", code="DUPLICATE_DECLARATION",
+        raise Conflict(N_("{period} 的申报已提交"), params={"period": period}, code="DUPLICATE_DECLARATION",
                        details={"period_kind": period_kind, "period": period}) from None
     return declaration
 
@@ -92,9 +93,9 @@ def submit_declaration(session, *, actor: User, period_kind: str, period: str, n
 def _check_period(kind: str, period: str) -> None:
     pattern = {"annual": r"^\d{4}$", "monthly": r"^\d{4}-(0[1-9]|1[0-2])$"}.get(kind)
     if pattern is None:
-        raise ValidationFailed("period_kind 只能是 annual 或 monthly", details={"period_kind": kind})
+        raise ValidationFailed(N_("period_kind 只能是 annual 或 monthly"), details={"period_kind": kind})
     if not re.match(pattern, period or ""):
-        raise ValidationFailed("period 格式：年度 YYYY，月度 YYYY-MM", details={"period": period})
+        raise ValidationFailed(N_("period 格式：年度 YYYY，月度 YYYY-MM"), details={"period": period})
 
 
 def list_declarations(session, *, actor: User, page: int = 1, per_page: int = 50) -> Page[Declaration]:

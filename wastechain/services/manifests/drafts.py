@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from wastechain.domain.errors import NotFound, ValidationFailed
+from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import ISSUER_ROLES, Role
 from wastechain.models import Batch, Manifest, ManifestDraft, Organization, User, Vehicle
 from wastechain.services import access
@@ -21,14 +22,14 @@ MAX_FORM_CHARS = 20000
 
 def _clean(form: dict) -> dict:
     if not isinstance(form, dict) or len(repr(form)) > MAX_FORM_CHARS:
-        raise ValidationFailed("草稿内容无效或过长", details={"form": "invalid"})
+        raise ValidationFailed(N_("草稿内容无效或过长"), details={"form": "invalid"})
     return form
 
 
 @transactional
 def save_draft(session, *, actor: User, form: dict, now: datetime, draft_id: int | None = None) -> ManifestDraft:
     """Saves the form as a new draft of the actor's organization, or over one of its drafts."""
-    access.require_role(actor, *ISSUER_ROLES, doing="保存联单草稿")
+    access.require_role(actor, *ISSUER_ROLES, doing=N_("保存联单草稿"))
     form = _clean(form)
     if draft_id is None:
         draft = ManifestDraft(organization_id=actor.organization_id, created_by_id=actor.id, form=form,
@@ -45,7 +46,7 @@ def get_draft(session, *, actor: User, draft_id: int) -> ManifestDraft:
     """One draft of the actor's organization (404 otherwise)."""
     draft = session.get(ManifestDraft, draft_id)
     if draft is None or actor.organization_id is None or draft.organization_id != actor.organization_id:
-        raise NotFound(f"草稿 {draft_id} 不存在", details={"draft_id": draft_id})
+        raise NotFound(N_("草稿 {draft_id} 不存在"), params={"draft_id": draft_id}, details={"draft_id": draft_id})
     return draft
 
 
@@ -83,7 +84,7 @@ class FormChoices:
 
 def form_choices(session, *, actor: User) -> FormChoices:
     """Every batch of the actor's organization with waste left in storage (none left out), and every carrier."""
-    access.require_role(actor, *ISSUER_ROLES, doing="开具转移联单")
+    access.require_role(actor, *ISSUER_ROLES, doing=N_("开具转移联单"))
     batches = list(session.scalars(
         access.visible_batches(actor).where(Batch.organization_id == (actor.organization_id or -1),
                                             Batch.remaining_kg > 0)

@@ -10,6 +10,7 @@ from wastechain.domain.errors import Conflict
 from wastechain.domain.hashing import GENESIS_HASH, event_hash, verify_chain
 from wastechain.domain.quantities import parse_kg
 from wastechain.domain.states import ManifestStatus, Step
+from wastechain.domain.text import N_
 from wastechain.domain.timeutil import local_date
 from wastechain.models import DaySeal, Manifest, ManifestEvent, User
 
@@ -79,7 +80,8 @@ def replayed(session, manifest_id: int, request: StepRequest) -> ManifestEvent |
     event = session.scalar(select(ManifestEvent).where(ManifestEvent.manifest_id == manifest_id,
                                                       ManifestEvent.idempotency_key == request.idempotency_key))
     if event is not None and event.type != request.type:
-        raise Conflict(f"幂等键 {request.idempotency_key} 已用于「{event.type}」步骤", code="IDEMPOTENCY_KEY_REUSED",
+        raise Conflict(N_("幂等键 {key} 已用于「{type}」步骤"), params={"key": request.idempotency_key, "type": event.type},
+                       code="IDEMPOTENCY_KEY_REUSED",
                        details={"idempotency_key": request.idempotency_key, "first_type": event.type})
     return event
 

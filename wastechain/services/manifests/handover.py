@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from wastechain.domain.errors import Conflict, Forbidden, HandoverRefused, ValidationFailed
 from wastechain.domain.keys import HANDOVER, Keyring
 from wastechain.domain.states import ManifestStatus, Party, Step, transition_for
-from wastechain.domain.text import clean_text
+from wastechain.domain.text import N_, clean_text
 from wastechain.domain.timeutil import check_occurred_at
 from wastechain.models import HandoverCode, Manifest, ManifestEvent, User
 from wastechain.services import access
@@ -72,7 +72,7 @@ def issue_code(session, *, actor: User, manifest_id: int, secret: str, now: date
     """Issues the manifest's one-time pickup code for the producer's gate, replacing any earlier one."""
     manifest = access.get_manifest(session, actor, manifest_id)
     if Party.ISSUER not in access.manifest_parties(actor, manifest):
-        raise Forbidden("只有开具联单的产生单位可以生成交接码")
+        raise Forbidden(N_("只有开具联单的产生单位可以生成交接码"))
     if manifest.status != ManifestStatus.ISSUED:
         transition_for(manifest.status, Step.PICKUP)  # raises INVALID_TRANSITION naming the state
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
@@ -110,7 +110,7 @@ def confirm_pickup(session, *, actor: User, manifest_id: int, code: str, request
     attempt counted in a transaction of its own.
     """
     if request.type != Step.PICKUP:
-        raise ValidationFailed("交接码只用于提货", details={"type": request.type})
+        raise ValidationFailed(N_("交接码只用于提货"), details={"type": request.type})
     code = (code or "").strip().replace(" ", "")
     gate = _Gate(actor=actor, code=code, secret=secret, now=now)
     try:
@@ -124,7 +124,7 @@ def confirm_pickup(session, *, actor: User, manifest_id: int, code: str, request
         session.rollback()
         raise
     session.rollback()  # the code is right now: it was replaced while the step waited; the driver tries again
-    raise Conflict("交接码刚被产生单位更新，请重试", code="INVALID_TRANSITION")
+    raise Conflict(N_("交接码刚被产生单位更新，请重试"), code="INVALID_TRANSITION")
 
 
 class _NotAccepted(Exception):
@@ -142,13 +142,14 @@ class _Gate:
     occurred_at: datetime | None = None
 
     def refuse(self, manifest: Manifest) -> Forbidden:
-        return Forbidden(f"您不是联单 {manifest.number} 指定运输单位的驾驶员，不能提货",
+        return Forbidden(N_("您不是联单 {number} 指定运输单位的驾驶员，不能提货"), params={"number": manifest.number},
                          details={"step": Step.PICKUP, "allowed": [Party.DRIVER]})
 
     def claim(self, session, manifest: Manifest, occurred_at: datetime) -> dict:
         """Marks the code used (an UPDATE that only a live code passes) and returns the event's evidence."""
         if not (len(self.code) == CODE_DIGITS and self.code.isdigit()):
-            raise ValidationFailed(f"请输入生产单位提供的 {CODE_DIGITS} 位交接码", details={"handover_code": "format"})
+            raise ValidationFailed(N_("请输入生产单位提供的 {digits} 位交接码"), params={"digits": CODE_DIGITS},
+                                   details={"handover_code": "format"})
         self.occurred_at = occurred_at
         H = HandoverCode.__table__
         row = session.execute(
@@ -170,11 +171,11 @@ def _recorded(session, manifest_id: int, key: str) -> bool:
 def _check(session, row: HandoverCode | None, manifest_id: int, code: str, occurred_at: datetime, secret: str,
            now: datetime) -> None:
     if row is None:
-        raise HandoverRefused("产生单位尚未生成交接码：请对方在系统中点击「生成交接码」", code="HANDOVER_CODE_MISSING")
+        raise HandoverRefused(N_("产生单位尚未生成交接码：请对方在系统中点击「生成交接码」"), code="HANDOVER_CODE_MISSING")
     if row.locked_at is not None:
-        raise HandoverRefused("交接码输错次数过多已锁定：请产生单位重新生成交接码", code="HANDOVER_CODE_LOCKED")
+        raise HandoverRefused(N_("交接码输错次数过多已锁定：请产生单位重新生成交接码"), code="HANDOVER_CODE_LOCKED")
     if row.used_at is not None:
-        raise HandoverRefused("交接码已使用过：请产生单位重新生成", code="HANDOVER_CODE_USED")
+        raise HandoverRefused(N_("交接码已使用过：请产生单位重新生成"), code="HANDOVER_CODE_USED")
     if not hmac.compare_digest(row.code_hash, _hash(secret, manifest_id, code)):
         row.failed_attempts += 1
         left = MAX_FAILED_ATTEMPTS - row.failed_attempts
@@ -182,10 +183,10 @@ def _check(session, row: HandoverCode | None, manifest_id: int, code: str, occur
             row.locked_at = now
         session.commit()  # deliberately its own write: the failed attempt counts even though the step is refused
         if left <= 0:
-            raise HandoverRefused("交接码错误次数过多，已锁定：请产生单位重新生成交接码", code="HANDOVER_CODE_LOCKED")
-        raise HandoverRefused(f"交接码错误，还可尝试 {left} 次", details={"attempts_left": left})
+            raise HandoverRefused(N_("交接码错误次数过多，已锁定：请产生单位重新生成交接码"), code="HANDOVER_CODE_LOCKED")
+        raise HandoverRefused(N_("交接码错误，还可尝试 {n} 次"), params={"n": left}, details={"attempts_left": left})
     if not (row.issued_at - CLOCK_SKEW <= occurred_at <= row.expires_at):
-        raise HandoverRefused("交接码已过期（有效期 10 分钟）：请产生单位重新生成", code="HANDOVER_CODE_EXPIRED")
+        raise HandoverRefused(N_("交接码已过期（有效期 10 分钟）：请产生单位重新生成"), code="HANDOVER_CODE_EXPIRED")
 
 
 def record_step_with_handover(session, *, actor: User, manifest_id: int, request: StepRequest,
@@ -204,10 +205,10 @@ def record_step_with_handover(session, *, actor: User, manifest_id: int, request
                                required=True, multiline=True)
     if request.type != Step.PICKUP:
         if handover_code is not None or exception is not None:
-            raise ValidationFailed("交接码和交接例外原因只用于提货", details={"type": request.type})
+            raise ValidationFailed(N_("交接码和交接例外原因只用于提货"), details={"type": request.type})
         return record_step(session, actor=actor, manifest_id=manifest_id, request=request, now=now)
     if handover_code is not None and exception is not None:
-        raise ValidationFailed("交接码与交接例外原因只能填写一项",
+        raise ValidationFailed(N_("交接码与交接例外原因只能填写一项"),
                                details={"handover_code": "either", "handover_exception_reason": "either"})
     if handover_code is not None:
         return confirm_pickup(session, actor=actor, manifest_id=manifest_id, code=handover_code, request=request,
@@ -217,11 +218,11 @@ def record_step_with_handover(session, *, actor: User, manifest_id: int, request
         # the state and the driver first, as with a code: a refusal names the most basic problem
         transition_for(manifest.status, Step.PICKUP)
         if Party.DRIVER not in access.manifest_parties(actor, manifest):
-            raise Forbidden(f"您不是联单 {manifest.number} 指定运输单位的驾驶员，不能提货",
+            raise Forbidden(N_("您不是联单 {number} 指定运输单位的驾驶员，不能提货"), params={"number": manifest.number},
                             details={"step": Step.PICKUP, "allowed": [Party.DRIVER]})
         check_occurred_at(request.occurred_at, now)
-        raise HandoverRefused("提货须提供产生单位的一次性交接码 handover_code，或说明无法确认交接的原因 "
-                              "handover_exception_reason（将记为交接未确认异常）", code="HANDOVER_CODE_REQUIRED",
+        raise HandoverRefused(N_("提货须提供产生单位的一次性交接码 handover_code，或说明无法确认交接的原因 "
+                                 "handover_exception_reason（将记为交接未确认异常）"), code="HANDOVER_CODE_REQUIRED",
                               details={"handover_code": "required", "handover_exception_reason": "or a reason"})
     if exception is not None:
         request = replace(request, data={**(request.data or {}), "handover_confirmed": False,

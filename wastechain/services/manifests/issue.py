@@ -125,7 +125,7 @@ def evaluate_manifest(session, *, actor: User, lines: list[LineRequest], receive
     issue_manifest refuses with the first failing verdict and check_manifest shows them all, so the dry run and
     the real issue cannot disagree. `lock` takes the row locks the real issue needs (batches, approval, receiver).
     """
-    access.require_role(actor, *ISSUER_ROLES, doing="开具转移联单")
+    access.require_role(actor, *ISSUER_ROLES, doing=N_("开具转移联单"))
     if not lines:
         raise ValidationFailed(N_("联单至少需要一行"), details={"lines": "empty"})
     if len({line.batch_id for line in lines}) != len(lines):
@@ -205,7 +205,7 @@ def receiver_choices(session, *, actor: User, lines: list[LineRequest], planned_
     The same verdicts as the dry run, for the rules that depend on the receiver (range or approval, permit,
     capacity); an approval is looked up among the actor's own when none is given.
     """
-    access.require_role(actor, *ISSUER_ROLES, doing="开具转移联单")
+    access.require_role(actor, *ISSUER_ROLES, doing=N_("开具转移联单"))
     if not lines:
         return []
     batches = _own_batches(session, actor, [line.batch_id for line in lines], lock=False)

@@ -14,7 +14,7 @@ from wastechain.domain.errors import Conflict, Forbidden, NotFound, RuleViolatio
 from wastechain.domain.quantities import ZERO, parse_kg
 from wastechain.domain.states import ManifestStatus, Step, transition_for
 from wastechain.domain.streams import Stream
-from wastechain.domain.text import clean_text
+from wastechain.domain.text import N_, clean_text
 from wastechain.domain.timeutil import check_occurred_at, local_date
 from wastechain.models import Approval, Batch, Manifest, ManifestEvent, ManifestLine, Organization, Permit, User
 from wastechain.services import access
@@ -66,7 +66,7 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
         replay = replayed(session, manifest_id, request)
         if replay:
             return StepResult(replay, session.get(Manifest, manifest_id), created=False)
-        raise Conflict("联单刚被其他操作更新，请刷新后重试", code="INVALID_TRANSITION") from None
+        raise Conflict(N_("联单刚被其他操作更新，请刷新后重试"), code="INVALID_TRANSITION") from None
     except BaseException:
         session.rollback()
         raise
@@ -123,7 +123,7 @@ def _locked_manifest(session, actor: User, manifest_id: int, key: str):
     for _ in range(2):
         row = session.execute(query, {"step_key": key, "step_manifest_id": manifest_id}).first()
         if row is None:
-            raise NotFound(f"联单 {manifest_id} 不存在或无权查看")
+            raise NotFound(N_("联单 {manifest_id} 不存在或无权查看"), params={"manifest_id": manifest_id})
         if row[5]:
             break
     return row[:5]
@@ -135,14 +135,15 @@ def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: da
                                                                              request.idempotency_key)
     if replay_id is not None:
         if replay_type != request.type:
-            raise Conflict(f"幂等键 {request.idempotency_key} 已用于「{replay_type}」步骤", code="IDEMPOTENCY_KEY_REUSED",
+            raise Conflict(N_("幂等键 {key} 已用于「{type}」步骤"), params={"key": request.idempotency_key, "type": replay_type},
+                           code="IDEMPOTENCY_KEY_REUSED",
                            details={"idempotency_key": request.idempotency_key, "first_type": replay_type})
         return StepResult(_with_manifest(session.get(ManifestEvent, replay_id), manifest), manifest, created=False)
     transition = transition_for(manifest.status, request.type)
     if not access.manifest_parties(actor, manifest) & transition.parties:
         if handover is not None:
             raise handover.refuse(manifest)
-        raise Forbidden(f"您不能对联单 {manifest.number} 执行此操作",
+        raise Forbidden(N_("您不能对联单 {number} 执行此操作"), params={"number": manifest.number},
                         details={"step": request.type, "allowed": sorted(p.value for p in transition.parties)})
     occurred_at = check_occurred_at(request.occurred_at, now)
     if handover is not None:
@@ -172,7 +173,7 @@ def _set_status(manifest: Manifest, status: ManifestStatus, at: datetime) -> Man
 
 def _cancel(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
     if not (request.reason or "").strip():
-        raise ValidationFailed("作废联单必须说明原因", details={"reason": "required"})
+        raise ValidationFailed(N_("作废联单必须说明原因"), details={"reason": "required"})
     batches = locked(session, select(Batch).where(Batch.id.in_([l.batch_id for l in manifest.lines]))
                      .order_by(Batch.id)).all()
     quantities = {l.batch_id: l.quantity_kg for l in manifest.lines}
@@ -206,15 +207,16 @@ def _deliver(session, manifest: Manifest, request: StepRequest, occurred_at: dat
 def _receive(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
     """Weigh-in: accepted + refused = weighed; a refusal needs its reason (《危险废物转移管理办法》第十九条)."""
     if request.accepted_kg is None:
-        raise ValidationFailed("接收时必须填写接收量 accepted_kg", details={"accepted_kg": "required"})
+        raise ValidationFailed(N_("接收时必须填写接收量 accepted_kg"), details={"accepted_kg": "required"})
     accepted = parse_kg(request.accepted_kg, field="accepted_kg", allow_zero=True)
     rejected = parse_kg(request.rejected_kg or 0, field="rejected_kg", allow_zero=True)
     weighed = parse_kg(request.quantity_kg, field="quantity_kg") if request.quantity_kg is not None else accepted + rejected
     if accepted + rejected != weighed or weighed == 0:
-        raise ValidationFailed(f"接收量 {accepted} + 拒收量 {rejected} 应等于过磅量 {weighed}（且大于 0）",
+        raise ValidationFailed(N_("接收量 {accepted} + 拒收量 {rejected} 应等于过磅量 {weighed}（且大于 0）"),
+                               params={"accepted": accepted, "rejected": rejected, "weighed": weighed},
                                details={"accepted_kg": str(accepted), "rejected_kg": str(rejected), "quantity_kg": str(weighed)})
     if rejected > 0 and not (request.reason or "").strip():
-        raise ValidationFailed("拒收部分必须说明原因", details={"reason": "required when rejected_kg > 0"})
+        raise ValidationFailed(N_("拒收部分必须说明原因"), details={"reason": "required when rejected_kg > 0"})
     site = manifest.receiver_site  # read before the manifest changes: one UPDATE of it, at the event's flush
     _load_lines(session, manifest)
     _load_receiver(session, manifest)
@@ -255,13 +257,14 @@ def _dispose(session, manifest: Manifest, request: StepRequest, occurred_at: dat
     """A utilization (R) or disposal (D) record; the loop closes when all accepted quantity is treated."""
     method = (request.method or "").strip().upper()
     if not method:
-        raise ValidationFailed("必须填写利用/处置方式代码 method（如 R4、D10）", details={"method": "required"})
+        raise ValidationFailed(N_("必须填写利用/处置方式代码 method（如 R4、D10）"), details={"method": "required"})
     if request.quantity_kg is None:
-        raise ValidationFailed("必须填写利用/处置量 quantity_kg", details={"quantity_kg": "required"})
+        raise ValidationFailed(N_("必须填写利用/处置量 quantity_kg"), details={"quantity_kg": "required"})
     quantity = parse_kg(request.quantity_kg)
     open_kg = manifest.accepted_kg - manifest.disposed_kg
     if quantity > open_kg:
-        raise RuleViolation(f"利用/处置量 {quantity} kg 超过待处置量 {open_kg} kg", code="INSUFFICIENT_QUANTITY",
+        raise RuleViolation(N_("利用/处置量 {quantity} kg 超过待处置量 {open_kg} kg"), params={"quantity": quantity, "open_kg": open_kg},
+                            code="INSUFFICIENT_QUANTITY",
                             details={"quantity_kg": quantity, "open_kg": open_kg})
     permits = [permit_facts(p) for p in manifest.receiver.permits]
     _raise(rules.disposal_method_violation(method=method, permits=permits, on=local_date(occurred_at)))

@@ -13,6 +13,7 @@ from wastechain.domain.anomalies import Thresholds
 from wastechain.domain.errors import Forbidden
 from wastechain.domain.keys import Keyring
 from wastechain.domain.sealing import sign_seal, signing_key
+from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import AnomalyStatus, Role
 from wastechain.models import Anomaly, DaySeal, User
 from wastechain.services.anomalies.lifecycle import change_status
@@ -88,7 +89,7 @@ def resolve_false_alarms(session, *, keys: Keyring | str, actor_username: str, n
     keys = Keyring.of(keys)
     actor = session.scalar(select(User).where(User.username == actor_username))
     if actor is None or actor.role != Role.ADMIN or not actor.active:
-        raise Forbidden("只有启用的系统管理员账号可以更正告警", details={"username": actor_username})
+        raise Forbidden(N_("只有启用的系统管理员账号可以更正告警"), details={"username": actor_username})
     candidates = session.scalars(
         select(Anomaly).where(Anomaly.code == "CHAIN_BROKEN", Anomaly.fingerprint.like("CHAIN_BROKEN:seal:%"),
                               Anomaly.status != AnomalyStatus.RESOLVED).order_by(Anomaly.id)).all()

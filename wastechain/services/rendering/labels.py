@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape
 from wastechain.domain.batchinfo import CONTAINER_KIND_NAMES, HAZARD_NAMES, WASTE_FORM_NAMES
 from wastechain.domain.errors import Forbidden, NotFound, ValidationFailed
 from wastechain.domain.streams import Stream, is_hazardous
+from wastechain.domain.text import N_
 from wastechain.domain.timeutil import local_date
 from wastechain.models import Batch
 from wastechain.services import access
@@ -49,14 +50,16 @@ def batches_for_labels(session, *, actor, batch_ids: list[int]) -> list:
     """The actor's own batches, in the order asked: labels are printed by the owner only (a regulator may read a
     batch but not print its labels: 403; someone else's batch is not found: 404)."""
     if not batch_ids or len(batch_ids) > MAX_SHEET:
-        raise ValidationFailed(f"请选择 1–{MAX_SHEET} 个批次", details={"ids": f"1..{MAX_SHEET} batch ids"})
+        raise ValidationFailed(N_("请选择 1–{MAX_SHEET} 个批次"), params={"MAX_SHEET": MAX_SHEET},
+                               details={"ids": f"1..{MAX_SHEET} batch ids"})
     found = {b.id: b for b in session.scalars(access.visible_batches(actor).where(Batch.id.in_(batch_ids)))}
     missing = [i for i in batch_ids if i not in found]
     if missing:
-        raise NotFound(f"批次 {', '.join(map(str, missing))} 不存在或无权查看", details={"ids": missing})
+        raise NotFound(N_("批次 {ids} 不存在或无权查看"), params={"ids": ", ".join(map(str, missing))},
+                       details={"ids": missing})
     foreign = [i for i in batch_ids if found[i].organization_id != actor.organization_id]
     if foreign:
-        raise Forbidden("只有批次的产生单位可以打印标签", details={"ids": foreign})
+        raise Forbidden(N_("只有批次的产生单位可以打印标签"), details={"ids": foreign})
     return [found[i] for i in batch_ids]
 
 
@@ -64,7 +67,8 @@ def parse_batch_ids(values: list[str]) -> list[int]:
     """?ids=1,2,3 or ?ids=1&ids=2 (a form's checkboxes), without duplicates."""
     parts = [p.strip() for v in values for p in v.split(",") if p.strip()]
     if not parts or not all(p.isascii() and p.isdigit() for p in parts):  # "²".isdigit() is True
-        raise ValidationFailed("ids 应为以逗号分隔的批次编号，例如 ids=1,2,3", details={"ids": "comma-separated integers"})
+        raise ValidationFailed(N_("ids 应为以逗号分隔的批次编号，例如 ids=1,2,3"),
+                               details={"ids": "comma-separated integers"})
     return list(dict.fromkeys(int(p) for p in parts))
 
 

@@ -28,7 +28,7 @@ def register_batch(session, *, actor: User, site_id: int, waste_code: str, quant
                    generated_at: datetime, now: datetime, container_count: int | None = None,
                    waste_form: str | None = None, **label_fields) -> Batch:
     """Records waste produced at one of the actor's sites; gives it its HJ 1276 unit code and label fields."""
-    access.require_role(actor, *ISSUER_ROLES, doing="登记废物批次")
+    access.require_role(actor, *ISSUER_ROLES, doing=N_("登记废物批次"))
     site = session.get(Site, site_id)
     if site is None or site.organization_id != actor.organization_id:
         raise ValidationFailed(N_("场所 {site} 不存在或不属于本单位"), params={"site": site_id},
@@ -83,7 +83,7 @@ def import_batches(session, *, actor: User, rows: list[tuple[int, dict]], now: d
                    problems: list[RowProblem] | None = None) -> list[Batch]:
     """Registers every row of an import in one transaction, or none: `problems` found while reading the file
     (bad cells) and every row the registration refuses are reported together, and then nothing is written."""
-    access.require_role(actor, *ISSUER_ROLES, doing="导入废物批次")
+    access.require_role(actor, *ISSUER_ROLES, doing=N_("导入废物批次"))
     problems = list(problems or [])
     if not rows and not problems:
         raise ValidationFailed(N_("文件中没有数据行"), details={"file": "no rows"})

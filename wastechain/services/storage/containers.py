@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, bindparam, func, select, text, type_coerce
 from wastechain.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wastechain.domain.quantities import ZERO, kg_from_grams
 from wastechain.domain.states import Step
+from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import ContainerStatus, LineageKind, Role
 from wastechain.models import Batch, Container, LineageFlow, Manifest, ManifestEvent, Site, User
 from wastechain.services import access
@@ -36,14 +37,15 @@ def _tree_ids(session, root_ids: list[int]) -> list[int]:
 def create_container(session, *, actor: User, site_id: int, kind: str, now: datetime,
                      code: str | None = None) -> Container:
     """A new empty container at one of the actor's sites; its code is given or made from the site and id."""
-    access.require_role(actor, Role.PRODUCER, Role.COLLECTOR, Role.RECEIVER, doing="登记容器")
+    access.require_role(actor, Role.PRODUCER, Role.COLLECTOR, Role.RECEIVER, doing=N_("登记容器"))
     site = session.get(Site, site_id)
     if site is None or site.organization_id != actor.organization_id:
-        raise ValidationFailed(f"场所 {site_id} 不存在或不属于本单位", details={"site_id": "not your site"})
+        raise ValidationFailed(N_("场所 {site_id} 不存在或不属于本单位"), params={"site_id": site_id},
+                               details={"site_id": "not your site"})
     if kind not in KINDS:
-        raise ValidationFailed(f"容器类型必须是 {', '.join(KINDS)}", details={"kind": "unknown"})
+        raise ValidationFailed(N_("容器类型必须是 {kinds}"), params={"kinds": ", ".join(KINDS)}, details={"kind": "unknown"})
     if code is not None and session.scalar(select(Container.id).where(Container.code == code)):
-        raise Conflict(f"容器编码 {code} 已存在", details={"code": code})
+        raise Conflict(N_("容器编码 {code} 已存在"), params={"code": code}, details={"code": code})
     container = Container(code=code or f"tmp-{now.timestamp()}-{site_id}", kind=kind,
                           organization_id=actor.organization_id, site_id=site.id, quantity_kg=ZERO, status=ContainerStatus.OPEN,
                           created_at=now)
@@ -58,9 +60,9 @@ def create_container(session, *, actor: User, site_id: int, kind: str, now: date
 def _own_open(session, actor: User, container_id: int, label: str) -> Container:
     container = locked(session, select(Container).where(Container.id == container_id)).first()
     if container is None or container.organization_id != actor.organization_id:
-        raise NotFound(f"{label} {container_id} 不存在或无权操作")
+        raise NotFound(N_("{label} {container_id} 不存在或无权操作"), params={"label": label, "container_id": container_id})
     if container.status != ContainerStatus.OPEN:
-        raise Conflict(f"容器 {container.code} 已装车或已接收，不能再改变内容", code="INVALID_TRANSITION",
+        raise Conflict(N_("容器 {code} 已装车或已接收，不能再改变内容"), params={"code": container.code}, code="INVALID_TRANSITION",
                        details={"status": container.status})
     return container
 
@@ -70,30 +72,33 @@ def put_into(session, *, actor: User, container_id: int, child_container_id: int
              batch_id: int | None = None, quantity_kg: Decimal | None = None) -> Container:
     """Puts a small container into a bigger one (小箱进大箱), or a quantity of a batch into a container."""
     if (child_container_id is None) == (batch_id is None):
-        raise ValidationFailed("请给出 child_container_id 或 batch_id 之一", details={"body": "one of the two"})
-    outer = _own_open(session, actor, container_id, "容器")
+        raise ValidationFailed(N_("请给出 child_container_id 或 batch_id 之一"), details={"body": "one of the two"})
+    outer = _own_open(session, actor, container_id, N_("容器"))
     if child_container_id is not None:
-        inner = _own_open(session, actor, child_container_id, "容器")
+        inner = _own_open(session, actor, child_container_id, N_("容器"))
         if inner.parent_id is not None:
-            raise Conflict(f"容器 {inner.code} 已装在另一个容器中", details={"parent_id": inner.parent_id})
+            raise Conflict(N_("容器 {code} 已装在另一个容器中"), params={"code": inner.code},
+                           details={"parent_id": inner.parent_id})
         if inner.site_id != outer.site_id:
-            raise ValidationFailed("两个容器不在同一场所", details={"child_container_id": "other site"})
+            raise ValidationFailed(N_("两个容器不在同一场所"), details={"child_container_id": "other site"})
         if outer.id in _tree_ids(session, [inner.id]):
-            raise ValidationFailed("不能把容器装进它自己或它里面的容器", details={"child_container_id": "cycle"})
+            raise ValidationFailed(N_("不能把容器装进它自己或它里面的容器"), details={"child_container_id": "cycle"})
         inner.parent_id = outer.id
     else:
         if quantity_kg is None:
-            raise ValidationFailed("装入批次时必须填写 quantity_kg", details={"quantity_kg": "required"})
+            raise ValidationFailed(N_("装入批次时必须填写 quantity_kg"), details={"quantity_kg": "required"})
         batch = session.scalars(select(Batch).where(Batch.id == batch_id).with_for_update()).first()
         if batch is None or batch.organization_id != actor.organization_id or batch.site_id != outer.site_id:
-            raise ValidationFailed(f"批次 {batch_id} 不存在、不属于本单位或不在该场所", details={"batch_id": "not here"})
+            raise ValidationFailed(N_("批次 {batch_id} 不存在、不属于本单位或不在该场所"), params={"batch_id": batch_id},
+                                   details={"batch_id": "not here"})
         if outer.batch_id not in (None, batch.id):
-            raise ValidationFailed("一个容器直接装一个批次；不同批次请用不同小箱", details={"batch_id": "other batch"})
+            raise ValidationFailed(N_("一个容器直接装一个批次；不同批次请用不同小箱"), details={"batch_id": "other batch"})
         packed = session.scalar(select(func.coalesce(func.sum(type_coerce(Container.quantity_kg, BigInteger)), 0))
                                 .where(Container.batch_id == batch.id, Container.status == ContainerStatus.OPEN))
         if kg_from_grams(int(packed)) + quantity_kg > batch.remaining_kg:
-            raise ValidationFailed(f"批次 {batch.unit_code} 剩余 {batch.remaining_kg} kg，已装箱 "
-                                   f"{kg_from_grams(int(packed))} kg，不能再装 {quantity_kg} kg",
+            raise ValidationFailed(N_("批次 {batch} 剩余 {remaining} kg，已装箱 {packed} kg，不能再装 {quantity} kg"),
+                                   params={"batch": batch.unit_code, "remaining": batch.remaining_kg,
+                                           "packed": kg_from_grams(int(packed)), "quantity": quantity_kg},
                                    code="INSUFFICIENT_QUANTITY", details={"remaining_kg": batch.remaining_kg})
         outer.batch_id = batch.id
         outer.quantity_kg += quantity_kg
@@ -131,14 +136,14 @@ def issue_for_containers(session, *, actor: User, container_ids: list[int], now:
     """Loads whole containers on a new manifest: their nested contents become the lines, and every container
     inside is marked loaded on it (one transaction: the manifest and its loaded containers, or neither)."""
     if not container_ids:
-        raise ValidationFailed("至少需要一个容器", details={"container_ids": "empty"})
-    roots = [_own_open(session, actor, cid, "容器") for cid in container_ids]
+        raise ValidationFailed(N_("至少需要一个容器"), details={"container_ids": "empty"})
+    roots = [_own_open(session, actor, cid, N_("容器")) for cid in container_ids]
     if any(r.parent_id is not None for r in roots):
-        raise ValidationFailed("请扫描最外层的容器", details={"container_ids": "nested container"})
+        raise ValidationFailed(N_("请扫描最外层的容器"), details={"container_ids": "nested container"})
     ids = _tree_ids(session, container_ids)
     lines = [LineRequest(batch_id=b, quantity_kg=q) for b, q in sorted(contents(session, container_ids).items())]
     if not lines:
-        raise ValidationFailed("容器是空的", details={"container_ids": "empty containers"})
+        raise ValidationFailed(N_("容器是空的"), details={"container_ids": "empty containers"})
     issued = issue_manifest(session, actor=actor, lines=lines, now=now, **manifest)
     for container in session.scalars(select(Container).where(Container.id.in_(ids))):
         container.manifest_id, container.status = issued.id, ContainerStatus.LOADED
@@ -156,7 +161,7 @@ def receive_container(session, *, actor: User, container_id: int, idempotency_ke
     """
     container = access.visible_container(session, actor, container_id)
     if container.manifest_id is None:
-        raise Conflict(f"容器 {container.code} 没有装在联单上", code="INVALID_TRANSITION")
+        raise Conflict(N_("容器 {code} 没有装在联单上"), params={"code": container.code}, code="INVALID_TRANSITION")
     manifest_id = container.manifest_id
     manifest = session.get(Manifest, manifest_id)
     if accepted_kg is None:
@@ -192,16 +197,18 @@ def take_out(session, *, actor: User, container_id: int, child_container_id: int
              batch_id: int | None = None) -> Container:
     """Unpacks: takes a nested container out of this one, or the batch's waste out of it (back to loose stock)."""
     if (child_container_id is None) == (batch_id is None):
-        raise ValidationFailed("请给出 child_container_id 或 batch_id 之一", details={"body": "one of the two"})
-    outer = _own_open(session, actor, container_id, "容器")
+        raise ValidationFailed(N_("请给出 child_container_id 或 batch_id 之一"), details={"body": "one of the two"})
+    outer = _own_open(session, actor, container_id, N_("容器"))
     if child_container_id is not None:
-        inner = _own_open(session, actor, child_container_id, "容器")
+        inner = _own_open(session, actor, child_container_id, N_("容器"))
         if inner.parent_id != outer.id:
-            raise ValidationFailed(f"容器 {inner.code} 不在容器 {outer.code} 中", details={"child_container_id": "not inside"})
+            raise ValidationFailed(N_("容器 {inner} 不在容器 {outer} 中"), params={"inner": inner.code, "outer": outer.code},
+                                   details={"child_container_id": "not inside"})
         inner.parent_id = None
     else:
         if outer.batch_id != batch_id:
-            raise ValidationFailed(f"容器 {outer.code} 中没有批次 {batch_id}", details={"batch_id": "not inside"})
+            raise ValidationFailed(N_("容器 {code} 中没有批次 {batch_id}"), params={"code": outer.code, "batch_id": batch_id},
+                                   details={"batch_id": "not inside"})
         outer.batch_id, outer.quantity_kg = None, ZERO
     session.flush()
     return outer
@@ -222,7 +229,7 @@ def container_label(session, *, actor: User, container_id: int, fmt: str, base_u
     """A container's label (the owner's): its code, what it holds with nested boxes, the hazards and its QR."""
     described = describe(session, actor=actor, container_id=container_id)
     if described["organization_id"] != actor.organization_id:
-        raise Forbidden("只有容器所属单位可以打印标签")
+        raise Forbidden(N_("只有容器所属单位可以打印标签"))
     held = [(session.get(Batch, b["batch_id"]), b["quantity_kg"]) for b in described["batches"]]
     container = session.get(Container, container_id)
     content = labels.container_content(described, organization=container.site.organization.name,

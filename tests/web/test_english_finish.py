@@ -141,3 +141,11 @@ def test_an_invalid_payment_amount_is_named_in_english(api, session, world):
                                headers={"Authorization": f"Bearer {api.token('producer')}", **EN})
     error = assert_refused(response, 422, "VALIDATION_ERROR")
     assert "is not a valid amount" in error["message"] and not CJK.search(error["message"])
+
+
+def test_out_of_range_input_is_refused_in_english_and_in_chinese(api, world):
+    for headers, expected in (({}, "日期超出允许范围（1900–2100 年）"),
+                              ({"Accept-Language": "en"}, "date out of the allowed range (years 1900–2100)")):
+        response = api.client.get("/api/v1/anomalies?from=1800-01-01",
+                                   headers={**api._headers("city_regulator"), **headers})
+        assert response.status_code == 422 and expected in response.json["error"]["message"]

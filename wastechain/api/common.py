@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from wastechain.domain.errors import Unauthorized, ValidationFailed
 from wastechain.domain.quantities import parse_kg
-from wastechain.domain.text import N_, SURROGATE_MESSAGE, is_surrogate, text_problem
+from wastechain.domain.text import N_, is_surrogate, text_problem
 from wastechain.domain.timeutil import CHINA
 from wastechain.i18n import message_of
 from wastechain.requestctx import current_user, db, now, settings
@@ -88,7 +88,7 @@ class DecimalParser(FlaskParser):
             raise json.JSONDecodeError(str(exc), raw.decode("utf-8", "replace"), 0) from None
         where = unstorable_string(data)
         if where is not None:  # valid JSON, but not text we can store: 422 naming the field
-            raise ma.ValidationError({where: [f"{SURROGATE_MESSAGE}或 NUL 字符"]})
+            raise ma.ValidationError({where: [BAD_CHARACTER_MESSAGE]})
         return data
 
 
@@ -116,6 +116,11 @@ class Kg(ma.fields.Field):
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # any time a user gives: outside this, a typo (or a fuzzer), never a record
+# the refusals name the same bounds, written out so that the catalogue can translate them
+TIME_RANGE_MESSAGE = N_("时间超出允许范围（2000–2100 年）")
+DAY_RANGE_MESSAGE = N_("日期超出允许范围（1900–2100 年）")
+ID_RANGE_MESSAGE = N_("编号必须是 1 到 2147483647 之间的整数")
+BAD_CHARACTER_MESSAGE = N_("包含无效的 Unicode 字符（孤立代理项）或 NUL 字符")
 
 
 class Time(ma.fields.AwareDateTime):
@@ -128,7 +133,7 @@ class Time(ma.fields.AwareDateTime):
         moment = super()._deserialize(value, attr, data, **kwargs)
         # checked before any conversion: 0001-01-01T00:00+08:00 cannot even be converted to UTC
         if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-            raise ma.ValidationError(f"时间超出允许范围（{FIRST_YEAR}–{LAST_YEAR} 年）")
+            raise ma.ValidationError(TIME_RANGE_MESSAGE)
         return moment
 
 
@@ -138,7 +143,7 @@ class Day(ma.fields.Date):
     def _deserialize(self, value, attr, data, **kwargs):
         day = super()._deserialize(value, attr, data, **kwargs)
         if not 1900 <= day.year <= LAST_YEAR:
-            raise ma.ValidationError(f"日期超出允许范围（1900–{LAST_YEAR} 年）")
+            raise ma.ValidationError(DAY_RANGE_MESSAGE)
         return day
 
 
@@ -169,7 +174,7 @@ class Id(ma.fields.Integer):
     """The id of a record (1 … 2³¹−1): an absurd id is a 422, not a database overflow."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("validate", ma.validate.Range(min=1, max=MAX_ID, error=f"编号必须是 1 到 {MAX_ID} 之间的整数"))
+        kwargs.setdefault("validate", ma.validate.Range(min=1, max=MAX_ID, error=ID_RANGE_MESSAGE))
         super().__init__(**kwargs)
 
 

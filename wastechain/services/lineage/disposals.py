@@ -24,6 +24,7 @@ from wastechain.domain.errors import InvalidQR
 from wastechain.domain.methods import method_name
 from wastechain.domain.qrtoken import make_token, read_token
 from wastechain.domain.states import STATUS_NAMES
+from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA
 from wastechain.models import Batch, DisposalRecord, Manifest, Organization, User
 from wastechain.services import access
@@ -88,7 +89,7 @@ def verify_certificate(session, *, secret: str, token: str) -> dict:
     subject = read_token(secret, token)
     manifest = session.get(Manifest, subject.id) if subject.kind == "manifest" else None
     if manifest is None:
-        raise InvalidQR("二维码指向的记录不存在")
+        raise InvalidQR(N_("二维码指向的记录不存在"))
     return _manifest_certificate(session, manifest)
 
 

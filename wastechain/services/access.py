@@ -1,6 +1,7 @@
 """Who may see and do what: the one place of the access policy (SPEC.md: each role sees only its own records;
 404 for what is not visible, 403 for a visible record the user may not act on)."""
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, exists, false, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from wastechain.domain.errors import Forbidden, NotFound
 from wastechain.domain.regions import jurisdiction_prefix, within
@@ -230,6 +231,14 @@ def may_decide_anomaly(actor: User, anomaly: Anomaly) -> bool:
 def manifest_steps(actor: User, manifest: Manifest) -> list[str]:
     """The steps the actor may take on this manifest now (what pages offer as buttons)."""
     return [step.value for step in allowed_steps(manifest.status, manifest_parties(actor, manifest))]
+
+
+def organization_has_role(session, role: str):
+    """A WHERE clause: the organization's JSON list of roles holds this role (an element, not a substring)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return Organization.roles.cast(JSONB).contains([role])
+    each = func.json_each(Organization.roles).table_valued("value")
+    return exists(select(literal_column("1")).select_from(each).where(each.c.value == role))
 
 
 def capabilities(actor: User | None) -> dict[str, bool]:

@@ -1,6 +1,5 @@
 """The public register: organizations with their sites, permits and vehicles, and the approvals granted."""
-from sqlalchemy import exists, func, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import or_, select
 
 from wastechain.domain.errors import NotFound
 from wastechain.domain.regions import jurisdiction_prefix
@@ -8,14 +7,6 @@ from wastechain.domain.text import N_
 from wastechain.models import Approval, Organization, Permit, User, Vehicle
 from wastechain.services import access
 from wastechain.services.common import Page, paginate, whole
-
-
-def _has_role(session, role: str):
-    """A WHERE clause: the organization's JSON list of roles holds this role (an element, not a substring)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return Organization.roles.cast(JSONB).contains([role])
-    each = func.json_each(Organization.roles).table_valued("value")
-    return exists(select(literal_column("1")).select_from(each).where(each.c.value == role))
 
 
 def list_organizations(session, *, region: str | None = None, q: str | None = None, role: str | None = None,
@@ -27,7 +18,7 @@ def list_organizations(session, *, region: str | None = None, q: str | None = No
     if q:
         query = query.where(or_(Organization.name.like(f"%{q}%"), Organization.credit_code == q))
     if role:
-        query = query.where(_has_role(session, role))
+        query = query.where(access.organization_has_role(session, role))
     return paginate(session, query.order_by(Organization.id), page=page, per_page=per_page)
 
 

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -211,11 +211,10 @@ def receiver_choices(session, *, actor: User, lines: list[LineRequest], planned_
     batches = _own_batches(session, actor, [line.batch_id for line in lines], lock=False)
     origin = _single_origin_site(batches)
     planned_on = local_date(planned_pickup_at)
-    # Only receiving organizations' sites (the roles' JSON text holds the quoted role), not every producer's.
-    receiving = or_(*(cast(Organization.roles, String).like(f'%"{role}"%') for role in RECEIVING_ROLES))
+    # Only receiving organizations' sites, not every producer's.
+    receiving = or_(*(access.organization_has_role(session, role) for role in RECEIVING_ROLES))
     sites = [site for site in session.scalars(select(Site).join(Organization).where(receiving).order_by(Site.id))
-             if site.organization_id != actor.organization_id
-             and any(site.organization.has_role(role) for role in RECEIVING_ROLES)]
+             if site.organization_id != actor.organization_id]
     names = place_names(session, [origin.region_code] + [site.region_code for site in sites])
     approvals = list(session.scalars(select(Approval).where(Approval.producer_id == actor.organization_id)))
     choices = []

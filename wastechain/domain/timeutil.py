@@ -24,6 +24,12 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
+def receipt_deadline(delivered_at: datetime, working_days: int) -> date:
+    """The last day a receiver may confirm receipt: N working days after the delivery's China day
+    (《危险废物转移管理办法》: 5). One rule for the pages, My tasks and the nightly RECEIPT_OVERDUE check."""
+    return add_working_days(local_date(delivered_at), working_days)
+
+
 def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
     """The device's time of a step: at most 7 days old, at most 5 minutes ahead (API.md); omitted means now."""
     if occurred_at is None:

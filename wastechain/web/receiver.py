@@ -9,7 +9,7 @@ from flask_login import current_user
 from wastechain.domain.methods import METHOD_NAMES, method_name, sort_key
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus, Step
 from wastechain.domain.text import N_
-from wastechain.domain.timeutil import add_working_days, local_date, moment_of_day
+from wastechain.domain.timeutil import local_date, moment_of_day, receipt_deadline as deadline_after
 from wastechain.domain.vocabulary import RECEIVING_ROLES
 from wastechain.i18n import message_of
 from wastechain.services import access, lineage, manifests
@@ -25,7 +25,7 @@ SECTIONS = ((ManifestStatus.DELIVERED, N_("已送达，待过磅接收")), (Mani
 def receipt_deadline(manifest):
     """The last day to confirm receipt: N working days after the delivery day (《危险废物转移管理办法》)."""
     days = settings().thresholds.receipt_overdue_working_days
-    return add_working_days(local_date(manifest.status_changed_at), days)
+    return deadline_after(manifest.status_changed_at, days)
 
 
 @bp.get("/")

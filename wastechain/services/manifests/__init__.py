@@ -4,10 +4,9 @@ from wastechain.services.manifests.handover import confirm_pickup, issue_code, r
 from wastechain.services.manifests.issue import (LineRequest, RULE_NAMES, check_manifest, issue_manifest,
                                                  receiver_choices, verdict_text)
 from wastechain.services.manifests.reading import (driver_queue, get_manifest, issued_by_own_organization,
-                                                   list_manifests, receiver_queue,
-                                                   treatment_options, verify_manifest)
+                                                   list_manifests, treatment_options, verify_manifest)
 from wastechain.services.manifests.steps import StepResult, record_step
 
 __all__ = ["LineRequest", "StepRequest", "StepResult", "confirm_pickup", "driver_queue", "get_manifest",
            "check_manifest", "issue_code", "issue_manifest", "receiver_choices", "verdict_text", "RULE_NAMES", "issued_by_own_organization", "list_manifests",
-           "receiver_queue", "record_step", "record_step_with_handover", "treatment_options", "verify_manifest"]
+           "record_step", "record_step_with_handover", "treatment_options", "verify_manifest"]

@@ -79,12 +79,6 @@ def driver_queue(session, *, actor: User, limit: int = 100) -> list[Manifest]:
     return list(session.scalars(query.limit(limit)))
 
 
-def receiver_queue(session, *, actor: User, status: str, limit: int = 200) -> list[Manifest]:
-    """The manifests in one state addressed to the actor's organization (the receiver's work list)."""
-    query = _visible(actor, status=status).where(Manifest.receiver_id == (actor.organization_id or -1))
-    return list(session.scalars(query.limit(limit)))
-
-
 def verify_manifest(session, *, actor: User, manifest_id: int, keys: Keyring | str | None = None) -> ManifestCheck:
     """Recomputes the manifest's event hash chain, checks its status against its last event and its day seals:
     their roots against the events, and (given the keyring) their signatures, so a seal rewritten to match edited

@@ -11,7 +11,7 @@ from wastechain.domain import rules
 from wastechain.domain.anomalies import day_window, kg
 from wastechain.domain.states import ManifestStatus as MS
 from wastechain.domain.streams import Stream
-from wastechain.domain.timeutil import add_working_days, local_date
+from wastechain.domain.timeutil import local_date, receipt_deadline
 from wastechain.domain.vocabulary import BatchStatus
 from wastechain.models import Approval, Site
 from wastechain.services.reconciliation.context import Candidate, Context
@@ -53,9 +53,8 @@ def check_receipt_overdue(ctx: Context) -> Iterator[Candidate]:
         query = select(M.c.id, M.c.status_changed_at).where(M.c.status == MS.DELIVERED,
                                                              M.c.status_changed_at < day_window(cutoff).end)
         for row in ctx.stream(query):
-            delivered_on = local_date(row.status_changed_at)
             yield Candidate("RECEIPT_OVERDUE", f"m:{row.id}", {
-                "delivered_at": row.status_changed_at, "deadline": add_working_days(delivered_on, days),
+                "delivered_at": row.status_changed_at, "deadline": receipt_deadline(row.status_changed_at, days),
                 "status": MS.DELIVERED, "threshold_working_days": days}, manifest_id=row.id, responsible="receiver")
     r, d = E.alias("r"), E.alias("d")
     query = (select(r.c.manifest_id, r.c.occurred_at.label("received_at"), d.c.occurred_at.label("delivered_at"))
@@ -63,7 +62,7 @@ def check_receipt_overdue(ctx: Context) -> Iterator[Candidate]:
              .where(r.c.type == "receive", ctx.scope(r),
                     epoch(r.c.occurred_at) - epoch(d.c.occurred_at) > (days - 1) * 86400))
     for row in ctx.stream(query):
-        deadline = add_working_days(local_date(row.delivered_at), days)
+        deadline = receipt_deadline(row.delivered_at, days)
         if local_date(row.received_at) > deadline:
             yield Candidate("RECEIPT_OVERDUE", f"m:{row.manifest_id}", {
                 "delivered_at": row.delivered_at, "received_at": row.received_at, "deadline": deadline,

@@ -36,7 +36,6 @@ def upgrade() -> None:
         sa.Column('delivered_at', UTCDateTime(timezone=True), nullable=True),
         sa.Column('attempts', sa.Integer(), nullable=False),
         sa.Column('last_error', sa.String(length=500), nullable=False),
-        sa.ForeignKeyConstraint(['anomaly_id'], ['anomaly.id'], name=op.f('fk_notification_anomaly_id_anomaly')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
         sa.UniqueConstraint('anomaly_id', name=op.f('uq_notification_anomaly_id')),
     )

@@ -97,7 +97,9 @@ class Notification(Base):
 
     __tablename__ = "notification"
     id: Mapped[int] = mapped_column(primary_key=True)
-    anomaly_id: Mapped[int] = mapped_column(ForeignKey("anomaly.id"), unique=True)  # never two warnings for one
+    # No foreign key, as the check outbox: a queue beside the anomalies that never stands in the way of removing
+    # one (a rolled-back run's findings); the payload carries what the gateway needs. Unique: one warning each.
+    anomaly_id: Mapped[int] = mapped_column(Integer, unique=True)
     region_code: Mapped[str] = mapped_column(String(6))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

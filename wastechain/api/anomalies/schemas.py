@@ -31,6 +31,8 @@ class AnomalyArgs(PageArgs):
     region = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{6}$"))
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUSES))
     severity = ma.fields.String(load_default=None, validate=ma.validate.OneOf(SEVERITIES))
+    assignee_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=2**31 - 1),
+                                    metadata={"description": "only the anomalies assigned to this officer"})
 
 
 class NoteOut(ma.Schema):
@@ -60,6 +62,9 @@ class AnomalyOut(ma.Schema):
     evidence = ma.fields.Dict()
     detected_at = Time()
     status_changed_at = Time(allow_none=True)
+    assignee_id = ma.fields.Integer(allow_none=True, metadata={"description": "the officer in charge"})
+    assignee_name = ma.fields.Function(lambda a: a.assignee.shown_name if a.assignee else None, allow_none=True)
+    assigned_at = Time(allow_none=True)
 
 
 class AnomalyDetailOut(AnomalyOut):
@@ -69,6 +74,12 @@ class AnomalyDetailOut(AnomalyOut):
 class StatusIn(ma.Schema):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf([AnomalyStatus.ACKNOWLEDGED.value, AnomalyStatus.RESOLVED.value]))
     note = Text(load_default="", min_length=0, max_length=2000, multiline=True)
+
+
+class AssignmentIn(ma.Schema):
+    assignee_id = ma.fields.Integer(required=True, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1),
+                                    metadata={"description": "a regulator of the jurisdiction who can act on the "
+                                                             "anomaly; null takes the assignment back"})
 
 
 class NoteIn(ma.Schema):

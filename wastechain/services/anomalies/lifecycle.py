@@ -175,6 +175,8 @@ def officers(session, *, actor: User, anomaly: Anomaly) -> list[User]:
 def assign(session, *, actor: User, anomaly_id: int, assignee_id: int | None, now: datetime) -> Anomaly:
     """A regulator of the jurisdiction gives the anomaly to a named officer (or takes the assignment back)."""
     anomaly = get_anomaly(session, actor=actor, anomaly_id=anomaly_id)
+    if not access.is_authority(actor):
+        raise Forbidden(N_("只有监管部门可以指派异常"), details={"allowed_roles": [Role.REGULATOR, Role.ADMIN]})
     if not access.may_decide_anomaly(actor, anomaly):
         raise Forbidden(N_("该异常发生在其他辖区，由属地监管部门指派处理"), details={"region_code": anomaly.region_code})
     if anomaly.status == AnomalyStatus.RESOLVED:

@@ -1,14 +1,12 @@
 """The regulators' anomaly work queue (issue 9 item 1) and the warnings of critical anomalies (item 9): order,
 filters, jurisdiction, bulk acknowledge, assignment, and the notification outbox with its webhook delivery."""
-import json
-import threading
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from sqlalchemy import select
 
 from tests.factories import JIANGSHAN, KECHENG, NOW, make_anomaly, make_user
+from tests.gateway import Gateway
 from wastechain.domain.anomalies import Finding
 from wastechain.domain.errors import Forbidden, NotFound, ValidationFailed
 from wastechain.models import Anomaly, AnomalyNote, Notification, User
@@ -133,36 +131,6 @@ def test_a_new_critical_anomaly_leaves_one_warning_and_a_rerun_none(session, wor
         ("CHAIN_BROKEN", "critical", KECHENG)]
     assert store(session, critical_finding(1)) == 0
     assert len(session.scalars(select(Notification)).all()) == 1
-
-
-class Gateway:
-    """A local HTTP server standing in for the message gateway: records what it got, answers `status`."""
-
-    def __init__(self):
-        self.received, self.status = [], 200
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                gateway.received.append(json.loads(body))
-                self.send_response(gateway.status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def test_warnings_are_posted_to_the_webhook_once_and_kept_when_it_fails(session, world):

@@ -86,11 +86,11 @@ EVIDENCE_LABELS = {
     "sealed_events": N_("封存事件数"), "events_now": N_("现有事件数"), "sealed_root": N_("封存根哈希"), "root_now": N_("现根哈希"),
     "signature_ok": N_("签名有效"), "hash_chain_ok": N_("哈希链完整"), "prev_day": N_("上一封存日"), "prev_root": N_("上一日根哈希"),
     "expected_prev_day": N_("应链接的封存日"), "next_sealed_day": N_("下一封存日"), "kind": N_("类别"), "reason": N_("原因"),
-    "driver_user_id": N_("驾驶员账号编号"), "manifest_status": N_("联单状态"), "last_event_status": N_("末事件状态"),
+    "driver_user_id": N_("驾驶员"), "manifest_status": N_("联单状态"), "last_event_status": N_("末事件状态"),
     "events": N_("事件数"), "as_of": N_("截至"), "category": N_("废物类别代码"), "categories": N_("废物类别代码"),
     "expected_remaining_kg": N_("应有剩余（kg）"), "ledger_remaining_kg": N_("台账剩余（kg）"),
     "generated_kg": N_("产生量（kg）"), "hazardous_generated_kg": N_("危险废物产生量（kg）"), "payment_id": N_("付款编号"),
-    "threshold_kg": N_("限值（kg）"), "vehicle_id": N_("车辆编号"), "receiver_id": N_("接收单位编号"),
+    "threshold_kg": N_("限值（kg）"), "vehicle_id": N_("车辆"), "receiver_id": N_("接收单位"),
     "receiver_site": N_("接收场所"), "party": N_("相关单位"), "date": N_("日期"), "manifest_id": N_("联单编号"),
     "number": N_("联单编号"), "total_kg": N_("联单量（kg）"), "region_code": N_("区域"),
 }
@@ -214,7 +214,8 @@ def _detail(anomaly_id: int, *, note: str = "", chosen: str = "", status: int = 
     events = lifecycle.manifest_events(db(), anomaly)
     region_names = catalog.region_names(db(), [anomaly.region_code, anomaly.related_region_code,
                                                *evidence_regions(anomaly.evidence)])
-    evidence = {evidence_label(k): evidence_value(k, v, region_names)
+    named = lifecycle.evidence_names(db(), anomaly.evidence)
+    evidence = {evidence_label(k): named.get(k) or evidence_value(k, v, region_names)
                 for k, v in anomaly.evidence.items() if k not in ("manifest", "rule")}
     return render_template("regulator/detail.html", anomaly=anomaly, type=CATALOG[anomaly.code], events=events,
                            evidence=evidence, manifest=anomaly.evidence.get("manifest"), rule=rule_of(anomaly.code),

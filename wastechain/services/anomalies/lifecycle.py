@@ -9,7 +9,7 @@ from wastechain.domain.errors import Forbidden, InvalidTransition, ValidationFai
 from wastechain.domain.regions import jurisdiction_prefix
 from wastechain.domain.text import N_, clean_text
 from wastechain.domain.vocabulary import AnomalyStatus, NoteKind, Role, Severity
-from wastechain.models import Anomaly, AnomalyNote, Organization, User
+from wastechain.models import Anomaly, AnomalyNote, Organization, User, Vehicle
 from wastechain.services import access
 from wastechain.services.common import Page, locked, paginate, transactional
 from wastechain.services.manifests.events import timeline
@@ -192,6 +192,24 @@ def assign(session, *, actor: User, anomaly_id: int, assignee_id: int | None, no
     anomaly.assigned_at = now
     session.flush()
     return anomaly
+
+
+# Evidence keys that hold a record's id, and the record's name a person reads instead.
+EVIDENCE_IDS = {"payee_id": (Organization, "name"), "payer_id": (Organization, "name"),
+                "receiver_id": (Organization, "name"), "driver_user_id": (User, "shown_name"),
+                "vehicle_id": (Vehicle, "plate")}
+
+
+def evidence_names(session, evidence: dict) -> dict[str, str]:
+    """The names of the records an anomaly's evidence names by id ({"payee_id": "衢州危废处置中心", …})."""
+    names = {}
+    for key, (model, attribute) in EVIDENCE_IDS.items():
+        value = evidence.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            record = session.get(model, value)
+            if record is not None:
+                names[key] = getattr(record, attribute)
+    return names
 
 
 def history(session, anomaly: Anomaly) -> list[AnomalyNote]:

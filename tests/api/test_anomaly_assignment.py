@@ -27,6 +27,8 @@ def test_a_regulator_assigns_an_anomaly_and_lists_by_officer(api, session, world
     assert answer.json["assignee_id"] == officer and answer.json["assignee_name"] == "kecheng_regulator"
     listed = api.get(f"/anomalies?assignee_id={officer}", as_="city_regulator").json
     assert [a["id"] for a in listed["items"]] == [anomaly.id]
+    note = api.patch(f"/anomalies/{anomaly.id}", {"status": "acknowledged", "note": "收到"}, as_="kecheng_regulator")
+    assert note.json["history"][0]["author_name"] == "kecheng_regulator"
     taken_back = api.post(f"/anomalies/{anomaly.id}/assignment", {"assignee_id": None}, as_="kecheng_regulator")
     assert taken_back.json["assignee_id"] is None and _assignee(session, anomaly.id) is None
 

@@ -187,3 +187,14 @@ def test_evidence_names_records_and_reads_yes_no_instead_of_ids_and_booleans(cli
     evidence = re.search(r'id="evidence".*?</table>', page, re.S).group(0)
     assert "衢州安运物流" in evidence and "衢州示范化工有限公司" in evidence and "付款给运输单位" in evidence
     assert "否" in evidence and "False" not in evidence and "柯城区" in evidence and KECHENG not in evidence
+
+
+def test_a_status_change_refused_because_a_colleague_acted_first_keeps_the_typed_note(client, session, world):
+    anomaly = make_anomaly(session, region=KECHENG, org=world.producer, status="acknowledged")
+    login(client, "kecheng_regulator")
+    refused = client.post(f"/regulator/anomalies/{anomaly.id}/status",
+                          data={"status": "acknowledged", "note": "已电话通知企业负责人"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "不能改为「已确认」" in page
+    assert ">已电话通知企业负责人</textarea>" in page
+    assert state(session, anomaly) == ("acknowledged", None, 0)

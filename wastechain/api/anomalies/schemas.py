@@ -40,6 +40,8 @@ class NoteOut(ma.Schema):
     kind = ma.fields.String()
     author_id = ma.fields.Integer()
     author_role = ma.fields.String()
+    author_name = ma.fields.Function(lambda n: n.author.shown_name if n.author else None, allow_none=True,
+                                     metadata={"description": "the person who wrote it (their name, else login)"})
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String(allow_none=True)
     note = ma.fields.String()

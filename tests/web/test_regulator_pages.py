@@ -181,12 +181,13 @@ def test_the_old_report_address_opens_the_queue(client, session, world):
 def test_evidence_names_records_and_reads_yes_no_instead_of_ids_and_booleans(client, session, world):
     anomaly = make_anomaly(session, code="PAYMENT_ANOMALY", region=KECHENG, org=world.producer, evidence={
         "payee_id": world.transporter.id, "payer_id": world.producer.id, "kind": "paid_to_transporter",
-        "signature_ok": False, "origin_region": KECHENG})
+        "signature_ok": False, "origin_region": KECHENG, "received_kg": "95.500"})
     login(client, "kecheng_regulator")
     page = client.get(f"/regulator/anomalies/{anomaly.id}").get_data(as_text=True)
     evidence = re.search(r'id="evidence".*?</table>', page, re.S).group(0)
     assert "衢州安运物流" in evidence and "衢州示范化工有限公司" in evidence and "付款给运输单位" in evidence
     assert "否" in evidence and "False" not in evidence and "柯城区" in evidence and KECHENG not in evidence
+    assert ">95.5<" in evidence and "95.500" not in evidence
 
 
 def test_a_status_change_refused_because_a_colleague_acted_first_keeps_the_typed_note(client, session, world):

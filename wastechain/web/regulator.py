@@ -3,6 +3,7 @@ acknowledge, assignment to an officer, evidence in plain words, the day's digest
 import math
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -18,7 +19,7 @@ from wastechain.i18n import message_of
 from wastechain.services import catalog
 from wastechain.services.anomalies import lifecycle
 from wastechain.services.rendering import tables
-from wastechain.web.common import actor, attempt, cn_time, db, now, roles_required, settings
+from wastechain.web.common import actor, attempt, cn_time, db, kg, now, roles_required, settings
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 
@@ -132,6 +133,11 @@ def evidence_value(key: str, value, region_names: dict) -> str:
         return cn_time(moment if moment.tzinfo else moment.replace(tzinfo=CHINA))
     if key in REGION_KEYS:
         return region_names.get(text, text)
+    if key.endswith("_kg"):
+        try:
+            return kg(Decimal(text))
+        except ArithmeticError:
+            return text
     names = STATUS_NAMES if key in STATUS_KEYS else {"stream": STREAM_NAMES, "step": STEP_NAMES,
                                                       "kind": EVIDENCE_KINDS}.get(key)
     if names and text in names:

@@ -69,6 +69,7 @@ class Anomaly(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     notes: Mapped[list["AnomalyNote"]] = relationship(back_populates="anomaly", order_by="AnomalyNote.id")
+    organization = relationship("Organization")
     assignee = relationship("User", foreign_keys=[assignee_id])
     assigned_by = relationship("User", foreign_keys=[assigned_by_id])
 

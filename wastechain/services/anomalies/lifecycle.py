@@ -58,7 +58,7 @@ def _like_escaped(text: str) -> str:
 
 def list_anomalies(session, *, actor: User, page: int = 1, per_page: int = 50, **filters) -> Page[Anomaly]:
     """One page of the visible anomalies, filtered (day, date range, code, region, status, severity)."""
-    query = _filtered(actor, **filters).options(selectinload(Anomaly.assignee))
+    query = _filtered(actor, **filters).options(selectinload(Anomaly.assignee), selectinload(Anomaly.organization))
     return paginate(session, query, page=page, per_page=per_page)
 
 

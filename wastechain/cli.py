@@ -12,6 +12,7 @@ from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
 from wastechain.domain.errors import DomainError
 from wastechain.domain.keys import Keyring, parse_key_file, parse_keyring
 from wastechain.services.accounts.auth import create_admin
+from wastechain.services.anomalies import notifications
 from wastechain.services.outbox import drain
 from wastechain.services.reconciliation.history import resolve_false_alarms, verify_history
 from wastechain.settings import DEVELOPMENT_SECRET_KEY
@@ -213,9 +214,28 @@ def run_checks_command(loop, interval, batch_size):
         time.sleep(interval)
 
 
+notifications_group = AppGroup("notifications", help="Warnings (预警) of critical anomalies for a message gateway.")
+
+
+@notifications_group.command("drain")
+@click.option("--webhook", default=None, help="URL that receives each warning as a JSON POST "
+                                              "(default: the NOTIFY_WEBHOOK_URL setting)")
+def notifications_drain(webhook):
+    """POST the undelivered warnings to the gateway and mark them delivered; failed ones stay for the next run."""
+    url = webhook or _settings().notify_webhook_url
+    if not url:
+        raise click.UsageError("no gateway: pass --webhook URL or set NOTIFY_WEBHOOK_URL")
+    with _session() as session:
+        delivered, failed = notifications.drain(session, send=notifications.webhook(url), now=_settings().now())
+    click.echo(f"warnings: {delivered} delivered, {failed} failed")
+    if failed:
+        raise SystemExit(1)
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(seals_group)
+    app.cli.add_command(notifications_group)
     for command in (seed_catalog_command, create_admin_command, seed_demo_command, reconcile_command,
                     generate_city_command, verify_history_command, run_checks_command):
         app.cli.add_command(command)

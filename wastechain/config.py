@@ -48,6 +48,8 @@ class Config:
             if key in env:
                 setattr(self, key, env[key])
         self.RUNTIME_ANOMALY_CHECKS = env.get("RUNTIME_ANOMALY_CHECKS", "1") == "1"
+        # Warnings (预警) of critical anomalies are POSTed here by `flask notifications drain` (none: kept queued).
+        self.NOTIFY_WEBHOOK_URL = env.get("NOTIFY_WEBHOOK_URL", "")
         self.WTF_CSRF_ENABLED = env.get("WTF_CSRF_ENABLED", "1") == "1"
         # Behind nginx: how many proxies append to X-Forwarded-For (0: none, the peer is the client).
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))

@@ -55,6 +55,7 @@ class Settings:
     password_hash_wait_seconds: float = 2.0
     thresholds: Thresholds = field(default_factory=Thresholds)
     runtime_checks: bool = True  # run-time anomaly findings after each step
+    notify_webhook_url: str = ""  # the message gateway that receives the warnings of critical anomalies
     clock: Callable[[], datetime] = system_clock  # tests hand in a clock they move; nothing sleeps
     trusted_proxies: int = 0  # reverse proxies in front (nginx: 1): the client's address is taken from X-Forwarded-For
     debug: bool = False
@@ -90,6 +91,7 @@ class Settings:
                                                                cls.password_hash_wait_seconds)),
                    thresholds=Thresholds.from_config(config),
                    runtime_checks=bool(config.get("RUNTIME_ANOMALY_CHECKS", True)),
+                   notify_webhook_url=str(config.get("NOTIFY_WEBHOOK_URL") or ""),
                    clock=config.get("CLOCK") or system_clock,
                    trusted_proxies=int(config.get("TRUSTED_PROXIES") or 0),
                    debug=bool(config.get("DEBUG")), testing=bool(config.get("TESTING")))

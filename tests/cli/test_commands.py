@@ -56,3 +56,23 @@ def test_seed_demo_leaves_the_regulators_a_report_of_the_injected_problems(app, 
     _run(app, "seed-demo")
     codes = set(session.scalars(select(Anomaly.code)))
     assert {"TRANSIT_OVERDUE", "WEIGHT_MISMATCH", "LOCATION_MISMATCH", "STORAGE_OVERDUE"} <= codes
+
+
+def test_notifications_drain_posts_the_warnings_to_the_webhook_and_marks_them_delivered(app, session):
+    from tests.factories import NOW, build_world, make_anomaly
+    from tests.gateway import Gateway
+    from wastechain.models import Notification
+    from wastechain.services.anomalies import notifications
+
+    world = build_world(session)
+    anomaly = make_anomaly(session, org=world.producer, code="CHAIN_BROKEN", severity="critical")
+    session.add(Notification(anomaly_id=anomaly.id, region_code=anomaly.region_code, payload={"code": "CHAIN_BROKEN"},
+                             created_at=NOW, attempts=0, last_error=""))
+    session.commit()
+    refused = app.test_cli_runner().invoke(args=["notifications", "drain"])
+    assert refused.exit_code != 0 and "NOTIFY_WEBHOOK_URL" in refused.output
+    with Gateway() as gateway:
+        assert "1 delivered, 0 failed" in _run(app, "notifications", "drain", "--webhook", gateway.url)
+        assert "0 delivered, 0 failed" in _run(app, "notifications", "drain", "--webhook", gateway.url)
+    assert [m["code"] for m in gateway.received] == ["CHAIN_BROKEN"]
+    assert notifications.undelivered(session) == 0

@@ -194,6 +194,23 @@ def test_an_event_altered_in_the_database_is_found(session, clean_city):
     assert f"CHAIN_BROKEN:m:{event.manifest_id}" in fingerprints(session)
 
 
+def test_an_altered_record_found_at_night_leaves_one_warning_for_the_gateway(session, clean_city):
+    from wastechain.models import Anomaly, Notification
+
+    day = clean_city.first_day + timedelta(days=5)
+    event = _event_on(session, day)
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET quantity_kg = quantity_kg - 100000 WHERE id = :id"),
+                        {"id": event.id})
+    session.commit()
+    for _ in range(2):  # a rerun warns of nothing new
+        run_reconciliation(session, day=day, now=NOW, thresholds=Thresholds(), secret=SECRET)
+    found = session.scalars(select(Anomaly).where(Anomaly.fingerprint == f"CHAIN_BROKEN:m:{event.manifest_id}")).one()
+    warnings = session.scalars(select(Notification)).all()
+    assert [(w.anomaly_id, w.region_code, w.payload["code"]) for w in warnings] == [
+        (found.id, found.region_code, "CHAIN_BROKEN")]
+
+
 def test_a_manifest_chain_rewritten_consistently_is_caught_by_the_day_seal(session, clean_city):
     day = clean_city.first_day + timedelta(days=5)
     event = _event_on(session, day)

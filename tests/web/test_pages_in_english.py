@@ -114,12 +114,14 @@ def anomaly(session, world):
                                   "origin_region": KECHENG, "step": "pickup", "signature_ok": True})
 
 
-def test_the_regulators_report_reads_in_english_with_places_by_name(client, session, world, anomaly):
+def test_the_regulators_queue_and_digest_read_in_english_with_places_by_name(client, session, world, anomaly):
     login(client, "kecheng_regulator")
-    path = f"/regulator/anomalies?date={anomaly.day}"
-    assert_english(get(client, path, EN), session, "Daily anomaly report", "Location mismatch", "1 in total")
+    path = f"/regulator/?from={anomaly.day}"
+    assert_english(get(client, path, EN), session, "Anomaly workbench", "Location mismatch", "1 in total")
     zh = visible_text(get(client, path, ZH))
-    assert "异常日报" in zh and "柯城区" in zh and KECHENG not in zh
+    assert "异常工作台" in zh and "柯城区" in zh and KECHENG not in zh
+    digest = f"/regulator/digest?date={anomaly.day}"
+    assert_english(get(client, digest, EN), session, "Daily warning digest", "By severity", "Location mismatch")
 
 
 def test_an_anomaly_reads_in_english_with_readable_evidence(client, session, world, anomaly):
@@ -127,7 +129,7 @@ def test_an_anomaly_reads_in_english_with_readable_evidence(client, session, wor
     client.post(f"/regulator/anomalies/{anomaly.id}/notes", data={"note": "checked"}, headers=EN)
     page = get(client, f"/regulator/anomalies/{anomaly.id}", EN)
     assert_english(page, session, "Location mismatch", "more than 1000 m", "Scanned at", "2026-11-22 09:30:00",
-                   "Pickup", "yes", "Regulator", "Remark")
+                   "Pickup", "yes", "kecheng_regulator", "Remark")
     assert "LOCATION_TOLERANCE_M" not in page
 
 
@@ -139,4 +141,4 @@ def test_a_chinese_anomaly_shows_threshold_values_names_and_china_time_not_keys_
     assert "超过 1000 米" in text and "LOCATION_TOLERANCE_M" not in text
     assert "扫码时间" in text and "2026-11-22 09:30:00" in text and "2026-11-22T01:30" not in text
     assert "柯城区" in text and KECHENG not in text and "提货" in text and "pickup" not in text
-    assert "· 监管部门" in text and "· regulator" not in text and "是" in text and "True" not in text
+    assert "· kecheng_regulator" in text and "· 监管部门" not in text and "是" in text and "True" not in text

@@ -21,7 +21,8 @@ _ORGANIZATION = ["GET /organizations/{org_id}", "POST /organizations/{org_id}/si
 _SITE = ["GET /sites/{site_id}/ledger", "GET /sites/{site_id}/stock", "GET /sites/{site_id}/storage"]
 _CONTAINER = ["GET /containers/{container_id}", "POST /containers/{container_id}/contents",
               "POST /containers/{container_id}/receive"]
-_ANOMALY = ["GET /anomalies/{anomaly_id}", "PATCH /anomalies/{anomaly_id}", "POST /anomalies/{anomaly_id}/notes"]
+_ANOMALY = ["GET /anomalies/{anomaly_id}", "PATCH /anomalies/{anomaly_id}", "POST /anomalies/{anomaly_id}/notes",
+            "POST /anomalies/{anomaly_id}/assignment"]
 
 LINKS = {
     ("post", "/manifests", "201"): (_MANIFEST, CREATED),

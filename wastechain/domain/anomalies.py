@@ -33,13 +33,10 @@ class AnomalyType:
     severity: str  # default severity; some checks raise it with the size of the deviation
     rule: str  # what is checked and where the rule comes from: a template over the Thresholds' field names
 
-    def rule_text(self, thresholds: "Thresholds | None" = None, template: str | None = None) -> str:
-        """The rule with the thresholds' values (a page passes the translated template); without thresholds, with
-        their configuration keys (TRANSIT_OVERDUE_HOURS), which is what a stored finding keeps."""
-        text = template or self.rule
-        if thresholds is None:
-            return text.format(**{f.name: f.name.upper() for f in fields(Thresholds)})
-        return text.format(**{k: _shown(k, v) for k, v in vars(thresholds).items()})
+    def rule_text(self, thresholds: "Thresholds", template: str | None = None) -> str:
+        """The rule with this deployment's threshold values (超过 500 米), never their configuration keys; a page
+        passes the translated template."""
+        return (template or self.rule).format(**{k: _shown(k, v) for k, v in vars(thresholds).items()})
 
 
 def _shown(name: str, value) -> str:
@@ -160,7 +157,6 @@ class Finding:
     def __post_init__(self):
         if not self.severity:
             self.severity = CATALOG[self.code].severity
-        self.evidence.setdefault("rule", CATALOG[self.code].rule_text())  # stored with the configuration keys
 
 
 # ---------------------------------------------------------------- the day

@@ -1,5 +1,6 @@
 """ORM classes; importing this package registers every table on Base.metadata."""
-from wastechain.models.anomaly import Anomaly, AnomalyNote, DaySeal, Declaration, Payment, ReceiverIntake
+from wastechain.models.anomaly import (Anomaly, AnomalyNote, DaySeal, Declaration, Notification, Payment,
+                                      ReceiverIntake)
 from wastechain.models.capacity import ReceiverCapacity, ReceiverIntakeTotal
 from wastechain.models.catalog import Region, WasteCode
 from wastechain.models.drafts import ManifestDraft
@@ -10,7 +11,7 @@ from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine
 from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 
 __all__ = [
-    "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Payment", "ReceiverIntake",
+    "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Notification", "Payment", "ReceiverIntake",
     "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "DisposalRecord", "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",

@@ -63,8 +63,15 @@ class Anomaly(Base):
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the officer of the jurisdiction who works on it (异常工作台), who assigned it and when
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     notes: Mapped[list["AnomalyNote"]] = relationship(back_populates="anomaly", order_by="AnomalyNote.id")
+    organization = relationship("Organization")
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    assigned_by = relationship("User", foreign_keys=[assigned_by_id])
 
 
 class AnomalyNote(Base):
@@ -83,6 +90,23 @@ class AnomalyNote(Base):
 
     anomaly: Mapped[Anomaly] = relationship(back_populates="notes")
     author = relationship("User")
+
+
+class Notification(Base):
+    """A warning (预警) waiting for the message gateway: one row per new critical anomaly, written in the same
+    transaction as the anomaly; `flask notifications drain` posts it and marks it delivered."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key, as the check outbox: a queue beside the anomalies that never stands in the way of removing
+    # one (a rolled-back run's findings); the payload carries what the gateway needs. Unique: one warning each.
+    anomaly_id: Mapped[int] = mapped_column(Integer, unique=True)
+    region_code: Mapped[str] = mapped_column(String(6))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
 
 
 class DaySeal(Base):

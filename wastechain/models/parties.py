@@ -86,8 +86,14 @@ class User(Base):
     # an enterprise account a regulator created: it cannot act until the enterprise's admin confirms it
     pending_confirmation: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    display_name: Mapped[str | None] = mapped_column(String(64))  # the person's name (张三), shown beside their work
 
     organization: Mapped[Organization | None] = relationship()
+
+    @property
+    def shown_name(self) -> str:
+        """How pages name the person: their name, else their login."""
+        return self.display_name or self.username
 
     # Flask-Login's user protocol
     is_authenticated = True

@@ -100,6 +100,7 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     tasks.init_app(app)
+    regulator.init_app(app)
     for module in (scan, driver, producer, receiver, regulator, company, tasks, carrier, anomalies, batches, ledger,
                    declarations):
         app.register_blueprint(module.bp)

@@ -1,8 +1,12 @@
-"""The regulators' anomaly report: the day's anomalies of the jurisdiction, evidence, lifecycle, counts, export."""
+"""The regulators' anomaly work queue (异常工作台): the jurisdiction's open anomalies of any date, filters, bulk
+acknowledge, assignment to an officer, evidence in plain words, the day's digest (预警日报) and the header's badge."""
+import math
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from wastechain.domain.anomalies import ANOMALY_STATUS_NAMES, CATALOG, SEVERITIES, SEVERITY_NAMES, STATUSES
@@ -10,38 +14,54 @@ from wastechain.domain.states import STATUS_NAMES, STEP_NAMES
 from wastechain.domain.streams import STREAM_NAMES
 from wastechain.domain.text import N_
 from wastechain.domain.timeutil import CHINA, local_date
-from wastechain.domain.vocabulary import AUTHORITY_ROLES, ROLE_NAMES, AnomalySource, Role
+from wastechain.domain.vocabulary import AUTHORITY_ROLES, AnomalySource, AnomalyStatus, Role
 from wastechain.i18n import message_of
 from wastechain.services import catalog
 from wastechain.services.anomalies import lifecycle
 from wastechain.services.rendering import tables
-from wastechain.web.common import actor, attempt, cn_time, db, now, roles_required, settings
+from wastechain.web.common import actor, attempt, cn_time, db, kg, now, roles_required, settings
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 
 VIEWERS = tuple(r.value for r in Role if r != Role.DRIVER)
+REGULATORS = tuple(r.value for r in AUTHORITY_ROLES)
 PER_PAGE = 50
+DIGEST_LIMIT = 200
 EXPORT_LIMIT = 100_000
 STATUS_LABELS = ANOMALY_STATUS_NAMES
+QUERY_KEYS = ("from", "to", "date", "code", "severity", "status", "county", "enterprise", "mine")
+
+
+def _day(name: str) -> date | None:
+    raw = request.args.get(name) or ""
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        abort(400)
 
 
 def _filters() -> dict:
-    """The report's filters from the query string; no date given means yesterday (the morning report)."""
+    """The queue's filters from the query string. Nothing given: every open anomaly, of any date; `status=`
+    (全部) every status; `date` one day (the old report's links)."""
     args = request.args
-    raw_date = args.get("date")
-    try:
-        day = (local_date(now()) - timedelta(days=1)) if raw_date is None else (
-            date.fromisoformat(raw_date) if raw_date else None)
-    except ValueError:
-        abort(400)
+    day = _day("date")
     code = args.get("code") or None
     severity = args.get("severity") or None
-    status = args.get("status") or None
+    status = args.get("status", AnomalyStatus.OPEN.value) or None
     county = args.get("county") or None
     if (code and code not in CATALOG) or (severity and severity not in SEVERITIES) or \
             (status and status not in STATUSES) or (county and not (county.isdigit() and len(county) == 6)):
         abort(400)
-    return {"day": day, "code": code, "severity": severity, "status": status, "region": county}
+    return {"date_from": day or _day("from"), "date_to": day or _day("to"), "code": code, "severity": severity,
+            "status": status, "region": county, "enterprise": (args.get("enterprise") or "").strip()[:100] or None,
+            "assignee_id": actor().id if args.get("mine") == "1" else None}
+
+
+def _query_args() -> dict:
+    """The filters as typed, to keep them in the form, the pager and the export links."""
+    args = {k: request.args[k] for k in QUERY_KEYS if k in request.args}
+    args.setdefault("status", AnomalyStatus.OPEN.value)
+    return args
 
 
 # Evidence keys as a regulator reads them (unknown keys are shown as they are).
@@ -67,11 +87,11 @@ EVIDENCE_LABELS = {
     "sealed_events": N_("封存事件数"), "events_now": N_("现有事件数"), "sealed_root": N_("封存根哈希"), "root_now": N_("现根哈希"),
     "signature_ok": N_("签名有效"), "hash_chain_ok": N_("哈希链完整"), "prev_day": N_("上一封存日"), "prev_root": N_("上一日根哈希"),
     "expected_prev_day": N_("应链接的封存日"), "next_sealed_day": N_("下一封存日"), "kind": N_("类别"), "reason": N_("原因"),
-    "driver_user_id": N_("驾驶员账号编号"), "manifest_status": N_("联单状态"), "last_event_status": N_("末事件状态"),
+    "driver_user_id": N_("驾驶员"), "manifest_status": N_("联单状态"), "last_event_status": N_("末事件状态"),
     "events": N_("事件数"), "as_of": N_("截至"), "category": N_("废物类别代码"), "categories": N_("废物类别代码"),
     "expected_remaining_kg": N_("应有剩余（kg）"), "ledger_remaining_kg": N_("台账剩余（kg）"),
     "generated_kg": N_("产生量（kg）"), "hazardous_generated_kg": N_("危险废物产生量（kg）"), "payment_id": N_("付款编号"),
-    "threshold_kg": N_("限值（kg）"), "vehicle_id": N_("车辆编号"), "receiver_id": N_("接收单位编号"),
+    "threshold_kg": N_("限值（kg）"), "vehicle_id": N_("车辆"), "receiver_id": N_("接收单位"),
     "receiver_site": N_("接收场所"), "party": N_("相关单位"), "date": N_("日期"), "manifest_id": N_("联单编号"),
     "number": N_("联单编号"), "total_kg": N_("联单量（kg）"), "region_code": N_("区域"),
 }
@@ -113,6 +133,11 @@ def evidence_value(key: str, value, region_names: dict) -> str:
         return cn_time(moment if moment.tzinfo else moment.replace(tzinfo=CHINA))
     if key in REGION_KEYS:
         return region_names.get(text, text)
+    if key.endswith("_kg"):
+        try:
+            return kg(Decimal(text))
+        except ArithmeticError:
+            return text
     names = STATUS_NAMES if key in STATUS_KEYS else {"stream": STREAM_NAMES, "step": STEP_NAMES,
                                                       "kind": EVIDENCE_KINDS}.get(key)
     if names and text in names:
@@ -133,59 +158,112 @@ def rule_of(code: str) -> str:
     return kind.rule_text(settings().thresholds, _(kind.rule))
 
 
+@bp.get("/anomalies")  # the old report's address
 @bp.get("/")
 @roles_required(*VIEWERS)
 def index():
-    return redirect(url_for("regulator.report"))
-
-
-@bp.get("/anomalies")
-@roles_required(*VIEWERS)
-def report():
-    """异常日报: filters, counts by county and type, one page of anomalies."""
+    """异常工作台: every open anomaly of the jurisdiction, most severe and oldest first; filters, bulk acknowledge."""
     filters = _filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    totals = lifecycle.counts(db(), actor=actor(), **filters)
-    found = lifecycle.list_anomalies(db(), actor=actor(), page=page, per_page=PER_PAGE, **filters)
-    rows = found.items
-    names = catalog.region_names(db(), list(totals["by_region"]) + [a.region_code for a in rows])
-    pages = found.pages
-    export_args = {k: v for k, v in request.args.items() if k != "page"}
-    if "date" not in export_args:
-        export_args["date"] = filters["day"].isoformat() if filters["day"] else ""
     user = actor()
-    if user.region_code:
-        names.update(catalog.region_names(db(), [user.region_code]))
-    return render_template("regulator/report.html", rows=rows, totals=totals, filters=filters, page=page,
-                           pages=pages, catalog=CATALOG, severities=SEVERITY_NAMES, statuses=STATUS_LABELS,
+    found = lifecycle.list_anomalies(db(), actor=user, page=page, per_page=PER_PAGE, queue=True, **filters)
+    names = catalog.region_names(db(), [a.region_code for a in found.items] + [user.region_code or ""])
+    return render_template("regulator/queue.html", found=found, filters=filters, args=_query_args(),
+                           catalog=CATALOG, severities=SEVERITY_NAMES, statuses=STATUS_LABELS,
                            counties=catalog.counties_of(db(), user), region_names=names,
-                           export_args=export_args)
+                           may_decide={a.id for a in found.items if lifecycle.allowed_moves(user, a)})
 
 
-@bp.get("/anomalies/<int:anomaly_id>")
+@bp.get("/report")
 @roles_required(*VIEWERS)
-def detail(anomaly_id: int):
+def report():
+    return redirect(url_for("regulator.index", **request.args))
+
+
+@bp.get("/digest")
+@roles_required(*VIEWERS)
+def digest():
+    """预警日报: the day's new anomalies of the jurisdiction by severity and type, counts per county, links."""
+    day = _day("date") or local_date(now())
+    user = actor()
+    totals = lifecycle.counts(db(), actor=user, day=day)
+    found = lifecycle.list_anomalies(db(), actor=user, day=day, queue=True, per_page=DIGEST_LIMIT)
+    names = catalog.region_names(db(), list(totals["by_region"]) + [user.region_code or ""])
+    return render_template("regulator/digest.html", day=day, totals=totals, found=found, catalog=CATALOG,
+                           severities=SEVERITY_NAMES, statuses=STATUS_LABELS, region_names=names,
+                           previous=day - timedelta(days=1), next=day + timedelta(days=1))
+
+
+@bp.post("/acknowledge")
+@roles_required(*REGULATORS)
+def acknowledge():
+    """Bulk acknowledge: the ticked anomalies in one transaction, all or none."""
+    back = url_for("regulator.index", **{k: v for k, v in request.form.items() if k in QUERY_KEYS})
+    try:
+        ids = [int(v) for v in request.form.getlist("ids")]
+    except ValueError:
+        abort(400)
+
+    def act():
+        n = lifecycle.acknowledge_many(db(), actor=actor(), anomaly_ids=ids, note=request.form.get("note", ""),
+                                       now=now())
+        flash(_("已确认 %(n)s 条异常", n=n), "info")
+
+    attempt(act, on_refusal=lambda error: flash(message_of(error), "error"))
+    return redirect(back)
+
+
+def _detail(anomaly_id: int, *, note: str = "", chosen: str = "", status: int = 200):
     """One anomaly: its evidence, the manifest's timeline, its history, and what the user may do."""
     user = actor()
     anomaly = lifecycle.get_anomaly(db(), actor=user, anomaly_id=anomaly_id)
     events = lifecycle.manifest_events(db(), anomaly)
     region_names = catalog.region_names(db(), [anomaly.region_code, anomaly.related_region_code,
                                                *evidence_regions(anomaly.evidence)])
-    evidence = {evidence_label(k): evidence_value(k, v, region_names)
+    named = lifecycle.evidence_names(db(), anomaly.evidence)
+    evidence = {evidence_label(k): named.get(k) or evidence_value(k, v, region_names)
                 for k, v in anomaly.evidence.items() if k not in ("manifest", "rule")}
     return render_template("regulator/detail.html", anomaly=anomaly, type=CATALOG[anomaly.code], events=events,
                            evidence=evidence, manifest=anomaly.evidence.get("manifest"), rule=rule_of(anomaly.code),
                            history=lifecycle.history(db(), anomaly), step_names=STEP_NAMES,
                            status_names=STATUS_NAMES, severities=SEVERITY_NAMES, statuses=STATUS_LABELS,
-                           role_names=ROLE_NAMES, sources=SOURCE_NAMES, note_kinds=NOTE_KINDS,
-                           region_names=region_names, moves=lifecycle.allowed_moves(user, anomaly))
+                           sources=SOURCE_NAMES, note_kinds=NOTE_KINDS, region_names=region_names,
+                           moves=lifecycle.allowed_moves(user, anomaly), plot=gps_plot(anomaly.evidence),
+                           officers=lifecycle.officers(db(), actor=user, anomaly=anomaly), note=note,
+                           chosen=chosen), status
+
+
+@bp.get("/anomalies/<int:anomaly_id>")
+@roles_required(*VIEWERS)
+def detail(anomaly_id: int):
+    return _detail(anomaly_id)
 
 
 @bp.post("/anomalies/<int:anomaly_id>/status")
 @roles_required(*AUTHORITY_ROLES)
 def change_status(anomaly_id: int):
-    return _act(anomaly_id, N_("已更新异常状态"), lifecycle.change_status, status=request.form.get("status", ""),
-                note=request.form.get("note", ""))
+    """Acknowledge or resolve; a refusal (resolving without a note) shows the page again with what was typed."""
+    status, note = request.form.get("status", ""), request.form.get("note", "")
+
+    def act():
+        lifecycle.change_status(db(), actor=actor(), anomaly_id=anomaly_id, status=status, note=note, now=now())
+        flash(_("已更新异常状态"), "info")
+        return redirect(url_for("regulator.detail", anomaly_id=anomaly_id))
+
+    def refused(error):
+        flash(message_of(error), "error")
+        return _detail(anomaly_id, note=note, chosen=status, status=422)
+
+    return attempt(act, on_refusal=refused)
+
+
+@bp.post("/anomalies/<int:anomaly_id>/assign")
+@roles_required(*AUTHORITY_ROLES)
+def assign(anomaly_id: int):
+    raw = request.form.get("assignee_id", "")
+    if raw and not raw.isdigit():
+        abort(400)
+    return _act(anomaly_id, N_("已指派"), lifecycle.assign, assignee_id=int(raw) if raw else None)
 
 
 @bp.post("/anomalies/<int:anomaly_id>/notes")
@@ -204,6 +282,34 @@ def _act(anomaly_id: int, done: str, service, **fields):
     return redirect(url_for("regulator.detail", anomaly_id=anomaly_id))
 
 
+# ---------------------------------------------------------------- the coordinate plot
+
+PLOT_SIZE = 240  # the SVG's view box, in its own units
+
+
+def gps_plot(evidence: dict) -> dict | None:
+    """Where a step was scanned against its site, for a small SVG: the site in the middle, the tolerance as a
+    circle, the scan point; metres on a local flat projection (a few km: the error is far below a GPS fix's)."""
+    try:
+        scan_lat, scan_lon, site_lat, site_lon = (float(evidence[k]) for k in
+                                                  ("scan_lat", "scan_lon", "site_lat", "site_lon"))
+    except (KeyError, TypeError, ValueError):
+        return None
+    metres_per_degree = 111_195.0
+    east = (scan_lon - site_lon) * metres_per_degree * math.cos(math.radians(site_lat))
+    north = (scan_lat - site_lat) * metres_per_degree
+    distance = math.hypot(east, north)
+    try:
+        tolerance = float(evidence.get("tolerance_m") or settings().thresholds.location_tolerance_m)
+    except (TypeError, ValueError):
+        tolerance = float(settings().thresholds.location_tolerance_m)
+    scale = (PLOT_SIZE / 2 - 16) / max(distance, tolerance, 1.0)
+    centre = PLOT_SIZE / 2
+    return {"size": PLOT_SIZE, "cx": centre, "cy": centre, "r": round(tolerance * scale, 1),
+            "x": round(centre + east * scale, 1), "y": round(centre - north * scale, 1),
+            "distance_m": round(distance), "tolerance_m": round(tolerance)}
+
+
 # ---------------------------------------------------------------- export
 
 HEADER = [N_("编号"), N_("日期"), N_("类型代码"), N_("类型"), N_("严重程度"), N_("状态"), N_("区县"), N_("对象"),
@@ -216,7 +322,7 @@ def _header() -> list[str]:
 
 def _export_rows():
     """The rows of the export in the page's language; the region code stays beside its name for spreadsheets."""
-    rows = lifecycle.export_anomalies(db(), actor=actor(), limit=EXPORT_LIMIT, **_filters())
+    rows = lifecycle.export_anomalies(db(), actor=actor(), limit=EXPORT_LIMIT, queue=True, **_filters())
     names = catalog.region_names(db(), [code for a in rows for code in (a.region_code, *evidence_regions(a.evidence))])
     rules = {code: rule_of(code) for code in {a.code for a in rows}}
     for a in rows:
@@ -230,7 +336,7 @@ def _export_rows():
 
 
 def _filename(ext: str) -> str:
-    day = request.args.get("date") or "all"
+    day = request.args.get("date") or local_date(now()).isoformat()
     return f"anomalies-{day}.{ext}"
 
 
@@ -247,3 +353,19 @@ def export_xlsx():
     return Response(tables.to_xlsx(_header(), _export_rows(), sheet_title=_("异常")),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={_filename('xlsx')}"})
+
+
+# ---------------------------------------------------------------- the header's warning badge
+
+def warning_count() -> int:
+    """Critical anomalies of the jurisdiction still open: counted once per request, only when base.html asks."""
+    if "warning_count" not in g:
+        g.warning_count = lifecycle.warning_count(db(), actor=current_user._get_current_object()) \
+            if current_user.is_authenticated and current_user.role in REGULATORS else 0
+    return g.warning_count
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def _warning_badge():
+        return {"warning_count": warning_count}

@@ -1,11 +1,11 @@
-from wastechain.api.anomalies.schemas import (AnomalyArgs, AnomalyDetailOut, AnomalyOut, NoteIn, NoteOut,
-                                              ReconciliationIn, ReconciliationOut, StatusIn)
+from wastechain.api.anomalies.schemas import (AnomalyArgs, AnomalyDetailOut, AnomalyOut, AssignmentIn, NoteIn,
+                                              NoteOut, ReconciliationIn, ReconciliationOut, StatusIn)
 from wastechain.api.common import Blueprint, current_user, db, listed, login_required, now, page_schema, paging, settings
 from wastechain.services import reconciliation
 from wastechain.services.anomalies import lifecycle
 
 bp = Blueprint("anomalies", __name__, description="每日对账与异常报告")
-FILTERS = ("code", "region", "status", "severity", "date_from", "date_to")
+FILTERS = ("code", "region", "status", "severity", "date_from", "date_to", "assignee_id")
 
 
 @bp.post("/reconciliations")
@@ -45,6 +45,15 @@ def get_anomaly(anomaly_id):
 def change_status(body, anomaly_id):
     """A regulator acknowledges or resolves an anomaly with a note (kept in its history)."""
     return lifecycle.change_status(db(), actor=current_user(), anomaly_id=anomaly_id, now=now(), **body)
+
+
+@bp.post("/anomalies/<int:anomaly_id>/assignment")
+@login_required
+@bp.arguments(AssignmentIn)
+@bp.response(200, AnomalyDetailOut)
+def assign(body, anomaly_id):
+    """A regulator of the jurisdiction gives the anomaly to a named officer who can act on it (null: nobody)."""
+    return lifecycle.assign(db(), actor=current_user(), anomaly_id=anomaly_id, now=now(), **body)
 
 
 @bp.post("/anomalies/<int:anomaly_id>/notes")

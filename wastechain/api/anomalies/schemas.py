@@ -31,6 +31,8 @@ class AnomalyArgs(PageArgs):
     region = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{6}$"))
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUSES))
     severity = ma.fields.String(load_default=None, validate=ma.validate.OneOf(SEVERITIES))
+    assignee_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=2**31 - 1),
+                                    metadata={"description": "only the anomalies assigned to this officer"})
 
 
 class NoteOut(ma.Schema):
@@ -38,6 +40,8 @@ class NoteOut(ma.Schema):
     kind = ma.fields.String()
     author_id = ma.fields.Integer()
     author_role = ma.fields.String()
+    author_name = ma.fields.Function(lambda n: n.author.shown_name if n.author else None, allow_none=True,
+                                     metadata={"description": "the person who wrote it (their name, else login)"})
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String(allow_none=True)
     note = ma.fields.String()
@@ -60,6 +64,9 @@ class AnomalyOut(ma.Schema):
     evidence = ma.fields.Dict()
     detected_at = Time()
     status_changed_at = Time(allow_none=True)
+    assignee_id = ma.fields.Integer(allow_none=True, metadata={"description": "the officer in charge"})
+    assignee_name = ma.fields.Function(lambda a: a.assignee.shown_name if a.assignee else None, allow_none=True)
+    assigned_at = Time(allow_none=True)
 
 
 class AnomalyDetailOut(AnomalyOut):
@@ -69,6 +76,12 @@ class AnomalyDetailOut(AnomalyOut):
 class StatusIn(ma.Schema):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf([AnomalyStatus.ACKNOWLEDGED.value, AnomalyStatus.RESOLVED.value]))
     note = Text(load_default="", min_length=0, max_length=2000, multiline=True)
+
+
+class AssignmentIn(ma.Schema):
+    assignee_id = ma.fields.Integer(required=True, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1),
+                                    metadata={"description": "a regulator of the jurisdiction who can act on the "
+                                                             "anomaly; null takes the assignment back"})
 
 
 class NoteIn(ma.Schema):

@@ -2,23 +2,29 @@
 from datetime import date, datetime
 
 from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from wastechain.domain.anomalies import ANOMALY_STATUS_NAMES, STATUS_MOVES
 from wastechain.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from wastechain.domain.regions import jurisdiction_prefix
 from wastechain.domain.text import N_, clean_text
 from wastechain.domain.vocabulary import AnomalyStatus, NoteKind, Role, Severity
-from wastechain.models import Anomaly, AnomalyNote, User
+from wastechain.models import Anomaly, AnomalyNote, Organization, User, Vehicle
 from wastechain.services import access
 from wastechain.services.common import Page, locked, paginate, transactional
 from wastechain.services.manifests.events import timeline
 
 # ---------------------------------------------------------------- reading
 
+SEVERITY_RANK = {s.value: i for i, s in enumerate(Severity)}  # critical first
+
+
 def _filtered(actor: User, *, day: date | None = None, date_from: date | None = None,
               date_to: date | None = None, code: str | None = None, region: str | None = None,
-              status: str | None = None, severity: str | None = None) -> Select:
-    """The visible anomalies, filtered; newest day first, most severe first."""
+              status: str | None = None, severity: str | None = None, enterprise: str | None = None,
+              assignee_id: int | None = None, queue: bool = False) -> Select:
+    """The visible anomalies, filtered. The report's order: newest day first, most severe first; the work
+    queue's (queue=True): most severe first, then the oldest, so nothing waits unseen behind newer findings."""
     query = access.visible_anomalies(actor)
     if day:
         query = query.where(Anomaly.day == day)
@@ -35,13 +41,25 @@ def _filtered(actor: User, *, day: date | None = None, date_from: date | None = 
         query = query.where(Anomaly.status == status)
     if severity:
         query = query.where(Anomaly.severity == severity)
-    order = {s.value: i for i, s in enumerate(Severity)}
-    return query.order_by(Anomaly.day.desc(), case(order, value=Anomaly.severity, else_=9), Anomaly.id)
+    if enterprise:
+        named = select(Organization.id).where(Organization.name.ilike(f"%{_like_escaped(enterprise)}%", escape="\\"))
+        query = query.where(Anomaly.organization_id.in_(named))
+    if assignee_id:
+        query = query.where(Anomaly.assignee_id == assignee_id)
+    rank = case(SEVERITY_RANK, value=Anomaly.severity, else_=9)
+    if queue:
+        return query.order_by(rank, Anomaly.day, Anomaly.detected_at, Anomaly.id)
+    return query.order_by(Anomaly.day.desc(), rank, Anomaly.id)
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_anomalies(session, *, actor: User, page: int = 1, per_page: int = 50, **filters) -> Page[Anomaly]:
     """One page of the visible anomalies, filtered (day, date range, code, region, status, severity)."""
-    return paginate(session, _filtered(actor, **filters), page=page, per_page=per_page)
+    query = _filtered(actor, **filters).options(selectinload(Anomaly.assignee), selectinload(Anomaly.organization))
+    return paginate(session, query, page=page, per_page=per_page)
 
 
 def export_anomalies(session, *, actor: User, limit: int, **filters) -> list[Anomaly]:
@@ -59,7 +77,16 @@ def counts(session, *, actor: User, **filters) -> dict:
     by_region = dict(session.execute(select(sub.c.region_code, func.count()).group_by(sub.c.region_code)).all())
     by_code = dict(session.execute(select(sub.c.code, func.count()).group_by(sub.c.code)).all())
     by_status = dict(session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all())
-    return {"by_region": by_region, "by_code": by_code, "by_status": by_status, "total": sum(by_code.values())}
+    by_severity = dict(session.execute(select(sub.c.severity, func.count()).group_by(sub.c.severity)).all())
+    return {"by_region": by_region, "by_code": by_code, "by_status": by_status, "by_severity": by_severity,
+            "total": sum(by_code.values())}
+
+
+def warning_count(session, *, actor: User) -> int:
+    """The header's 预警 badge: critical anomalies of the jurisdiction nobody has acknowledged yet."""
+    query = access.visible_anomalies(actor).where(Anomaly.severity == Severity.CRITICAL,
+                                                  Anomaly.status == AnomalyStatus.OPEN)
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -113,6 +140,76 @@ def add_note(session, *, actor: User, anomaly_id: int, note: str, now: datetime)
     session.add(entry)
     session.flush()
     return entry
+
+
+MAX_BULK = 200
+
+
+@transactional
+def acknowledge_many(session, *, actor: User, anomaly_ids: list[int], note: str = "", now: datetime) -> int:
+    """Acknowledges several open anomalies at once (one transaction): all of them, or none when one is refused."""
+    ids = sorted(set(anomaly_ids))
+    if not ids:
+        raise ValidationFailed(N_("请先勾选要确认的异常"), details={"ids": "required"})
+    if len(ids) > MAX_BULK:
+        raise ValidationFailed(N_("一次最多确认 {n} 条异常"), params={"n": MAX_BULK}, details={"ids": "too many"})
+    for anomaly_id in ids:
+        change_status(session, actor=actor, anomaly_id=anomaly_id, status=AnomalyStatus.ACKNOWLEDGED, note=note,
+                      now=now)
+    return len(ids)
+
+
+def officers(session, *, actor: User, anomaly: Anomaly) -> list[User]:
+    """The officers the actor may assign this anomaly to: active regulators inside the actor's jurisdiction whose
+    own jurisdiction covers where the anomaly happened (so the assignee can act on it)."""
+    if not access.may_decide_anomaly(actor, anomaly):
+        return []
+    query = select(User).where(User.role == Role.REGULATOR, User.active.is_(True))
+    if not access.is_admin(actor):
+        query = query.where(access.jurisdiction_clause(User.region_code, actor))
+    return sorted((u for u in session.scalars(query) if access.may_decide_anomaly(u, anomaly)),
+                  key=lambda u: u.shown_name)
+
+
+@transactional
+def assign(session, *, actor: User, anomaly_id: int, assignee_id: int | None, now: datetime) -> Anomaly:
+    """A regulator of the jurisdiction gives the anomaly to a named officer (or takes the assignment back)."""
+    anomaly = get_anomaly(session, actor=actor, anomaly_id=anomaly_id)
+    if not access.is_authority(actor):
+        raise Forbidden(N_("只有监管部门可以指派异常"), details={"allowed_roles": [Role.REGULATOR, Role.ADMIN]})
+    if not access.may_decide_anomaly(actor, anomaly):
+        raise Forbidden(N_("该异常发生在其他辖区，由属地监管部门指派处理"), details={"region_code": anomaly.region_code})
+    if anomaly.status == AnomalyStatus.RESOLVED:
+        raise InvalidTransition(N_("异常已处理，不能再指派"), details={"status": anomaly.status})
+    assignee = None
+    if assignee_id is not None:
+        assignee = next((u for u in officers(session, actor=actor, anomaly=anomaly) if u.id == assignee_id), None)
+        if assignee is None:
+            raise ValidationFailed(N_("只能指派给本辖区内能处理该异常的监管人员"), details={"assignee_id": assignee_id})
+    anomaly = locked(session, select(Anomaly).where(Anomaly.id == anomaly.id)).one()
+    anomaly.assignee_id = assignee.id if assignee else None
+    anomaly.assigned_by_id = actor.id
+    anomaly.assigned_at = now
+    session.flush()
+    return anomaly
+
+
+# Evidence keys that hold a record's id, and the record's name a person reads instead.
+EVIDENCE_IDS = {"payee_id": (Organization, "name"), "payer_id": (Organization, "name"),
+                "receiver_id": (Organization, "name"), "driver_user_id": (User, "shown_name"),
+                "vehicle_id": (Vehicle, "plate")}
+
+
+def evidence_names(session, evidence: dict) -> dict[str, str]:
+    """The names of the records an anomaly's evidence names by id ({"payee_id": "衢州危废处置中心", …})."""
+    names = {}
+    for key, (model, attribute) in EVIDENCE_IDS.items():
+        value = evidence.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            record = session.get(model, value)
+            if record is not None:
+                names[key] = getattr(record, attribute)
+    return names
 
 
 def history(session, anomaly: Anomaly) -> list[AnomalyNote]:

@@ -3,9 +3,10 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from wastechain.domain.anomalies import Finding, kg
-from wastechain.domain.vocabulary import AnomalyStatus
+from wastechain.domain.anomalies import CATALOG, Finding, Thresholds, kg
+from wastechain.domain.vocabulary import AnomalyStatus, Severity
 from wastechain.models import Anomaly, Organization, Site
+from wastechain.services.anomalies import notifications
 from wastechain.services.reconciliation.context import Candidate
 from wastechain.services.reconciliation.sql import M, g, insert_anomaly, jsonable
 
@@ -36,12 +37,14 @@ def _org_regions(session, ids: set[int]) -> dict[int, tuple[str, str]]:
                             .where(Organization.id.in_(ids)))}
 
 
-def to_findings(session, candidates: list[Candidate], *, seal_region: str) -> list[Finding]:
+def to_findings(session, candidates: list[Candidate], *, thresholds: Thresholds) -> list[Finding]:
+    seal_region = thresholds.seal_region
     facts = _manifest_facts(session, {c.manifest_id for c in candidates if c.manifest_id})
     orgs = _org_regions(session, {c.organization_id for c in candidates if c.organization_id})
     findings = []
     for c in candidates:
         evidence = dict(c.evidence)
+        evidence.setdefault("rule", CATALOG[c.code].rule_text(thresholds))  # with the values this run applied
         region, related, org_id = c.region_code, None, c.organization_id
         subject_type, subject_id, label = c.subject_type, c.subject_id, c.subject_label
         if c.manifest_id and c.manifest_id in facts:
@@ -91,4 +94,6 @@ def store_findings(session, findings: list[Finding], *, day: date, now: datetime
     if rows:
         dialect = session.get_bind().dialect.name
         session.execute(insert_anomaly(dialect).on_conflict_do_nothing(index_elements=["fingerprint"]), rows)
+        notifications.warn_of_critical(session, now=now, fingerprints=[
+            r["fingerprint"] for r in rows if r["severity"] == Severity.CRITICAL])
     return len(rows)

@@ -109,7 +109,7 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
     def _flush(batch: list[Candidate]) -> None:
         if not batch:
             return
-        findings = to_findings(session, batch, seal_region=thresholds.seal_region)
+        findings = to_findings(session, batch, thresholds=thresholds)
         findings = [f for f in findings if f.fingerprint not in fingerprints]
         for f in findings:
             fingerprints.add(f.fingerprint)
@@ -180,6 +180,6 @@ def check_events(session, *, event_ids: Iterable[int], now: datetime, thresholds
         window = day_window(on)
         ctx = Context(session, on, window.start, window.end, thresholds, event_ids=tuple(group))
         candidates = [c for check in EVENT_CHECKS[step] for c in check(ctx)]
-        findings = to_findings(session, candidates, seal_region=thresholds.seal_region)
+        findings = to_findings(session, candidates, thresholds=thresholds)
         new += store_findings(session, findings, day=on, now=now, source="runtime")
     return new

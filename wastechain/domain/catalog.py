@@ -30,6 +30,10 @@ COLUMNS = {
 }
 REQUIRED = {HAZARDOUS: ("category", "category_name", "code", "description", "hazard"), GENERAL: ("code", "name"),
             EXEMPTION: ("code", "link")}
+COLUMN_NAMES = {"category": N_("废物类别"), "category_name": N_("类别名称"), "industry_source": N_("行业来源"),
+                "code": N_("废物代码"), "description": N_("危险废物"), "hazard": N_("危险特性"), "name": N_("名称"),
+                "bulk_examples": N_("大宗废物示例"), "link": N_("豁免环节"), "condition": N_("豁免条件"),
+                "old_code": N_("旧代码"), "new_code": N_("新代码"), "file": N_("文件")}
 MAX_LENGTH = {"description": 400, "name": 400, "category_name": 64, "industry_source": 200, "bulk_examples": 200,
               "condition": 400}
 

@@ -103,3 +103,10 @@ def test_the_page_in_english(client, world):
     client.post("/language", data={"lang": "en"})
     page = client.get("/catalog").get_data(as_text=True)
     assert "Catalog editions" in page and "table not loaded yet" in page
+
+
+def test_the_code_picker_marks_a_general_class_as_provisional(client, world):
+    login(client, "producer")
+    items = client.get("/batches/waste-codes.json?q=SW01").json["items"]
+    assert [(i["code"], i["provisional"]) for i in items] == [("SW01", "暂定类别（未与正式目录核对）")]
+    assert client.get("/batches/waste-codes.json?q=900-041-49").json["items"][0]["provisional"] == ""

@@ -78,7 +78,8 @@ def database_url(database_template, tmp_path):
 
 
 def _catalog_changed(connection) -> bool:
-    editions = set(connection.execute(text("SELECT kind, name, loaded, effective_to FROM catalog_edition")).tuples())
+    rows = connection.execute(text("SELECT kind, name, loaded, effective_to FROM catalog_edition"))
+    editions = {tuple(row) for row in rows}
     extra = connection.execute(text("SELECT (SELECT count(*) FROM catalog_succession) "
                                     "+ (SELECT count(*) FROM catalog_exemption)")).scalar()
     return editions != {(e.kind, e.name, e.loaded, e.effective_to) for e in SHIPPED} or bool(extra)

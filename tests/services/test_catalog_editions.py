@@ -157,7 +157,8 @@ def test_an_old_batch_of_a_merged_code_still_traces_issues_reports_and_reconcile
     assert trace_batch(session, actor=user, batch_id=old.id)["waste_code"] == e2099.MERGED_AWAY
     evaluation = check_manifest(session, actor=user, lines=[LineRequest(old.id, Decimal("10"))],
                                 receiver_site_id=world.receiver_site.id, transporter_id=world.transporter.id,
-                                planned_pickup_at=datetime(2099, 6, 1, 2, tzinfo=UTC), now=datetime(2099, 6, 1, tzinfo=UTC))
+                                planned_pickup_at=datetime(2099, 6, 1, 2, tzinfo=UTC),
+                                now=datetime(2099, 6, 1, tzinfo=UTC))
     assert evaluation.batches[old.id].waste_code == e2099.MERGED_AWAY  # produced in 2098: its code may still leave
     ledger = site_ledger(session, actor=user, site_id=world.producer_site.id, date_from=date(2098, 1, 1),
                          date_to=date(2099, 12, 31), period="month")

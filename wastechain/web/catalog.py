@@ -79,7 +79,8 @@ def _plan(form: dict, files: dict):
     rows, problems = imports.read_table(files["table"][1], files["table"][0], rules.COLUMNS[form["kind"]])
     mapping = []
     if "mapping" in files:
-        mapping, mapping_problems = imports.read_table(files["mapping"][1], files["mapping"][0], imports.MAPPING_COLUMNS)
+        name, data = files["mapping"]
+        mapping, mapping_problems = imports.read_table(data, name, imports.MAPPING_COLUMNS)
         problems += mapping_problems
     return {"kind": form["kind"], "edition": form["edition"], "effective_from": form["effective_date"], "rows": rows,
             "mapping": mapping, "problems": problems}

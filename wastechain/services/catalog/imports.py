@@ -116,8 +116,9 @@ def _stored(session, kind: str, edition: CatalogEdition | None) -> dict[str, dic
 def _stored_mapping(session, edition: CatalogEdition | None) -> set[tuple[str, str]]:
     if edition is None:
         return set()
-    return {(old, new) for old, new in session.execute(
-        select(CatalogSuccession.old_code, CatalogSuccession.new_code).where(CatalogSuccession.edition_id == edition.id))}
+    query = select(CatalogSuccession.old_code, CatalogSuccession.new_code).where(
+        CatalogSuccession.edition_id == edition.id)
+    return {(old, new) for old, new in session.execute(query)}
 
 
 def plan_import(session, *, kind: str, edition: str, effective_from: date, rows: list[tuple[int, dict]],
@@ -146,7 +147,8 @@ def plan_import(session, *, kind: str, edition: str, effective_from: date, rows:
     if plan.ok:
         plan.diff = rules.diff(old, new, pairs)
         plan.unchanged = (current is not None and current.loaded and current.effective_from == effective_from
-                          and _stored(session, kind, current) == new and _stored_mapping(session, current) == set(pairs))
+                          and _stored(session, kind, current) == new
+                          and _stored_mapping(session, current) == set(pairs))
     return plan
 
 

@@ -13,6 +13,7 @@ from wastechain.domain.anomalies import Thresholds
 from wastechain.domain.errors import DomainError, ValidationFailed
 from wastechain.models import (Anomaly, Batch, CatalogEdition, CatalogEntry, CatalogExemption, CatalogSuccession, User,
                                WasteCode)
+from wastechain.services.anomalies.declarations import declaration_forms
 from wastechain.services.catalog import editions, imports, search_waste_codes
 from wastechain.services.lineage.trace import trace_batch
 from wastechain.services.manifests.issue import LineRequest, check_manifest
@@ -233,3 +234,13 @@ def test_only_an_administrator_may_import_from_a_page(session, world):
                              effective_from=e2099.EFFECTIVE, rows=e2099.numbered(e2099.edition_2099()))
     assert refused.value.code == "FORBIDDEN"
     assert session.scalar(select(func.count()).select_from(CatalogEdition).where(CatalogEdition.name == "2099")) == 0
+
+
+def test_the_annual_declaration_adds_up_codes_a_later_edition_merged(session, world):
+    register(session, world, e2099.MERGED_AWAY, date(2098, 3, 1))
+    register(session, world, e2099.MERGED_INTO, date(2098, 9, 1))
+    apply(session)
+    forms = declaration_forms(session, actor=producer(session), now=datetime(2099, 2, 1, tzinfo=UTC),
+                              thresholds=Thresholds(), year=2098)
+    lines = [(line["waste_code"], line["generated_kg"]) for line in forms["annual"]["lines"]]
+    assert lines == [(e2099.MERGED_INTO, Decimal("200"))]

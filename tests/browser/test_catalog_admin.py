@@ -25,3 +25,12 @@ def test_an_administrator_checks_and_applies_a_new_edition(phone, world, tmp_pat
     page.locator("#apply-form button[type=submit]").tap()
     expect(page.locator('[data-edition="hazardous-2099"]')).to_contain_text("尚未施行")
     expect(page.locator('[data-edition="hazardous-2021"]')).to_contain_text("历史版本")
+
+
+def test_the_editions_page_in_english(phone, world):
+    page = phone(locale="en-US").new_page()
+    page.goto("/login?next=/catalog")
+    log_in(page, "admin")
+    expect(page.locator("#pending-hazardous-2025")).to_contain_text("table is not loaded yet")
+    expect(page.locator('[data-edition="general-2020"] .provisional')).to_have_text("Provisional (unverified)")
+    look(page, "catalog-editions-en")

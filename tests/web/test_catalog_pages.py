@@ -102,7 +102,7 @@ def test_the_page_in_english(client, world):
     login(client, "admin")
     client.post("/language", data={"lang": "en"})
     page = client.get("/catalog").get_data(as_text=True)
-    assert "Catalog editions" in page and "table not loaded yet" in page
+    assert "Catalog editions" in page and "table is not loaded yet" in page
 
 
 def test_the_code_picker_marks_a_general_class_as_provisional(client, world):

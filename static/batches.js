@@ -22,6 +22,12 @@
         line.textContent = pair[0] + ": " + pair[1];
         info.appendChild(line);
       });
+      if (item.provisional) {  // a class not yet checked against the official table
+        var mark = document.createElement("span");
+        mark.className = "provisional";
+        mark.textContent = item.provisional;
+        info.appendChild(mark);
+      }
       info.classList.remove("hidden");
     };
 
@@ -52,7 +58,8 @@
         head.textContent = item.code + " " + item.name;
         var meta = document.createElement("span");
         meta.className = "muted";
-        meta.textContent = item.category + " " + item.category_name + " · " + item.hazard_text + " · " + item.stream_name;
+        meta.textContent = item.category + " " + item.category_name + " · " + item.hazard_text + " · " + item.stream_name +
+          (item.provisional ? " · " + item.provisional : "");
         button.appendChild(head);
         button.appendChild(meta);
         button.addEventListener("click", function () { choose(item); });

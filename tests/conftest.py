@@ -12,10 +12,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from wastechain import create_app, schema
-from wastechain.catalog import seed_catalog
+from wastechain.catalog import SHIPPED, seed_catalog
 from wastechain.db import Base, make_engine, make_session_factory
 
-KEPT_TABLES = {"region", "waste_code", "alembic_version"}
+CATALOG_TABLES = ("catalog_succession", "catalog_exemption", "catalog_entry", "catalog_edition", "waste_code")
+KEPT_TABLES = {"region", "alembic_version", *CATALOG_TABLES}
 TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                "PUBLIC_BASE_URL": "http://testserver", "WTF_CSRF_ENABLED": False}
 
@@ -67,7 +68,21 @@ def database_url(database_template, tmp_path):
     tables = [t.name for t in Base.metadata.sorted_tables if t.name not in KEPT_TABLES]
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        reload = _catalog_changed(connection)
+        if reload:  # a test imported an edition: the next test starts from the shipped catalog again
+            connection.execute(text(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE"))
+    if reload:
+        with make_session_factory(engine)() as session:
+            seed_catalog(session)
     engine.dispose()
+
+
+def _catalog_changed(connection) -> bool:
+    rows = connection.execute(text("SELECT kind, name, loaded, effective_to FROM catalog_edition"))
+    editions = {tuple(row) for row in rows}
+    extra = connection.execute(text("SELECT (SELECT count(*) FROM catalog_succession) "
+                                    "+ (SELECT count(*) FROM catalog_exemption)")).scalar()
+    return editions != {(e.kind, e.name, e.loaded, e.effective_to) for e in SHIPPED} or bool(extra)
 
 
 @pytest.fixture

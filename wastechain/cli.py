@@ -9,10 +9,12 @@ from wastechain import schema
 from wastechain.catalog import seed_catalog
 from wastechain.cli_reconcile import check_seals, export_seals, generate, reconcile
 from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
+from wastechain.domain.catalog import COLUMNS
 from wastechain.domain.errors import DomainError
 from wastechain.domain.keys import Keyring, parse_key_file, parse_keyring
 from wastechain.services.accounts.auth import create_admin
 from wastechain.services.anomalies import notifications
+from wastechain.services.catalog import editions, imports
 from wastechain.services.outbox import drain
 from wastechain.services.reconciliation.history import resolve_false_alarms, verify_history
 from wastechain.settings import DEVELOPMENT_SECRET_KEY
@@ -79,8 +81,8 @@ def db_check():
 def _seed_catalog():
     with _session() as session:
         written = seed_catalog(session)
-    click.echo(f"catalog: {written['regions']} regions and {written['waste_codes']} waste codes written "
-               "(0 means already up to date)")
+    click.echo(f"catalog: {written['regions']} regions and {written['waste_codes']} waste codes written, "
+               f"{written['editions']} edition rows (0 means already up to date)")
 
 
 @click.command("seed-catalog")
@@ -230,10 +232,86 @@ def notifications_drain(webhook):
     click.echo(f"warnings: {delivered} delivered, {failed} failed")
     if failed:
         raise SystemExit(1)
+catalog_group = AppGroup("catalog", help="Catalog editions: what is in force, and loading a new edition.")
+
+
+def _read(path: str, columns: tuple[str, ...]):
+    with open(path, "rb") as handle:
+        return imports.read_table(handle.read(), path, columns)
+
+
+def _echo_plan(plan: imports.ImportPlan) -> None:
+    base = f"{plan.base.kind} {plan.base.name}" if plan.base else "nothing"
+    click.echo(f"{plan.kind} edition {plan.edition} from {plan.effective_from}: {plan.rows} rows, "
+               f"{plan.mapping_rows} mapping rows, compared with {base}")
+    for problem in plan.problems:
+        click.echo(f"  row {problem.row}, {problem.column}: {problem.message}", err=True)
+    if plan.diff is None:
+        return
+    for name, changes in vars(plan.diff).items():
+        for change in changes:
+            click.echo(f"  {name}: {_change(change)}")
+    if plan.diff.empty:
+        click.echo("  no difference")
+
+
+def _change(change) -> str:
+    if isinstance(change, str):
+        return change
+    if "code" in change:
+        return f"{change['code']}: {change['old']!r} -> {change['new']!r}"
+    sources = change["from"] if isinstance(change["from"], list) else [change["from"]]
+    targets = change["to"] if isinstance(change["to"], list) else [change["to"]]
+    return f"{' + '.join(sources)} -> {' + '.join(targets)}"
+
+
+@catalog_group.command("import")
+@click.option("--kind", type=click.Choice(["hazardous", "general", "exemption"]), required=True)
+@click.option("--edition", required=True, help="the edition's name, e.g. 2025")
+@click.option("--effective", required=True, type=click.DateTime(["%Y-%m-%d"]), help="in force from YYYY-MM-DD")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CSV/XLSX with columns old_code,new_code: the merges and splits of this edition")
+@click.option("--title", default=None, help="the edition's full title (default: the catalog's name and edition)")
+@click.option("--apply", "apply_", is_flag=True, help="write it (one transaction); without it, a dry run")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def catalog_import(kind, edition, effective, mapping, title, apply_, file):
+    """Check a new edition's table (CSV or XLSX), show its difference against the edition in force, and with
+    --apply load it; running it again changes nothing."""
+    rows, problems = _read(file, COLUMNS[kind])
+    pairs, mapping_problems = _read(mapping, imports.MAPPING_COLUMNS) if mapping else ([], [])
+    options = {"kind": kind, "edition": edition, "effective_from": effective.date(), "rows": rows,
+               "mapping": pairs, "problems": problems + mapping_problems}
+    with _session() as session:
+        try:
+            plan = (imports.apply_import(session, actor=None, title=title, **options) if apply_
+                    else imports.plan_import(session, **options))
+        except imports.CatalogImportRefused as refused:
+            plan = imports.ImportPlan(kind=kind, edition=edition, effective_from=effective.date(), rows=len(rows),
+                                      problems=refused.problems, mapping_rows=len(pairs))
+        _echo_plan(plan)
+    if not plan.ok:
+        raise click.ClickException(f"{len({p.row for p in plan.problems})} rows refused; nothing was written")
+    if plan.applied:
+        click.echo("applied")
+    elif plan.unchanged:
+        click.echo("already loaded exactly so: nothing to write")
+    else:
+        click.echo("dry run: nothing written (add --apply to load it)")
+
+
+@catalog_group.command("editions")
+def catalog_editions():
+    """List every edition (in force from, to, verified, loaded) and the pending ones to load."""
+    with _session() as session:
+        for e in editions.all_editions(session):
+            state = "loaded" if e.loaded else "PENDING: not loaded"
+            click.echo(f"{e.kind:<10} {e.name:<8} {e.effective_from} .. {e.effective_to or ''} "
+                       f"{'verified' if e.verified else 'provisional'} {state}  {e.title}")
 
 
 def init_app(app) -> None:
     app.cli.add_command(db_group)
+    app.cli.add_command(catalog_group)
     app.cli.add_command(seals_group)
     app.cli.add_command(notifications_group)
     for command in (seed_catalog_command, create_admin_command, seed_demo_command, reconcile_command,

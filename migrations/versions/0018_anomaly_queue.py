@@ -1,7 +1,7 @@
 """anomaly queue: an anomaly's assigned officer, people's names, and the warnings (预警) outbox
 
 Revision ID: 0018_anomaly_queue
-Revises: 0016_key_ids
+Revises: 0017_catalog_editions
 Create Date: 2026-12-01 23:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from wastechain.db import UTCDateTime
 
 revision = '0018_anomaly_queue'
-down_revision = '0016_key_ids'
+down_revision = '0017_catalog_editions'
 branch_labels = None
 depends_on = None
 

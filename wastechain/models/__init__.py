@@ -2,7 +2,8 @@
 from wastechain.models.anomaly import (Anomaly, AnomalyNote, DaySeal, Declaration, Notification, Payment,
                                       ReceiverIntake)
 from wastechain.models.capacity import ReceiverCapacity, ReceiverIntakeTotal
-from wastechain.models.catalog import Region, WasteCode
+from wastechain.models.catalog import (CatalogEdition, CatalogEntry, CatalogExemption, CatalogSuccession, Region,
+                                       WasteCode)
 from wastechain.models.drafts import ManifestDraft
 from wastechain.models.handover import HandoverCode
 from wastechain.models.outbox import CheckOutbox
@@ -12,7 +13,8 @@ from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Notification", "Payment", "ReceiverIntake",
-    "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "DisposalRecord", "HandoverCode", "LineageFlow",
+    "ApiKey", "ApiToken", "Approval", "Batch", "CatalogEdition", "CatalogEntry", "CatalogExemption", "CatalogSuccession",
+    "CheckOutbox", "Container", "DisposalRecord", "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",
     "WasteCode",

@@ -20,6 +20,7 @@ class Batch(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
     waste_code: Mapped[str] = mapped_column(ForeignKey("waste_code.code"), index=True)
+    code_edition_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_edition.id"))  # the code's edition
     quantity_kg: Mapped[Decimal] = mapped_column(Mass)
     remaining_kg: Mapped[Decimal] = mapped_column(Mass)
     status: Mapped[BatchStatus] = mapped_column(stored_enum(BatchStatus, length=20, name="status"), index=True)

@@ -140,7 +140,7 @@ def _form_page(values: dict, errors: dict[str, str], status: int = 200):
     picked = picked[0] if picked and picked[0].code == chosen else None
     return render_template("batches/new.html", values=values, errors=errors,
                            sites=batches.own_sites(db(), actor=user), forms=WASTE_FORM_NAMES,
-                           field_names=BATCH_FIELD_NAMES, picked=_code_view(picked) if picked else None), status
+                           field_names=BATCH_FIELD_NAMES, picked=_code_view(picked, picked.edition.verified) if picked else None), status
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])
@@ -167,12 +167,13 @@ def new():
     return redirect(url_for("batches_page.detail", batch_id=batch.id))
 
 
-def _code_view(code) -> dict:
-    """A catalog entry as the picker shows it, in the page's language."""
+def _code_view(code, verified: bool = True) -> dict:
+    """A catalog entry as the picker shows it, in the page's language (a provisional class marked)."""
     hazards = [_(HAZARD_NAMES.get(h, h)) for h in labels.hazard_codes(code.hazard)]
     return {"code": code.code, "name": code.name, "category": code.category, "category_name": code.category_name,
             "stream": code.stream, "stream_name": _(STREAM_NAMES.get(code.stream, code.stream)),
-            "hazards": hazards, "hazard_text": _list(hazards) if hazards else _("无")}
+            "hazards": hazards, "hazard_text": _list(hazards) if hazards else _("无"),
+            "provisional": "" if verified else _("暂定类别（未与正式目录核对）")}
 
 
 def _list(names: list[str]) -> str:
@@ -189,7 +190,7 @@ def waste_codes():
     except ValidationError:
         return jsonify({"items": [], "total": 0, "error": _("搜索条件有误")}), 422
     found = catalog.search_waste_codes(db(), q=args["q"], page=args["page"], per_page=min(args["per_page"], 20))
-    response = jsonify({"items": [_code_view(c) for c in found.items], "total": found.total, "page": found.page,
+    response = jsonify({"items": [_code_view(c, c.edition.verified) for c in found.items], "total": found.total, "page": found.page,
                         "pages": found.pages})
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

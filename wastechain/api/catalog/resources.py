@@ -21,4 +21,4 @@ def list_regions(args):
 def list_waste_codes(args):
     """Search the catalog by code or name, stream and category."""
     return listed(catalog.search_waste_codes(db(), q=args["q"], stream=args["stream"], category=args["category"],
-                                             **paging(args)))
+                                             on=args["on"], **paging(args)))

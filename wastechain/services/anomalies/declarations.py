@@ -20,6 +20,7 @@ from wastechain.domain.timeutil import CHINA, local_date
 from wastechain.domain.vocabulary import DECLARING_ROLES, PeriodKind
 from wastechain.models import Batch, Declaration, LineageFlow, Site, User, WasteCode
 from wastechain.services import access
+from wastechain.services.catalog.editions import reporting_groups
 from wastechain.services.storage.ledger import DERIVED_KINDS, stock_at
 
 TONNE = Decimal(1000)
@@ -93,10 +94,16 @@ def _names(session, codes) -> dict[str, str]:
 
 
 def _lines(session, generated: dict, stock: dict) -> list[dict]:
-    codes = sorted(set(generated) | set(stock))
-    names = _names(session, codes)
-    return [{"waste_code": c, "name": names.get(c, ""), "generated_kg": generated.get(c, ZERO),
-             "stock_kg": stock.get(c, ZERO)} for c in codes]
+    """One line per code — codes a newer catalog edition merged or split are added up under the code(s) in force."""
+    groups = reporting_groups(session, set(generated) | set(stock))
+    folded: dict[str, dict] = {}
+    for code in sorted(groups):
+        line = folded.setdefault(groups[code], {"generated_kg": ZERO, "stock_kg": ZERO})
+        line["generated_kg"] += generated.get(code, ZERO)
+        line["stock_kg"] += stock.get(code, ZERO)
+    names = _names(session, {c for label in folded for c in label.split(" / ")})
+    return [{"waste_code": label, "name": "；".join(names.get(c, "") for c in label.split(" / ")), **folded[label]}
+            for label in sorted(folded)]
 
 
 def _note(lines: list[dict], heading: str) -> str:

@@ -22,6 +22,7 @@ from wastechain.models import (Approval, Batch, Manifest, ManifestLine, Manifest
                                User, Vehicle)
 from wastechain.services import access
 from wastechain.services.catalog import region_names
+from wastechain.services.catalog.editions import code_edition, exemptions
 from wastechain.services.common import locked, transactional
 from wastechain.services.manifests import capacity
 from wastechain.services.manifests.events import append_event
@@ -131,6 +132,8 @@ def evaluate_manifest(session, *, actor: User, lines: list[LineRequest], receive
     if len({line.batch_id for line in lines}) != len(lines):
         raise ValidationFailed(N_("同一批次在联单中只能出现一次"), details={"lines": "duplicate batch"})
     batches = _own_batches(session, actor, [line.batch_id for line in lines], lock=lock)
+    for code, day in sorted({(b.waste_code, local_date(b.generated_at)) for b in batches.values()}):
+        code_edition(session, code, day)  # a code in force on the day its batch was produced
     origin = _single_origin_site(batches)
     receiver_site = _receiver_site(session, receiver_site_id)
     transporter = (_transporter(session, transporter_id, vehicle_id, driver_id)
@@ -149,7 +152,7 @@ def evaluate_manifest(session, *, actor: User, lines: list[LineRequest], receive
         needs_approval += crossed
     verdicts += _permit_verdicts(session, batches, lines, receiver_site, planned_on, lock=lock)
     if transporter is not None:
-        verdicts.append(_transport_verdict(batches, transporter, planned_on))
+        verdicts.append(_transport_verdict(session, batches, transporter, planned_on))
     return Evaluation(verdicts=verdicts, batches=batches, origin=origin, receiver_site=receiver_site,
                       transporter=transporter, approval=approval, needs_approval=needs_approval)
 
@@ -335,10 +338,17 @@ def _permit_verdicts(session, batches, lines, receiver_site: Site, on, *, lock: 
     return verdicts
 
 
-def _transport_verdict(batches: dict[int, Batch], transporter: Organization, on) -> Verdict:
-    hazardous = any(is_hazardous(Stream(b.waste.stream)) for b in batches.values())
+def _transport_verdict(session, batches: dict[int, Batch], transporter: Organization, on) -> Verdict:
+    dangerous = [b for b in batches.values() if is_hazardous(Stream(b.waste.stream))]
+    exempt = exemptions(session, wastes=[(b.waste_code, b.waste.category) for b in dangerous], link="transport", on=on)
+    hazardous = any(b.waste_code not in exempt for b in dangerous)
     violation = rules.transport_permit_violation(hazardous=hazardous, on=on, transporter_name=transporter.name,
                                                  permits=[permit_facts(p) for p in transporter.permits])
+    if not hazardous and exempt:
+        row = next(iter(exempt.values()))
+        return _verdict("transport_permit", violation,
+                        N_("运输环节豁免：{codes} 符合《{edition}》的豁免条件（{condition}），运输过程不按危险废物管理"),
+                        {"codes": "、".join(sorted(exempt)), "edition": row.edition.title, "condition": row.condition})
     if not hazardous:
         return _verdict("transport_permit", violation, N_("运输单位「{transporter}」运输的不是危险废物，不需要危险货物道路运输许可"),
                         {"transporter": transporter.name})

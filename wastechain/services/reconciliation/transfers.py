@@ -14,6 +14,7 @@ from wastechain.domain.streams import Stream
 from wastechain.domain.timeutil import local_date, receipt_deadline
 from wastechain.domain.vocabulary import BatchStatus
 from wastechain.models import Approval, Site
+from wastechain.services.catalog.editions import exemptions
 from wastechain.services.reconciliation.context import Candidate, Context
 from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, epoch, g, haversine_m,
                                                     permits_of, same_permit_spans)
@@ -279,8 +280,19 @@ def check_permit_invalid(ctx: Context) -> Iterator[Candidate]:
                                       hazardous_manifest)).all()
         for manifest_id, occurred_at in rows:
             violation = problem(local_date(occurred_at))
-            if violation:
-                yield Candidate("PERMIT_INVALID", f"m:{manifest_id}:pickup", {
-                    "step": "pickup", "party": "transporter", "date": local_date(occurred_at),
-                    "permits": [f.number for f in facts], "message": violation.message},
-                    manifest_id=manifest_id, responsible="transporter")
+            exempt = violation and _transport_exempt(session, manifest_id, local_date(occurred_at))
+            if violation and not exempt["all"]:
+                evidence = {"step": "pickup", "party": "transporter", "date": local_date(occurred_at),
+                            "permits": [f.number for f in facts], "message": violation.message}
+                if exempt["codes"]:  # some of the load was exempt at transport, not all of it
+                    evidence["exempt_codes"] = exempt["codes"]
+                yield Candidate("PERMIT_INVALID", f"m:{manifest_id}:pickup", evidence, manifest_id=manifest_id,
+                                responsible="transporter")
+
+
+def _transport_exempt(session, manifest_id: int, on) -> dict:
+    """The manifest's hazardous codes the exemption list in force exempts at transport; all exempt: no permit needed."""
+    wastes = session.execute(select(L.c.waste_code, W.c.category).join(W, W.c.code == L.c.waste_code).where(
+        L.c.manifest_id == manifest_id, W.c.stream.in_(HAZARDOUS_STREAMS)).distinct()).all()
+    exempt = exemptions(session, wastes=[tuple(w) for w in wastes], link="transport", on=on)
+    return {"all": bool(wastes) and len(exempt) == len(wastes), "codes": sorted(exempt)}

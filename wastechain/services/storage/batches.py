@@ -17,6 +17,7 @@ from wastechain.domain.timeutil import CHINA, MAX_FUTURE, local_date
 from wastechain.domain.vocabulary import ISSUER_ROLES, BatchStatus
 from wastechain.models import Batch, Manifest, ManifestLine, Site, User, WasteCode
 from wastechain.services import access
+from wastechain.services.catalog.editions import code_edition
 from wastechain.services.common import Page, paginate, transactional
 
 PREFIX_LEN = 34  # the unit code before its 3-digit sequence
@@ -39,6 +40,7 @@ def register_batch(session, *, actor: User, site_id: int, waste_code: str, quant
                                details={"waste_code": "unknown"})
     if generated_at > now + MAX_FUTURE:
         raise ValidationFailed(N_("产生时间不能晚于当前时间"), details={"generated_at": "in the future"})
+    edition = code_edition(session, waste.code, local_date(generated_at))  # in force on the day it was produced
     if container_count is not None and container_count < 1:
         raise ValidationFailed(N_("容器数量必须为正整数"), details={"container_count": "must be positive"})
     if waste_form and waste_form not in set(WasteForm):
@@ -50,7 +52,7 @@ def register_batch(session, *, actor: User, site_id: int, waste_code: str, quant
     for name, max_length in LABEL_TEXT_FIELDS:
         texts[name] = clean_text(label_fields.get(name), field=BATCH_FIELD_NAMES[name], max_length=max_length)
     batch = Batch(unit_code=next_unit_code(session, site.organization.credit_code, waste.code, generated_at),
-                  organization_id=actor.organization_id, site_id=site.id,
+                  organization_id=actor.organization_id, site_id=site.id, code_edition_id=edition.id,
                   waste_code=waste.code, quantity_kg=quantity_kg, remaining_kg=quantity_kg, status=BatchStatus.STORED,
                   generated_at=generated_at, container_count=container_count, waste_form=waste_form or "", **texts)
     session.add(batch)

@@ -15,6 +15,7 @@ from wastechain.domain.timeutil import CHINA, local_date
 from wastechain.domain.vocabulary import LineageKind as K
 from wastechain.models import Batch, LineageFlow, Site, User
 from wastechain.services import access
+from wastechain.services.catalog.editions import reporting_groups
 from wastechain.services.rendering import tables
 
 IN_KINDS = (K.STOCKED, K.RETURNED, K.CANCELLED, K.ACCEPTED, K.SURPLUS)
@@ -84,7 +85,7 @@ def site_ledger(session, *, actor: User, site_id: int, date_from: date, date_to:
             out_rows.append({"period": key, "waste_code": code, "opening_kg": opening_kg, "inflow_kg": i,
                              "outflow_kg": o, "closing_kg": balance[code]})
     return {"site_id": site.id, "site": site.name, "organization_id": site.organization_id, "period": period,
-            "from": date_from, "to": date_to, "rows": out_rows}
+            "from": date_from, "to": date_to, "rows": out_rows, "groups": reporting_groups(session, codes)}
 
 
 COLUMNS = ("period", "waste_code", "opening_kg", "inflow_kg", "outflow_kg", "closing_kg")
@@ -150,7 +151,8 @@ def ledger_chart(ledger: dict) -> dict:
 
 
 def ledger_totals(ledger: dict) -> list[dict]:
-    """Per waste code over the whole range: opening (first period), inflow, outflow, closing (last period)."""
+    """Per waste code over the whole range: opening (first period), inflow, outflow, closing (last period); codes
+    a newer catalog edition merged or split are added up under the code(s) in force (ledger["groups"])."""
     out: dict[str, dict] = {}
     for row in ledger["rows"]:
         item = out.setdefault(row["waste_code"], {"waste_code": row["waste_code"], "opening_kg": row["opening_kg"],
@@ -158,4 +160,12 @@ def ledger_totals(ledger: dict) -> list[dict]:
         item["inflow_kg"] += row["inflow_kg"]
         item["outflow_kg"] += row["outflow_kg"]
         item["closing_kg"] = row["closing_kg"]
-    return [out[code] for code in sorted(out)]
+    groups: dict[str, dict] = {}
+    for code in sorted(out):
+        label = ledger.get("groups", {}).get(code, code)
+        group = groups.setdefault(label, {"waste_code": label, "codes": [], "opening_kg": ZERO, "inflow_kg": ZERO,
+                                          "outflow_kg": ZERO, "closing_kg": ZERO})
+        group["codes"].append(code)
+        for name in ("opening_kg", "inflow_kg", "outflow_kg", "closing_kg"):
+            group[name] += out[code][name]
+    return [groups[label] for label in sorted(groups)]

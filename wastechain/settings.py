@@ -10,6 +10,7 @@ from typing import Callable, Mapping
 from limits import parse_many
 
 from wastechain.domain.anomalies import Thresholds
+from wastechain.domain.credit import CreditRules
 from wastechain.domain.keys import Keyring, KeyringError, parse_keyring
 
 DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
@@ -54,6 +55,7 @@ class Settings:
     password_hash_concurrency: int = 2
     password_hash_wait_seconds: float = 2.0
     thresholds: Thresholds = field(default_factory=Thresholds)
+    credit_rules: CreditRules = field(default_factory=CreditRules)
     runtime_checks: bool = True  # run-time anomaly findings after each step
     clock: Callable[[], datetime] = system_clock  # tests hand in a clock they move; nothing sleeps
     trusted_proxies: int = 0  # reverse proxies in front (nginx: 1): the client's address is taken from X-Forwarded-For
@@ -89,6 +91,7 @@ class Settings:
                    password_hash_wait_seconds=float(config.get("PASSWORD_HASH_WAIT_SECONDS",
                                                                cls.password_hash_wait_seconds)),
                    thresholds=Thresholds.from_config(config),
+                   credit_rules=CreditRules.from_config(config),
                    runtime_checks=bool(config.get("RUNTIME_ANOMALY_CHECKS", True)),
                    clock=config.get("CLOCK") or system_clock,
                    trusted_proxies=int(config.get("TRUSTED_PROXIES") or 0),

@@ -2,6 +2,7 @@
 from wastechain.models.anomaly import Anomaly, AnomalyNote, DaySeal, Declaration, Payment, ReceiverIntake
 from wastechain.models.capacity import ReceiverCapacity, ReceiverIntakeTotal
 from wastechain.models.catalog import Region, WasteCode
+from wastechain.models.credit import CreditEvent, CreditReply
 from wastechain.models.drafts import ManifestDraft
 from wastechain.models.handover import HandoverCode
 from wastechain.models.outbox import CheckOutbox
@@ -11,7 +12,7 @@ from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Payment", "ReceiverIntake",
-    "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "DisposalRecord", "HandoverCode", "LineageFlow",
+    "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "CreditEvent", "CreditReply", "DisposalRecord", "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",
     "WasteCode",

@@ -1,0 +1,82 @@
+"""The regulators' one search box: manifests by number, batches by unit code, containers by code, enterprises by
+name or credit code — only what lies in the regulator's jurisdiction, grouped by kind, each kind paged.
+
+Codes are matched exactly or by their start (LIKE 'prefix%', on an index: migration 0020), never by a substring,
+so a search stays fast at a million manifests; a kind's count stops at COUNT_CAP (shown as "1000+").
+"""
+import re
+
+from sqlalchemy import Select, func, or_, select
+
+from wastechain.domain.text import N_
+from wastechain.domain.vocabulary import AUTHORITY_ROLES
+from wastechain.models import Batch, Container, Manifest, Organization, Site, User
+from wastechain.services import access
+from wastechain.services.common import Page
+
+KINDS = ("manifest", "batch", "container", "enterprise")
+COUNT_CAP = 1000
+MIN_PREFIX = 4  # shorter codes are matched whole only
+CODE_CHARACTERS = re.compile(r"[^0-9A-Za-z-]")
+
+
+def _code(q: str) -> str:
+    return CODE_CHARACTERS.sub("", q).upper()
+
+
+def _code_clause(column, code: str):
+    if len(code) < MIN_PREFIX:
+        return column == code
+    return column.like(code + "%")
+
+
+def _manifests(actor: User, q: str) -> Select:
+    return access.visible_manifests(actor).where(_code_clause(Manifest.number, _code(q))).order_by(Manifest.number)
+
+
+def _batches(actor: User, q: str) -> Select:
+    return access.visible_batches(actor).where(_code_clause(Batch.unit_code, _code(q))).order_by(Batch.unit_code)
+
+
+def _containers(actor: User, q: str) -> Select:
+    query = select(Container).where(_code_clause(Container.code, _code(q))).order_by(Container.code)
+    if access.is_admin(actor):
+        return query
+    return query.join(Site, Site.id == Container.site_id).where(access.jurisdiction_clause(Site.region_code, actor))
+
+
+def enterprises_of(actor: User) -> Select:
+    """The enterprises whose seat lies in the actor's jurisdiction (every one for an administrator)."""
+    query = select(Organization)
+    return query if access.is_admin(actor) else query.where(
+        access.jurisdiction_clause(Organization.region_code, actor))
+
+
+def _enterprises(actor: User, q: str) -> Select:
+    code = _code(q)
+    matches = [Organization.name.contains(q.strip(), autoescape=True)]
+    if code:
+        matches.append(_code_clause(Organization.credit_code, code))
+    return enterprises_of(actor).where(or_(*matches)).order_by(Organization.name, Organization.id)
+
+
+QUERIES = {"manifest": _manifests, "batch": _batches, "container": _containers, "enterprise": _enterprises}
+
+
+def _capped_page(session, query: Select, *, page: int, per_page: int) -> Page:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).limit(COUNT_CAP + 1).subquery()))
+    items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=list(items), total=total or 0, page=page, per_page=per_page)
+
+
+def search(session, *, actor: User, q: str, kind: str | None = None, page: int = 1,
+           per_page: int = 10) -> dict[str, Page]:
+    """What the box finds in the actor's jurisdiction, by kind (only `kind` when given; its page is `page`)."""
+    access.require_role(actor, *AUTHORITY_ROLES, doing=N_("查询"))
+    q = (q or "").strip()[:100]
+    if not q:
+        return {}
+    kinds = [kind] if kind in KINDS else list(KINDS)
+    page = max(1, page)
+    return {k: _capped_page(session, QUERIES[k](actor, q), page=page if kind else 1, per_page=per_page)
+            for k in kinds}

@@ -116,7 +116,7 @@ def test_an_enterprise_file_shows_its_sites_permits_and_lists(api, client, sessi
     page = _text(client.get(f"/oversight/enterprises/{world.receiver.id}"))
     assert "危险废物经营许可证" in page and "已承诺 100 / 1000000 kg" in page and 'id="credit-score">100<' in page
     page = _text(client.get(f"/oversight/enterprises/{world.producer.id}"))
-    assert manifest["number"] in page and "联单（1）" in page and "异常（1）" in page
+    assert manifest["number"] in page and 'data-section="manifests">1<' in page and 'data-section="anomalies">1<' in page
     anomalies = _text(client.get(f"/oversight/enterprises/{world.producer.id}?section=anomalies"))
     assert "运输超时" in anomalies
 
@@ -171,3 +171,18 @@ def test_an_empty_answer_is_refused_and_another_company_cannot_answer(client, se
     refused_page(client.post(f"/company/credit/{event_id}/replies", data={"text": "不是我们的"}), 404)
     assert row_count(session, CreditReply) == 0
     assert f'id="credit-{event_id}"' not in _text(client.get("/company/credit"))
+
+
+def test_the_oversight_pages_read_in_english(api, client, session, world):
+    from tests.web.test_pages_in_english import EN, assert_english
+
+    manifest = issue(api, session, world)
+    _deducted(session, world)
+    login(client, "city_regulator")
+    for path, expected in ((f"/oversight/?q={manifest['number']}", "Manifest"),
+                           (f"/oversight/manifests/{manifest['id']}", "Timeline (China time)"),
+                           (f"/oversight/batches/{manifest['lines'][0]['batch_id']}/trace", "Where every kilogram went"),
+                           (f"/oversight/enterprises/{world.producer.id}?section=credit", "Declarations missing")):
+        assert_english(client.get(path, headers=EN).get_data(as_text=True), session, expected)
+    login(client, "producer")
+    assert_english(client.get("/company/credit", headers=EN).get_data(as_text=True), session, "Our credit record")

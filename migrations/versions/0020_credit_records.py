@@ -6,7 +6,7 @@ Create Date: 2026-12-01 23:00:00
 
 `credit_event` holds one row per (enterprise, day, rule) written by the nightly refresh (services/credit), so a
 rerun of a day adds nothing; `credit_reply` the enterprise's answers. The regulators' search finds a manifest,
-batch, container or enterprise by the start of its number or code: on PostgreSQL the pattern operator class lets
+batch or container by the start of its number or code: on PostgreSQL the pattern operator class lets
 LIKE 'prefix%' use an index whatever the database's collation (on SQLite these indexes merely repeat the unique
 ones). Plain CREATE INDEX, not batch mode: the `manifest` table and its trigger are left as they are.
 """
@@ -22,8 +22,7 @@ depends_on = None
 
 PREFIX_INDEXES = (("ix_manifest_number_prefix", "manifest", "number"),
                   ("ix_batch_unit_code_prefix", "batch", "unit_code"),
-                  ("ix_container_code_prefix", "container", "code"),
-                  ("ix_organization_credit_code_prefix", "organization", "credit_code"))
+                  ("ix_container_code_prefix", "container", "code"))
 
 
 def upgrade() -> None:

@@ -9,15 +9,12 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wastechain.db import Base, UTCDateTime, utcnow
-from wastechain.models.parties import Organization
 from wastechain.models.storage import Container
 from wastechain.models.waste import Batch, Manifest
 
 Index("ix_manifest_number_prefix", Manifest.__table__.c.number, postgresql_ops={"number": "varchar_pattern_ops"})
 Index("ix_batch_unit_code_prefix", Batch.__table__.c.unit_code, postgresql_ops={"unit_code": "varchar_pattern_ops"})
 Index("ix_container_code_prefix", Container.__table__.c.code, postgresql_ops={"code": "varchar_pattern_ops"})
-Index("ix_organization_credit_code_prefix", Organization.__table__.c.credit_code,
-      postgresql_ops={"credit_code": "varchar_pattern_ops"})
 
 
 class CreditEvent(Base):

@@ -1,8 +1,9 @@
 """The regulators' one search box: manifests by number, batches by unit code, containers by code, enterprises by
 name or credit code — only what lies in the regulator's jurisdiction, grouped by kind, each kind paged.
 
-Codes are matched exactly or by their start (LIKE 'prefix%', on an index: migration 0020), never by a substring,
-so a search stays fast at a million manifests; a kind's count stops at COUNT_CAP (shown as "1000+").
+A whole number or code is matched exactly (the unique index, on both databases); a part of one by its start (LIKE
+'prefix%', served on PostgreSQL by the pattern indexes of migration 0020), never by a substring, so a search stays
+fast at a million manifests; a kind's count stops at COUNT_CAP.
 """
 import re
 
@@ -18,24 +19,26 @@ KINDS = ("manifest", "batch", "container", "enterprise")
 COUNT_CAP = 1000
 MIN_PREFIX = 4  # shorter codes are matched whole only
 CODE_CHARACTERS = re.compile(r"[^0-9A-Za-z-]")
+NUMBER_LENGTH, UNIT_CODE_LENGTH, CREDIT_CODE_LENGTH = 14, 37, 18  # domain/numbering.py, domain/credit_code.py
 
 
 def _code(q: str) -> str:
     return CODE_CHARACTERS.sub("", q).upper()
 
 
-def _code_clause(column, code: str):
-    if len(code) < MIN_PREFIX:
+def _code_clause(column, code: str, whole: int | None = None):
+    """A code typed whole (or too short to be a useful start) is matched exactly; otherwise by its start."""
+    if len(code) < MIN_PREFIX or len(code) == whole:
         return column == code
     return column.like(code + "%")
 
 
 def _manifests(actor: User, q: str) -> Select:
-    return access.visible_manifests(actor).where(_code_clause(Manifest.number, _code(q))).order_by(Manifest.number)
+    return access.visible_manifests(actor).where(_code_clause(Manifest.number, _code(q), NUMBER_LENGTH)).order_by(Manifest.number)
 
 
 def _batches(actor: User, q: str) -> Select:
-    return access.visible_batches(actor).where(_code_clause(Batch.unit_code, _code(q))).order_by(Batch.unit_code)
+    return access.visible_batches(actor).where(_code_clause(Batch.unit_code, _code(q), UNIT_CODE_LENGTH)).order_by(Batch.unit_code)
 
 
 def _containers(actor: User, q: str) -> Select:
@@ -56,7 +59,7 @@ def _enterprises(actor: User, q: str) -> Select:
     code = _code(q)
     matches = [Organization.name.contains(q.strip(), autoescape=True)]
     if code:
-        matches.append(_code_clause(Organization.credit_code, code))
+        matches.append(_code_clause(Organization.credit_code, code, CREDIT_CODE_LENGTH))
     return enterprises_of(actor).where(or_(*matches)).order_by(Organization.name, Organization.id)
 
 

@@ -35,6 +35,23 @@ def test_the_next_countys_regulator_finds_nothing_of_it(api, client, session, wo
     assert 'id="nothing"' in page and f'/oversight/manifests/{manifest["id"]}' not in page
     assert "衢州示范化工有限公司" not in _text(_search(client, "衢州示范化工"))
     refused_page(client.get(f"/oversight/manifests/{manifest['id']}"), 404)
+    scanned = client.get(f"/s/{token_of(manifest)}")  # its QR shows the public minimum, no parties, no redirect
+    assert scanned.status_code == 200 and "衢州示范化工有限公司" not in _text(scanned)
+
+
+def test_the_city_regulator_finds_both_counties_enterprises(client, session, world):
+    login(client, "city_regulator")
+    page = _text(_search(client, "衢州"))
+    assert f"/oversight/enterprises/{world.producer.id}" in page and f"/oversight/enterprises/{world.receiver.id}" in page
+    assert f"/oversight/enterprises/{world.far_receiver.id}" not in _text(_search(client, "杭州"))
+
+
+def test_a_party_outside_the_county_is_named_but_not_linked(api, client, session, world):
+    manifest = issue(api, session, world)
+    login(client, "kecheng_regulator")
+    page = _text(client.get(f"/oversight/manifests/{manifest['id']}"))
+    assert "衢州危废处置中心" in page and f"/oversight/enterprises/{world.receiver.id}" not in page
+    assert f"/oversight/enterprises/{world.producer.id}" in page
 
 
 def test_enterprises_are_found_by_name_and_by_credit_code(client, session, world):

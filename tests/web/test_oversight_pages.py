@@ -133,6 +133,8 @@ def test_an_enterprise_file_shows_its_sites_permits_and_lists(api, client, sessi
     page = _text(client.get(f"/oversight/enterprises/{world.receiver.id}"))
     assert "危险废物经营许可证" in page and "已承诺 100 / 1000000 kg" in page and 'id="credit-score">100<' in page
     page = _text(client.get(f"/oversight/enterprises/{world.producer.id}"))
+    ledger = page.split('class="list ledger-summary"')[1].split("</table>")[0]
+    assert "<td>900-041-49</td>" in ledger and "<td>900</td></tr>" in ledger  # 1000 kg made, 100 kg shipped
     assert manifest["number"] in page and 'data-section="manifests">1<' in page and 'data-section="anomalies">1<' in page
     anomalies = _text(client.get(f"/oversight/enterprises/{world.producer.id}?section=anomalies"))
     assert "运输超时" in anomalies

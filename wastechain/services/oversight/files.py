@@ -1,6 +1,6 @@
 """What a regulator opens from the search: a manifest's whole file (roadside check), a batch's trace, and an
 enterprise's file — each only inside the regulator's jurisdiction (404 outside it, never a hint it exists)."""
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import or_, select
 
@@ -56,8 +56,7 @@ def enterprise_file(session, *, actor: User, organization_id: int, now: datetime
     credit score, and how many manifests, anomalies, declarations and payments each list holds."""
     org = enterprise(session, actor=actor, organization_id=organization_id)
     today = local_date(now)
-    sites = [{"site": site, "stock": ledger.site_stock(session, actor=actor, site_id=site.id, day=None, now=now)
-              if access.in_jurisdiction(actor, site.region_code) else None} for site in org.sites]
+    sites = [_site_summary(session, actor, site, now=now) for site in org.sites]
     accepted = session.scalar(select(ReceiverIntakeTotal.accepted_kg).where(
         ReceiverIntakeTotal.receiver_id == org.id, ReceiverIntakeTotal.year == today.year))
     committed = capacity.committed(session, receiver_id=org.id, year=today.year)
@@ -69,6 +68,18 @@ def enterprise_file(session, *, actor: User, organization_id: int, now: datetime
     return {"organization": org, "sites": sites, "permits": permits, "year": today.year, "counts": counts,
             "score": score(session, organization_id=org.id, rules=rules),
             "region_names": catalog.region_names(session, [org.region_code, *(s.region_code for s in org.sites)])}
+
+
+def _site_summary(session, actor: User, site, *, now: datetime) -> dict:
+    """A site with its stock now and this year's ledger by waste code (opening, in, out, closing), when the site
+    itself lies in the jurisdiction."""
+    if not access.in_jurisdiction(actor, site.region_code):
+        return {"site": site, "stock": None, "ledger": []}
+    today = local_date(now)
+    year = ledger.site_ledger(session, actor=actor, site_id=site.id, date_from=date(today.year, 1, 1), date_to=today,
+                              period="month")
+    return {"site": site, "stock": ledger.site_stock(session, actor=actor, site_id=site.id, day=None, now=now),
+            "ledger": ledger.ledger_totals(year)}
 
 
 def _manifests(session, actor: User, org: Organization, *, page: int, per_page: int) -> Page:

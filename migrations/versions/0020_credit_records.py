@@ -8,7 +8,8 @@ Create Date: 2026-12-01 23:00:00
 rerun of a day adds nothing; `credit_reply` the enterprise's answers. The regulators' search finds a manifest,
 batch or container by the start of its number or code: on PostgreSQL the pattern operator class lets
 LIKE 'prefix%' use an index whatever the database's collation (on SQLite these indexes merely repeat the unique
-ones). Plain CREATE INDEX, not batch mode: the `manifest` table and its trigger are left as they are.
+ones); `ix_manifest_refused` is the few manifests with a refused quantity, which the credit refusal rule reads each
+night. Plain CREATE INDEX, not batch mode: the `manifest` table and its trigger are left as they are.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -60,9 +61,12 @@ def upgrade() -> None:
     op.create_index(op.f('ix_credit_reply_credit_event_id'), 'credit_reply', ['credit_event_id'])
     for name, table, column in PREFIX_INDEXES:
         op.create_index(name, table, [column], postgresql_ops={column: 'varchar_pattern_ops'})
+    op.create_index('ix_manifest_refused', 'manifest', ['issuer_id'], postgresql_where=sa.text('rejected_kg > 0'),
+                    sqlite_where=sa.text('rejected_kg > 0'))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_manifest_refused', table_name='manifest')
     for name, table, _ in PREFIX_INDEXES:
         op.drop_index(name, table_name=table)
     op.drop_index(op.f('ix_credit_reply_credit_event_id'), table_name='credit_reply')

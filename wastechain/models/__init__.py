@@ -12,7 +12,8 @@ from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Payment", "ReceiverIntake",
-    "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "CreditEvent", "CreditReply", "DisposalRecord", "HandoverCode", "LineageFlow",
+    "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "CreditEvent", "CreditReply",
+    "DisposalRecord", "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",
     "WasteCode",

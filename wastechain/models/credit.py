@@ -5,7 +5,7 @@ PostgreSQL's pattern operator class lets LIKE 'prefix%' use the index whatever t
 """
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wastechain.db import Base, UTCDateTime, utcnow
@@ -15,6 +15,9 @@ from wastechain.models.waste import Batch, Manifest
 Index("ix_manifest_number_prefix", Manifest.__table__.c.number, postgresql_ops={"number": "varchar_pattern_ops"})
 Index("ix_batch_unit_code_prefix", Batch.__table__.c.unit_code, postgresql_ops={"unit_code": "varchar_pattern_ops"})
 Index("ix_container_code_prefix", Container.__table__.c.code, postgresql_ops={"code": "varchar_pattern_ops"})
+# The credit record's refusal rule reads only manifests with a refused quantity: rare, so a small partial index.
+Index("ix_manifest_refused", Manifest.__table__.c.issuer_id, postgresql_where=text("rejected_kg > 0"),
+      sqlite_where=text("rejected_kg > 0"))
 
 
 class CreditEvent(Base):

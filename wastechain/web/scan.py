@@ -59,7 +59,9 @@ def page(token):
     except InvalidQR as error:
         return render_template("scan/invalid.html", message=message_of(error)), 404
     if current_user.is_authenticated and current_user.role in AUTHORITY_ROLES and view["detail"]:
-        return search.opened_from_scan(view["kind"], view["id"]) or redirect(url_for("search.index", q=view.get("code") or ""))
+        # a regulator's roadside check: the whole file, not the driver's page
+        opened = search.opened_from_scan(view["kind"], view["id"])
+        return opened or redirect(url_for("search.index", q=view.get("code") or ""))
     if view["kind"] == "batch" and view.get("manifests"):
         return _batch_manifests(view)
     manifest = None

@@ -8,7 +8,8 @@ from wastechain.domain.credit import CreditRules
 from wastechain.domain.text import N_
 from wastechain.domain.timeutil import local_date
 from wastechain.domain.vocabulary import AUTHORITY_ROLES
-from wastechain.models import Anomaly, CreditEvent, Declaration, Manifest, Organization, Payment, ReceiverIntakeTotal, User
+from wastechain.models import (Anomaly, CreditEvent, Declaration, Manifest, Organization, Payment, ReceiverIntakeTotal,
+                               User)
 from wastechain.services import access, catalog
 from wastechain.services.common import Page, paginate
 from wastechain.services.credit import score, visible_organization

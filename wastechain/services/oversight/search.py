@@ -34,11 +34,13 @@ def _code_clause(column, code: str, whole: int | None = None):
 
 
 def _manifests(actor: User, q: str) -> Select:
-    return access.visible_manifests(actor).where(_code_clause(Manifest.number, _code(q), NUMBER_LENGTH)).order_by(Manifest.number)
+    found = _code_clause(Manifest.number, _code(q), NUMBER_LENGTH)
+    return access.visible_manifests(actor).where(found).order_by(Manifest.number)
 
 
 def _batches(actor: User, q: str) -> Select:
-    return access.visible_batches(actor).where(_code_clause(Batch.unit_code, _code(q), UNIT_CODE_LENGTH)).order_by(Batch.unit_code)
+    found = _code_clause(Batch.unit_code, _code(q), UNIT_CODE_LENGTH)
+    return access.visible_batches(actor).where(found).order_by(Batch.unit_code)
 
 
 def _containers(actor: User, q: str) -> Select:

@@ -7,7 +7,8 @@ of one, an enterprise's name, a credit code, and a search that finds nothing.
 
     python benchmarks/bench_search.py --url postgresql+psycopg://postgres@127.0.0.1:5432/postgres --manifests 1000000
 
-The script creates a database of its own and drops it at the end (unless --keep).
+The script creates a database of its own and drops it at the end (unless --keep; `--database NAME` times again on
+a kept one).
 """
 import argparse
 import statistics
@@ -80,14 +81,15 @@ def timed(session, actor, q: str, samples: int) -> tuple[float, float, int]:
     return statistics.median(times), times[int(len(times) * 0.95) - 1], found
 
 
-def run(url: str, manifests: int, samples: int) -> None:
+def run(url: str, manifests: int, samples: int, *, built: bool = False) -> None:
     engine = make_engine(url)
-    schema.upgrade(engine)
-    with make_session_factory(engine)() as session:
-        seed_catalog(session)
-    started = time.perf_counter()
-    build(engine, manifests)
-    print(f"built {manifests:,} manifests and batches in {time.perf_counter() - started:.0f} s", flush=True)
+    if not built:
+        schema.upgrade(engine)
+        with make_session_factory(engine)() as session:
+            seed_catalog(session)
+        started = time.perf_counter()
+        build(engine, manifests)
+        print(f"built {manifests:,} manifests and batches in {time.perf_counter() - started:.0f} s", flush=True)
     with make_session_factory(engine)() as session:
         number = session.scalar(text("SELECT number FROM manifest WHERE origin_region_code = '330802' "
                                      "ORDER BY id DESC LIMIT 1"))
@@ -112,7 +114,12 @@ def main() -> None:
     parser.add_argument("--manifests", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--database", help="time again on a database an earlier --keep run built")
     args = parser.parse_args()
+    if args.database:
+        run(make_url(args.url).set(database=args.database).render_as_string(hide_password=False), 0, args.samples,
+            built=True)
+        return
     name = f"wc_bench_search_{uuid.uuid4().hex[:6]}"
     admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

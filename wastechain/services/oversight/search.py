@@ -7,7 +7,7 @@ fast at a million manifests; a kind's count stops at COUNT_CAP.
 """
 import re
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import AUTHORITY_ROLES
@@ -35,16 +35,16 @@ def _code_clause(column, code: str, whole: int | None = None):
 
 def _manifests(actor: User, q: str) -> Select:
     found = _code_clause(Manifest.number, _code(q), NUMBER_LENGTH)
-    return access.visible_manifests(actor).where(found).order_by(Manifest.number)
+    return access.visible_manifests(actor).where(found)
 
 
 def _batches(actor: User, q: str) -> Select:
     found = _code_clause(Batch.unit_code, _code(q), UNIT_CODE_LENGTH)
-    return access.visible_batches(actor).where(found).order_by(Batch.unit_code)
+    return access.visible_batches(actor).where(found)
 
 
 def _containers(actor: User, q: str) -> Select:
-    query = select(Container).where(_code_clause(Container.code, _code(q))).order_by(Container.code)
+    query = select(Container).where(_code_clause(Container.code, _code(q)))
     if access.is_admin(actor):
         return query
     return query.join(Site, Site.id == Container.site_id).where(access.jurisdiction_clause(Site.region_code, actor))
@@ -62,16 +62,29 @@ def _enterprises(actor: User, q: str) -> Select:
     matches = [Organization.name.contains(q.strip(), autoescape=True)]
     if code:
         matches.append(_code_clause(Organization.credit_code, code, CREDIT_CODE_LENGTH))
-    return enterprises_of(actor).where(or_(*matches)).order_by(Organization.name, Organization.id)
+    return enterprises_of(actor).where(or_(*matches))
 
 
 QUERIES = {"manifest": _manifests, "batch": _batches, "container": _containers, "enterprise": _enterprises}
+SORTED_BY = {"manifest": (Manifest, "number"), "batch": (Batch, "unit_code"), "container": (Container, "code"),
+             "enterprise": (Organization, "name")}
 
 
-def _capped_page(session, query: Select, *, page: int, per_page: int) -> Page:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).limit(COUNT_CAP + 1).subquery()))
-    items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=list(items), total=total or 0, page=page, per_page=per_page)
+def _capped_page(session, kind: str, query: Select, *, page: int, per_page: int) -> Page:
+    """One page of a kind's matches, sorted by number, code or name.
+
+    The matches (at most COUNT_CAP + 1) are read without an ORDER BY and sorted here: asked for the first ten in
+    number order, PostgreSQL walks the whole unique number index filtering a million rows (0.6 s measured), since it
+    cannot see that a prefix is one stretch of that index; unordered, it reads the prefix index (1 ms).
+    """
+    model, key = SORTED_BY[kind]
+    found = query.subquery()
+    rows = sorted(session.execute(select(found.c.id, found.c[key]).limit(COUNT_CAP + 1)).all(),
+                  key=lambda row: (row[1], row[0]))
+    window = [row[0] for row in rows[(page - 1) * per_page:page * per_page]]
+    items = session.scalars(select(model).where(model.id.in_(window))).all() if window else []
+    return Page(items=sorted(items, key=lambda item: window.index(item.id)), total=len(rows), page=page,
+                per_page=per_page)
 
 
 def search(session, *, actor: User, q: str, kind: str | None = None, page: int = 1,
@@ -83,5 +96,5 @@ def search(session, *, actor: User, q: str, kind: str | None = None, page: int =
         return {}
     kinds = [kind] if kind in KINDS else list(KINDS)
     page = max(1, page)
-    return {k: _capped_page(session, QUERIES[k](actor, q), page=page if kind else 1, per_page=per_page)
+    return {k: _capped_page(session, k, QUERIES[k](actor, q), page=page if kind else 1, per_page=per_page)
             for k in kinds}

@@ -48,7 +48,8 @@ def reconcile(app, day: str | None) -> int:
             if checked:
                 click.echo(f"run-time checks of {checked} steps left in the outbox: done", err=True)
             summary = reconcile_day(session, actor=None, day=target, now=settings.now(),
-                                    thresholds=settings.thresholds, secret=settings.secret_key, progress=_progress())
+                                    thresholds=settings.thresholds, secret=settings.secret_key, progress=_progress(),
+                                    credit_rules=settings.credit_rules)
     except Exception as error:  # the run failed: say so and exit non-zero (cron mails stderr)
         click.echo(f"error: reconciliation of {target} failed: {type(error).__name__}: {error}", err=True)
         return 1

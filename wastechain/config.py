@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from wastechain.domain.anomalies import Thresholds
+from wastechain.domain.credit import CreditRules
 from wastechain.domain.keys import parse_key_file
 from wastechain.settings import DEVELOPMENT_SECRET_KEY, LIMIT_SETTINGS, Settings
 
@@ -45,6 +46,10 @@ class Config:
         self.PASSWORD_HASH_WAIT_SECONDS = float(env.get("PASSWORD_HASH_WAIT_SECONDS", "2"))
         # Reconciliation thresholds: defaults in wastechain.domain.anomalies.Thresholds, documented in README.md.
         for key in Thresholds.keys():
+            if key in env:
+                setattr(self, key, env[key])
+        # Credit record rules: defaults in wastechain.domain.credit, documented in README.md ("Credit record").
+        for key in CreditRules.keys():
             if key in env:
                 setattr(self, key, env[key])
         self.RUNTIME_ANOMALY_CHECKS = env.get("RUNTIME_ANOMALY_CHECKS", "1") == "1"

@@ -10,6 +10,7 @@ from typing import Callable, Mapping
 from limits import parse_many
 
 from wastechain.domain.anomalies import Thresholds
+from wastechain.domain.credit import CreditRules
 from wastechain.domain.keys import Keyring, KeyringError, parse_keyring
 
 DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
@@ -54,6 +55,7 @@ class Settings:
     password_hash_concurrency: int = 2
     password_hash_wait_seconds: float = 2.0
     thresholds: Thresholds = field(default_factory=Thresholds)
+    credit_rules: CreditRules = field(default_factory=CreditRules)
     runtime_checks: bool = True  # run-time anomaly findings after each step
     notify_webhook_url: str = ""  # the message gateway that receives the warnings of critical anomalies
     clock: Callable[[], datetime] = system_clock  # tests hand in a clock they move; nothing sleeps
@@ -90,6 +92,7 @@ class Settings:
                    password_hash_wait_seconds=float(config.get("PASSWORD_HASH_WAIT_SECONDS",
                                                                cls.password_hash_wait_seconds)),
                    thresholds=Thresholds.from_config(config),
+                   credit_rules=CreditRules.from_config(config),
                    runtime_checks=bool(config.get("RUNTIME_ANOMALY_CHECKS", True)),
                    notify_webhook_url=str(config.get("NOTIFY_WEBHOOK_URL") or ""),
                    clock=config.get("CLOCK") or system_clock,

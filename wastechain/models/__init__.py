@@ -4,6 +4,7 @@ from wastechain.models.anomaly import (Anomaly, AnomalyNote, DaySeal, Declaratio
 from wastechain.models.capacity import ReceiverCapacity, ReceiverIntakeTotal
 from wastechain.models.catalog import (CatalogEdition, CatalogEntry, CatalogExemption, CatalogSuccession, Region,
                                        WasteCode)
+from wastechain.models.credit import CreditEvent, CreditReply
 from wastechain.models.drafts import ManifestDraft
 from wastechain.models.handover import HandoverCode
 from wastechain.models.outbox import CheckOutbox
@@ -14,7 +15,7 @@ from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Notification", "Payment", "ReceiverIntake",
     "ApiKey", "ApiToken", "Approval", "Batch", "CatalogEdition", "CatalogEntry", "CatalogExemption", "CatalogSuccession",
-    "CheckOutbox", "Container", "DisposalRecord", "HandoverCode", "LineageFlow",
+    "CheckOutbox", "Container", "CreditEvent", "CreditReply", "DisposalRecord", "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",
     "WasteCode",

@@ -11,10 +11,12 @@ MENU = (
     ("batches_page.index", N_("废物批次"), "issue"),
     ("receiver.index", N_("接收与处置"), "receive"),
     ("regulator.index", N_("异常工作台"), "regulate"),
+    ("search.index", N_("查询与档案"), "regulate"),
     ("ledger_pages.index", N_("台账"), "ledger"),
     ("declarations.index", N_("申报与付款"), "declare"),
     ("carrier.index", N_("承运联单"), "carry"),
     ("enterprise_anomalies.index", N_("本单位异常"), "enterprise_anomalies"),
+    ("enterprises.own_credit", N_("信用档案"), "tasks"),
     ("company.index", N_("单位管理"), "company"),
     ("catalog_admin.index", N_("名录版本"), "catalog"),
 )

@@ -20,9 +20,10 @@ from wastechain.domain.fieldnames import field_name
 from wastechain.domain.qrtoken import make_token, read_token
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus, Step
 from wastechain.domain.text import N_
-from wastechain.domain.vocabulary import Role
+from wastechain.domain.vocabulary import AUTHORITY_ROLES, Role
 from wastechain.i18n import message_of
 from wastechain.services import manifests, scan
+from wastechain.web import search
 from wastechain.web.common import actor, db, new_key, now, roles_required, secret, step_fields, wants_json
 
 bp = Blueprint("scan_page", __name__)
@@ -57,6 +58,10 @@ def page(token):
         view = _view(token)
     except InvalidQR as error:
         return render_template("scan/invalid.html", message=message_of(error)), 404
+    if current_user.is_authenticated and current_user.role in AUTHORITY_ROLES and view["detail"]:
+        # a regulator's roadside check: the whole file, not the driver's page
+        opened = search.opened_from_scan(view["kind"], view["id"])
+        return opened or redirect(url_for("search.index", q=view.get("code") or ""))
     if view["kind"] == "batch" and view.get("manifests"):
         return _batch_manifests(view)
     manifest = None

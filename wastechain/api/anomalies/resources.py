@@ -15,7 +15,8 @@ FILTERS = ("code", "region", "status", "severity", "date_from", "date_to", "assi
 def run_reconciliation(body):
     """Reconcile one day (admins, regulators); idempotent — a rerun adds nothing and reports what changed."""
     summary = reconciliation.reconcile_day(db(), actor=current_user(), day=body["date"], now=now(),
-                                           thresholds=settings().thresholds, secret=settings().secret_key)
+                                           thresholds=settings().thresholds, secret=settings().secret_key,
+                                           credit_rules=settings().credit_rules)
     return summary.as_dict()
 
 

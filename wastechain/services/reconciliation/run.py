@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import Thresholds, day_window
+from wastechain.domain.credit import CreditRules
 from wastechain.domain.errors import ValidationFailed
 from wastechain.domain.text import N_
 from wastechain.domain.timeutil import local_date
@@ -15,6 +16,7 @@ from wastechain.domain.vocabulary import AUTHORITY_ROLES
 from wastechain.models import DaySeal, User
 from wastechain.services import access
 from wastechain.services.common import transactional
+from wastechain.services.credit import refresh_credit
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.enterprises import (backfill_intake, check_capacity_exceeded,
                                                             check_declaration_missing, check_long_distance,
@@ -33,14 +35,15 @@ log = logging.getLogger(__name__)
 
 
 def reconcile_day(session, *, actor: User | None, day: date, now: datetime, thresholds: Thresholds, secret: str,
-                  progress: Progress | None = None) -> catalog.RunSummary:
+                  progress: Progress | None = None, credit_rules: CreditRules | None = None) -> catalog.RunSummary:
     """Runs the reconciliation of one day (admins and regulators; the CLI passes no actor)."""
     if actor is not None:
         access.require_role(actor, *AUTHORITY_ROLES, doing=N_("运行对账"))
     if day > local_date(now):
         raise ValidationFailed(N_("不能对未来的日期 {day} 对账"), params={"day": str(day)},
                                details={"date": "in the future"})
-    return run_reconciliation(session, day=day, now=now, thresholds=thresholds, secret=secret, progress=progress)
+    return run_reconciliation(session, day=day, now=now, thresholds=thresholds, secret=secret, progress=progress,
+                              credit_rules=credit_rules)
 
 
 NIGHTLY_CHECKS = (check_transit_overdue, check_receipt_overdue, check_weight_mismatch, check_storage_overdue,
@@ -60,7 +63,8 @@ EVENT_CHECKS = {
 
 @transactional
 def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresholds, secret: str,
-                       progress: Progress | None = None, timings: dict | None = None) -> catalog.RunSummary:
+                       progress: Progress | None = None, timings: dict | None = None,
+                       credit_rules: CreditRules | None = None) -> catalog.RunSummary:
     """Reconciles one business day (Asia/Shanghai): finds its anomalies, seals its events; idempotent.
 
     `timings`, when given, receives {part of the run: (seconds, candidate rows)} (the benchmark prints it).
@@ -135,6 +139,7 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
     timed("seal_chain", record(problems + rechecked + chain))
     if progress:
         progress("seal", total_checks, total_checks)
+    timed("credit", refresh_credit(session, day=day, now=now, rules=credit_rules))  # after the day's findings
     summary.anomalies_found = len(fingerprints)
     if backfilled:
         summary.changes.append(f"backfilled receiver intake for {backfilled} earlier days of the year")

@@ -158,6 +158,8 @@ def test_an_approval_is_revoked_once(api, world, session, approval):
 def test_a_used_up_approval_lets_nothing_more_cross(api, world, batch, session, approval):
     assert _issue_far(api, world, batch, "500", approval["id"]).status_code == 201
     assert api.get(f"/approvals/{approval['id']}", as_="producer").json["state"] == "exhausted"
+    assert api.get("/approvals?state=exhausted", as_="kecheng_regulator").json["total"] == 1
+    assert api.get("/approvals?state=active", as_="kecheng_regulator").json["total"] == 0
     assert_refused(_issue_far(api, world, batch, "1", approval["id"]), 422, "JURISDICTION_VIOLATION")
     assert row_count(session, Manifest) == 1 and batch_state(api, batch.id)[0] == Decimal("500")
 

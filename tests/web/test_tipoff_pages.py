@@ -23,7 +23,8 @@ def clock():
 @pytest.fixture
 def app(database_url, clock, tmp_path):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "CLOCK": clock,
-                      "TIPOFF_PHOTO_DIR": str(tmp_path / "photos"), "TIPOFF_LIMITS_PER_ADDRESS": "3 per hour"})
+                      "TIPOFF_PHOTO_DIR": str(tmp_path / "photos"), "TIPOFF_LIMITS_PER_ADDRESS": "3 per hour",
+                      "TIPOFF_LOOKUP_LIMITS_PER_ADDRESS": "6 per minute"})
     yield app
     app.extensions["wastechain.engine"].dispose()
 
@@ -114,6 +115,12 @@ def test_the_fourth_tip_off_from_one_address_is_refused_with_a_readable_page(cli
     assert int(response.headers["Retry-After"]) >= 1
     assert row_count_of(client) == 3
     assert file_tipoff(client, clock, ip="10.1.1.2").status_code == 201  # another address is not held up
+
+
+def test_tracking_codes_tried_from_one_address_are_throttled(client, world):
+    for n in range(6):
+        assert client.post("/tipoffs/track", data={"code": f"AAAA-AAAA-AAAA-AAAA-AAA{n + 2}"}).status_code == 404
+    assert "尝试次数过多" in refused_page(client.post("/tipoffs/track", data={"code": "AAAA"}), 429)
 
 
 # ---- the regulators' desk

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from wastechain.domain.credit_code import credit_code_problem
-from wastechain.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wastechain.domain.errors import Conflict, Forbidden, ValidationFailed
 from wastechain.domain.regions import level_of
 from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import Role

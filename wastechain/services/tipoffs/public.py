@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from wastechain.domain.errors import NotFound, ValidationFailed
+from wastechain.domain.errors import Conflict, NotFound, ValidationFailed
 from wastechain.domain.keys import TIPOFF
 from wastechain.domain.text import N_, clean_text
 from wastechain.domain.tipoffs import (Challenge, Finding, TipoffKind, TipoffStatus, check_challenge, code_hash,
@@ -45,6 +45,8 @@ def file_tipoff(session, *, kind: str, region_code: str, happened_at: datetime |
     settings = runtime_of(session).settings
     nonce = check_challenge(_key(session), challenge_token, challenge_answer, now,
                             min_seconds=settings.tipoff_form_min_seconds, max_age=FORM_MAX_AGE)
+    if session.scalar(select(Tipoff.id).where(Tipoff.challenge_nonce == nonce)) is not None:  # (unique, too)
+        raise Conflict(N_("该表单已经提交过；如需再次举报，请重新打开举报页面"), code="ALREADY_SUBMITTED")
     if kind not in set(TipoffKind):
         raise ValidationFailed(N_("请选择举报类型"), details={"kind": "required"})
     if region_code not in {county.code for county in counties(session)}:

@@ -11,6 +11,7 @@ from wastechain.models.outbox import CheckOutbox
 from wastechain.models.parties import ApiKey, ApiToken, Approval, Organization, Permit, Site, User, UserLogin, Vehicle
 from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial
 from wastechain.models.storage import Container, DisposalRecord, LineageFlow
+from wastechain.models.tipoffs import Tipoff, TipoffAction, TipoffLink, TipoffPhoto
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Notification", "Payment", "ReceiverIntake",
@@ -18,5 +19,5 @@ __all__ = [
     "CheckOutbox", "Container", "CreditEvent", "CreditReply", "DisposalRecord", "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",
-    "WasteCode",
+    "Tipoff", "TipoffAction", "TipoffLink", "TipoffPhoto", "WasteCode",
 ]

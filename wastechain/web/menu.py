@@ -12,6 +12,8 @@ MENU = (
     ("receiver.index", N_("接收与处置"), "receive"),
     ("regulator.index", N_("异常工作台"), "regulate"),
     ("search.index", N_("查询与档案"), "regulate"),
+    ("tipoff_desk.index", N_("有奖举报"), "regulate"),
+    ("approvals_page.index", N_("跨区域审批"), "approvals"),
     ("ledger_pages.index", N_("台账"), "ledger"),
     ("declarations.index", N_("申报与付款"), "declare"),
     ("carrier.index", N_("承运联单"), "carry"),

@@ -7,11 +7,12 @@ from wastechain.models.handover import HandoverCode
 from wastechain.models.outbox import CheckOutbox
 from wastechain.models.parties import ApiKey, ApiToken, Approval, Organization, Permit, Site, User, UserLogin, Vehicle
 from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial
+from wastechain.models.rollups import DailyFigures, DailyFlow
 from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Payment", "ReceiverIntake",
-    "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "DisposalRecord", "HandoverCode", "LineageFlow",
+    "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "DailyFigures", "DailyFlow", "DisposalRecord", "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",
     "WasteCode",

@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 from wastechain import schema
 from wastechain.catalog import seed_catalog
 from wastechain.cli_reconcile import check_seals, export_seals, generate, reconcile
+from wastechain.cli_rollups import rebuild_rollups_range
 from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
 from wastechain.domain.errors import DomainError
 from wastechain.domain.keys import Keyring, parse_key_file, parse_keyring
@@ -213,9 +214,21 @@ def run_checks_command(loop, interval, batch_size):
         time.sleep(interval)
 
 
+rollups_group = AppGroup("rollups", help="The daily rollups behind the regulators' dashboard.")
+
+
+@rollups_group.command("rebuild")
+@click.option("--from", "first", default=None, help="first day YYYY-MM-DD (default: the oldest day of history)")
+@click.option("--to", "last", default=None, help="last day YYYY-MM-DD (default: yesterday, Asia/Shanghai)")
+def rollups_rebuild(first, last):
+    """Recompute the daily rollups of a range of China days (idempotent); one transaction per 30 days."""
+    raise SystemExit(rebuild_rollups_range(current_app, first, last))
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(seals_group)
+    app.cli.add_command(rollups_group)
     for command in (seed_catalog_command, create_admin_command, seed_demo_command, reconcile_command,
                     generate_city_command, verify_history_command, run_checks_command):
         app.cli.add_command(command)

@@ -15,6 +15,7 @@ from wastechain.domain.vocabulary import AUTHORITY_ROLES
 from wastechain.models import DaySeal, User
 from wastechain.services import access
 from wastechain.services.common import transactional
+from wastechain.services.statistics import refresh_rollups
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.enterprises import (backfill_intake, check_capacity_exceeded,
                                                             check_declaration_missing, check_long_distance,
@@ -133,6 +134,7 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
     timed("recheck_seals", summary.seals_rechecked)
     chain, _ = check_seal_chain(session, day=day, secret=secret)
     timed("seal_chain", record(problems + rechecked + chain))
+    timed("rollups", refresh_rollups(session, day, receipt_working_days=thresholds.receipt_overdue_working_days))
     if progress:
         progress("seal", total_checks, total_checks)
     summary.anomalies_found = len(fingerprints)

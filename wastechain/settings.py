@@ -5,11 +5,13 @@ service refuses the built-in development key, since anyone who knows it can forg
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Callable, Mapping
 
 from limits import parse_many
 
 from wastechain.domain.anomalies import Thresholds
+from wastechain.domain.assessment import DEFAULT_INDICATORS, Indicator, indicators_from_config
 from wastechain.domain.keys import Keyring, KeyringError, parse_keyring
 
 DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
@@ -54,6 +56,10 @@ class Settings:
     password_hash_concurrency: int = 2
     password_hash_wait_seconds: float = 2.0
     thresholds: Thresholds = field(default_factory=Thresholds)
+    # 考核 targets and weights (domain/assessment.py; ASSESSMENT_TARGETS overrides) and the share of a category's
+    # licensed capacity past which its generation is warned about (CAPACITY_WARNING_SHARE, default 0.8)
+    assessment: tuple[Indicator, ...] = DEFAULT_INDICATORS
+    capacity_warning_share: Decimal = Decimal("0.8")
     runtime_checks: bool = True  # run-time anomaly findings after each step
     clock: Callable[[], datetime] = system_clock  # tests hand in a clock they move; nothing sleeps
     trusted_proxies: int = 0  # reverse proxies in front (nginx: 1): the client's address is taken from X-Forwarded-For
@@ -89,6 +95,8 @@ class Settings:
                    password_hash_wait_seconds=float(config.get("PASSWORD_HASH_WAIT_SECONDS",
                                                                cls.password_hash_wait_seconds)),
                    thresholds=Thresholds.from_config(config),
+                   assessment=indicators_from_config(config),
+                   capacity_warning_share=Decimal(str(config.get("CAPACITY_WARNING_SHARE", "0.8"))),
                    runtime_checks=bool(config.get("RUNTIME_ANOMALY_CHECKS", True)),
                    clock=config.get("CLOCK") or system_clock,
                    trusted_proxies=int(config.get("TRUSTED_PROXIES") or 0),

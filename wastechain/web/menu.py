@@ -11,6 +11,7 @@ MENU = (
     ("batches_page.index", N_("废物批次"), "issue"),
     ("receiver.index", N_("接收与处置"), "receive"),
     ("regulator.index", N_("异常报告"), "regulate"),
+    ("dashboard.index", N_("驾驶舱"), "regulate"),
     ("ledger_pages.index", N_("台账"), "ledger"),
     ("declarations.index", N_("申报与付款"), "declare"),
     ("carrier.index", N_("承运联单"), "carry"),

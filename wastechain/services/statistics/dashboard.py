@@ -149,3 +149,23 @@ def dashboard(session, *, actor: User, date_from: date, date_to: date, today: da
                         for s in streams],
             "anomalies": open_anomalies(session, actor), "trend": trend(data["by_day"], date_from, date_to),
             "sankey": sankey(data["flows"], names), "region_names": names}
+
+
+def county_figures(session, *, actor: User, date_from: date, date_to: date, today: date,
+                   receipt_working_days: int = 5) -> dict[str, Figures]:
+    """The period's figures per county of the jurisdiction (today's live)."""
+    require_viewer(actor)
+    last_rolled = min(date_to, today - timedelta(days=1))
+    out: dict[str, Figures] = defaultdict(Figures)
+    if date_from <= last_rolled:
+        sums = [func.sum(getattr(DailyFigures, name)).label(name) for name in FIGURES]
+        for row in session.execute(select(DailyFigures.region_code, *sums)
+                                   .where(region_clause(DailyFigures.region_code, actor),
+                                          DailyFigures.day >= date_from, DailyFigures.day <= last_rolled)
+                                   .group_by(DailyFigures.region_code)):
+            _add(out[row.region_code], row._mapping)
+    if date_from <= today <= date_to:
+        live, _flows = _live(session, actor, today, receipt_working_days)
+        for (region, _stream, _category), row in live.items():
+            _add(out[region], vars(row))
+    return dict(out)

@@ -117,3 +117,20 @@ def test_capacity_warns_when_generation_nears_the_licensed_capacity_or_no_receiv
     assert 'data-warning="no_receiver"' in hw17
     hw08 = re.search(r'<tr data-category="HW08"[^>]*>(.*?)</tr>', page, re.S).group(1)
     assert "data-warning" not in hw08
+
+
+def test_the_three_pages_read_in_english(client, api, session, world, batch):
+    from tests.web.test_pages_in_english import EN, assert_english
+
+    _picked_up(api, world, batch, "100")
+    make_batch(session, world.producer, world.producer_site, code="336-064-17", kg="50",
+               generated_at=datetime.now(timezone.utc) - timedelta(days=1))
+    rebuild_rollups(session, _today() - timedelta(days=2), _today() - timedelta(days=1))
+    session.commit()
+    login(client, "city_regulator")
+    assert_english(client.get("/dashboard/", headers=EN).get_data(as_text=True), session, "Dashboard", "Transferred",
+                   "Closed-loop rate", "Flows between counties")
+    assert_english(client.get("/dashboard/assessment", headers=EN).get_data(as_text=True), session,
+                   "Counties ranked", "Closed-loop rate (target ≥ 95.0 %, weight 40)")
+    assert_english(client.get("/dashboard/capacity", headers=EN).get_data(as_text=True), session,
+                   "Licensed annual capacity (kg)", "No licensed receiver in the city")

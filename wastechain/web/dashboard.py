@@ -120,7 +120,8 @@ def _assessment_header(data) -> list[str]:
 
 
 def _assessment_title(data) -> str:
-    return _("%(region)s %(month)s 考核", region=_region_label(), month=f"{data['month']:%Y-%m}")
+    month = data["month"].strftime("%Y-%m")
+    return _("%(region)s %(month)s 考核", region=_region_label(), month=month)
 
 
 @bp.get("/assessment")

@@ -9,8 +9,9 @@
     var chart = window.echarts.init(box, null, { renderer: "canvas" });
     var series = data.series.map(function (s) {
       var count = s.key === "manifests_issued";
-      return { name: s.name, type: count ? "bar" : "line", yAxisIndex: count ? 1 : 0, data: s.values,
-               showSymbol: data.labels.length < 40 };
+      // manifests as pale bars behind the kilogram lines
+      return { name: s.name, type: count ? "bar" : "line", yAxisIndex: count ? 1 : 0, data: s.values, z: count ? 1 : 3,
+               showSymbol: data.labels.length < 40, itemStyle: count ? { color: "#c9d6cf" } : undefined };
     });
     chart.setOption({
       animation: false,

@@ -118,6 +118,8 @@ def assessment_pdf(data: dict, *, header: list[str], title: str, notes: list[str
     cell = ParagraphStyle("c", fontName=font, fontSize=7.5, leading=9)
 
     def text(value) -> Paragraph:
+        if isinstance(value, Decimal):
+            value = f"{value.normalize():f}"  # 100.000 kg → 100
         return Paragraph(text_escape("—" if value is None else str(value)), cell)
 
     rows = [[text(h) for h in header]] + [[text(v) for v in row] for row in assessment_rows(data)]

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from tests.factories import KECHENG, QUJIANG
 from wastechain.devdata.city import CityPlan, generate_city
+from wastechain.devdata.synthetic import stream_of
 from wastechain.domain.timeutil import local_date
 from wastechain.models import Batch, DailyFigures, DailyFlow, Site, User
 from wastechain.services.statistics import rebuild_rollups, refresh_rollups
+from wastechain.services.statistics.capacity import capacity_matching
 from wastechain.services.statistics.dashboard import dashboard
 from wastechain.services.statistics.rollups import first_day_of_history
 
@@ -137,3 +139,41 @@ def test_a_delivery_not_received_within_the_deadline_lowers_the_on_time_and_clos
     assert data["kpis"]["transferred_kg"] == Decimal(100)
     outsider = dashboard(session, actor=regulator(session, "330881"), date_from=today, date_to=today, today=later)
     assert outsider["kpis"]["transferred_kg"] == 0 and outsider["sankey"] == {}
+
+
+HAZARDOUS_RECEIVER_COUNTIES = ("330803", "330825", "330881")  # the cast's three 危险废物处置 companies
+COLLECTOR_COUNTY = "330802"
+PERMIT_CAPACITY = Decimal("500000000")  # the cast's licensed annual capacity of each of them
+
+
+def test_capacity_matching_sets_the_citys_hazardous_generation_against_its_licensed_receivers(session, city):
+    today = TAIL + timedelta(days=1)
+    data = capacity_matching(session, actor=regulator(session, "330800"), today=today)
+    by_category = {m.category: m for m in data["categories"]}
+    generated = defaultdict(Decimal)
+    for (_day, _region, code), kg in truth(city, "produced_code").items():
+        if stream_of(code) != "industrial":
+            generated["HW" + code[-2:]] += kg
+    assert {c: m.generated_12m_kg for c, m in by_category.items() if m.generated_12m_kg} == dict(generated)
+    hw49 = by_category["HW49"]
+    days_so_far = (today - date(today.year, 1, 1)).days
+    assert hw49.pace_kg == (generated["HW49"] * 365 / days_so_far).quantize(Decimal("0.001"))
+    assert by_category["HW01"].capacity_kg == 3 * PERMIT_CAPACITY and len(by_category["HW01"].receivers) == 3
+    assert hw49.capacity_kg == 4 * PERMIT_CAPACITY and len(hw49.receivers) == 4  # the collector too
+    to = lambda counties: sum(kg for (_d, _o, destination, s), kg in truth(city, "transferred").items()  # noqa: E731
+                              if s in ("hazardous", "medical") and destination in counties)
+    assert by_category["HW01"].committed_kg == to(HAZARDOUS_RECEIVER_COUNTIES) > 0
+    assert hw49.committed_kg == to(HAZARDOUS_RECEIVER_COUNTIES + (COLLECTOR_COUNTY,))
+    assert not any(m.warnings for m in data["categories"])
+    warned = capacity_matching(session, actor=regulator(session, "330800"), today=today,
+                               warning_share=Decimal("0.000001"))
+    assert {m.category for m in warned["categories"] if "near_capacity" in m.warnings} == set(generated)
+
+
+def test_a_county_regulator_matches_its_own_generation_against_the_citys_capacity(session, city):
+    today = TAIL + timedelta(days=1)
+    data = capacity_matching(session, actor=regulator(session, KECHENG), today=today)
+    mine = sum(kg for (_d, region, code), kg in truth(city, "produced_code").items()
+               if region == KECHENG and code == "900-041-49")
+    assert {m.category: m.generated_12m_kg for m in data["categories"]}["HW49"] == mine
+    assert len({m.category: m for m in data["categories"]}["HW49"].receivers) == 4

@@ -261,6 +261,7 @@ class City:
                                           site_id=stock.producer.site, waste_code=stock.code, quantity_kg=stock.kg,
                                           generated_at=stock.generated_at, now=now).id
         self.out.tally("produced", stock.generated_at, stock.producer.region, stream_of(stock.code), amount=stock.kg)
+        self.out.tally("produced_code", stock.generated_at, stock.producer.region, stock.code, amount=stock.kg)
 
     def _issue(self, now: datetime, trip: Trip) -> None:
         transporter = trip.vehicle[1]

@@ -13,6 +13,7 @@ from wastechain.devdata.synthetic import stream_of
 from wastechain.domain.timeutil import local_date
 from wastechain.models import Batch, DailyFigures, DailyFlow, Site, User
 from wastechain.services.statistics import rebuild_rollups, refresh_rollups
+from wastechain.services.statistics.assessment import county_assessment
 from wastechain.services.statistics.capacity import capacity_matching
 from wastechain.services.statistics.dashboard import dashboard
 from wastechain.services.statistics.rollups import first_day_of_history
@@ -177,3 +178,27 @@ def test_a_county_regulator_matches_its_own_generation_against_the_citys_capacit
                if region == KECHENG and code == "900-041-49")
     assert {m.category: m.generated_12m_kg for m in data["categories"]}["HW49"] == mine
     assert len({m.category: m for m in data["categories"]}["HW49"].receivers) == 4
+
+
+def test_the_assessment_ranks_counties_by_their_months_figures(session, city):
+    from tests.factories import make_anomaly
+
+    march = date(2026, 3, 1)
+    make_anomaly(session, region=KECHENG, day=date(2026, 3, 5))  # open: 柯城区 resolved none of its one anomaly
+    make_anomaly(session, region=QUJIANG, day=date(2026, 3, 6), status="resolved")
+    session.commit()
+    data = county_assessment(session, actor=regulator(session, "330800"), month=march, today=TAIL)
+    results = {r.region_code: r for r in data["counties"]}
+    assert len(results) == 6
+    for code, r in results.items():
+        produced = sum(kg for (day, region, _s), kg in truth(city, "produced").items()
+                       if region == code and day.month == 3)
+        assert r.figures.produced_kg == produced
+        assert r.actual["closed_loop_rate"] == Decimal(1)
+        assert r.actual["on_time_receipt_rate"] in (Decimal(1), None)  # None: no delivery to the county's receivers
+    assert results[QUJIANG].actual["on_time_receipt_rate"] == Decimal(1)
+    assert results[KECHENG].actual["anomalies_resolved_rate"] == Decimal(0)
+    assert results[KECHENG].score == Decimal(80) and results[KECHENG].rank == 6
+    assert results[QUJIANG].score == Decimal(100) and results[QUJIANG].rank == 1
+    alone = county_assessment(session, actor=regulator(session, KECHENG), month=march, today=TAIL)
+    assert [r.region_code for r in alone["counties"]] == [KECHENG]

@@ -161,9 +161,11 @@ def main() -> None:
     parser.add_argument("--seed-per-day", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", default=None, help="write the figures as JSON here too")
+    parser.add_argument("--measure-only", action="store_true", help="a database built before: no build, no rebuild")
     args = parser.parse_args()
-    build(args.url, args.manifests, args.today_size, args.seed_per_day)
-    figures = {"rebuild": rebuild(args.url), **measure(args.url, args.repeat)}
+    if not args.measure_only:
+        build(args.url, args.manifests, args.today_size, args.seed_per_day)
+    figures = {"rebuild": None if args.measure_only else rebuild(args.url), **measure(args.url, args.repeat)}
     log(json.dumps(figures, ensure_ascii=False, indent=1))
     if args.out:
         Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n")

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import Integer, any_, bindparam, delete, exists, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from wastechain.domain.anomalies import day_window
 from wastechain.domain.states import ManifestStatus, Step
@@ -61,9 +62,9 @@ class Day:
     flows: dict = field(default_factory=lambda: defaultdict(lambda: [ZERO, 0]))
 
     def add(self, key, **amounts) -> None:
-        row = self.figures[key]
+        row = self.figures[key].__dict__
         for name, amount in amounts.items():
-            setattr(row, name, getattr(row, name) + amount)
+            row[name] += amount
 
 
 def compute_day(session, day: date, *, receipt_working_days: int = 5) -> Day:
@@ -117,19 +118,27 @@ def _batches(session, window, out: Day) -> None:
         out.add((region, stream, category), storage_change_kg=kg, **({} if received else {"produced_kg": kg}))
 
 
+def _among(session, column, ids):
+    """column IN ids; on PostgreSQL as one array parameter (a day's thousands of ids bound one by one cost more
+    than the query, and a subquery instead is misestimated into a scan of every line)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def _manifests(session, ids: set[int]) -> tuple[dict, dict]:
     if not ids:
         return {}, {}
     manifests = {m.id: m for m in session.execute(
         select(Manifest.id, Manifest.origin_region_code, Manifest.destination_region_code, Manifest.status,
-               Manifest.approval_id).where(Manifest.id.in_(ids))).all()}
+               Manifest.approval_id).where(_among(session, Manifest.id, ids))).all()}
     lines = defaultdict(list)
     for manifest_id, stream, category, kg, region in session.execute(
             select(ManifestLine.manifest_id, WasteCode.stream, WasteCode.category, ManifestLine.quantity_kg,
                    Site.region_code)
             .join(WasteCode, WasteCode.code == ManifestLine.waste_code)
             .join(Batch, Batch.id == ManifestLine.batch_id).join(Site, Site.id == Batch.site_id)
-            .where(ManifestLine.manifest_id.in_(ids)).order_by(ManifestLine.manifest_id, ManifestLine.id)):
+            .where(_among(session, ManifestLine.manifest_id, ids)).order_by(ManifestLine.manifest_id, ManifestLine.id)):
         lines[manifest_id].append(_Line(stream, category, kg, region))
     return manifests, lines
 
@@ -155,7 +164,7 @@ def _deliveries(session, out: Day, delivered, manifests, lines, working_days: in
         return
     receipts = dict(session.execute(
         select(ManifestEvent.manifest_id, ManifestEvent.occurred_at)
-        .where(ManifestEvent.manifest_id.in_([manifest_id for manifest_id, _ in delivered]),
+        .where(_among(session, ManifestEvent.manifest_id, {manifest_id for manifest_id, _ in delivered}),
                ManifestEvent.type == Step.RECEIVE)).all())
     for manifest_id, delivered_at in delivered:
         received_at = receipts.get(manifest_id)

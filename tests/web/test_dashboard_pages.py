@@ -1,5 +1,6 @@
 """The regulators' dashboard (驾驶舱), assessment (考核) and capacity (处置能力匹配) pages, jurisdiction by jurisdiction."""
 import html
+import json
 import io
 import re
 from datetime import datetime, timedelta, timezone
@@ -134,3 +135,15 @@ def test_the_three_pages_read_in_english(client, api, session, world, batch):
                    "Counties ranked", "Closed-loop rate (target ≥ 95.0 %, weight 40)")
     assert_english(client.get("/dashboard/capacity", headers=EN).get_data(as_text=True), session,
                    "Licensed annual capacity (kg)", "No licensed receiver in the city")
+
+
+def test_an_administrator_sees_every_county_and_a_long_period_is_charted_by_month(client, api, world, batch):
+    _picked_up(api, world, batch, "100")
+    login(client, "admin")
+    today = _today()
+    page = client.get(f"/dashboard/?from={today - timedelta(days=200)}&to={today}").get_data(as_text=True)
+    assert _kpi(page, "transferred") == "100 kg" and "全部辖区" in page
+    labels = json.loads(html.unescape(re.search(r'data-trend="([^"]*)"', page).group(1)))["labels"]
+    assert labels[-1] == f"{today:%Y-%m}" and len(labels) in (7, 8)
+    assert client.get("/dashboard/assessment").status_code == 200
+    assert "衢州危废处置中心" in client.get("/dashboard/capacity").get_data(as_text=True)

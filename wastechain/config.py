@@ -1,4 +1,5 @@
 """The only reader of the environment: configuration keys with documented defaults (README "Configuration")."""
+import json
 import os
 from pathlib import Path
 
@@ -65,6 +66,10 @@ class Config:
         self.WTF_CSRF_ENABLED = env.get("WTF_CSRF_ENABLED", "1") == "1"
         # Behind nginx: how many proxies append to X-Forwarded-For (0: none, the peer is the client).
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
+        # 考核 targets and weights as JSON ({"closed_loop_rate": [0.95, 40], …}; defaults in domain/assessment.py)
+        # and the share of licensed capacity past which generation is warned about (capacity matching).
+        self.ASSESSMENT_TARGETS = json.loads(env.get("ASSESSMENT_TARGETS") or "{}")
+        self.CAPACITY_WARNING_SHARE = env.get("CAPACITY_WARNING_SHARE", "0.8")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -5,12 +5,14 @@ service refuses the built-in development key, since anyone who knows it can forg
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Callable, Mapping
 
 from limits import parse_many
 
 from wastechain.domain.anomalies import Thresholds
 from wastechain.domain.credit import CreditRules
+from wastechain.domain.assessment import DEFAULT_INDICATORS, Indicator, indicators_from_config
 from wastechain.domain.keys import Keyring, KeyringError, parse_keyring
 
 DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
@@ -67,6 +69,10 @@ class Settings:
     tipoff_photo_max_bytes: int = 5 * 1024 * 1024
     tipoff_form_min_seconds: int = 5
     tipoff_city: str = "330800"
+    # 考核 targets and weights (domain/assessment.py; ASSESSMENT_TARGETS overrides) and the share of a category's
+    # licensed capacity past which its generation is warned about (CAPACITY_WARNING_SHARE, default 0.8)
+    assessment: tuple[Indicator, ...] = DEFAULT_INDICATORS
+    capacity_warning_share: Decimal = Decimal("0.8")
     runtime_checks: bool = True  # run-time anomaly findings after each step
     notify_webhook_url: str = ""  # the message gateway that receives the warnings of critical anomalies
     clock: Callable[[], datetime] = system_clock  # tests hand in a clock they move; nothing sleeps
@@ -110,6 +116,8 @@ class Settings:
                    tipoff_photo_max_bytes=int(config.get("TIPOFF_PHOTO_MAX_BYTES", cls.tipoff_photo_max_bytes)),
                    tipoff_form_min_seconds=int(config.get("TIPOFF_FORM_MIN_SECONDS", cls.tipoff_form_min_seconds)),
                    tipoff_city=str(config.get("TIPOFF_CITY") or cls.tipoff_city),
+                   assessment=indicators_from_config(config),
+                   capacity_warning_share=Decimal(str(config.get("CAPACITY_WARNING_SHARE", "0.8"))),
                    runtime_checks=bool(config.get("RUNTIME_ANOMALY_CHECKS", True)),
                    notify_webhook_url=str(config.get("NOTIFY_WEBHOOK_URL") or ""),
                    clock=config.get("CLOCK") or system_clock,

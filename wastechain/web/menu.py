@@ -11,6 +11,7 @@ MENU = (
     ("batches_page.index", N_("废物批次"), "issue"),
     ("receiver.index", N_("接收与处置"), "receive"),
     ("regulator.index", N_("异常工作台"), "regulate"),
+    ("dashboard.index", N_("驾驶舱"), "regulate"),
     ("search.index", N_("查询与档案"), "regulate"),
     ("tipoff_desk.index", N_("有奖举报"), "regulate"),
     ("approvals_page.index", N_("跨区域审批"), "approvals"),

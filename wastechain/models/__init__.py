@@ -8,11 +8,13 @@ from wastechain.models.outbox import CheckOutbox
 from wastechain.models.parties import ApiKey, ApiToken, Approval, Organization, Permit, Site, User, UserLogin, Vehicle
 from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial
 from wastechain.models.storage import Container, DisposalRecord, LineageFlow
+from wastechain.models.corrections import Correction, CorrectionDecision
+from wastechain.models.paper import PaperEntry
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Payment", "ReceiverIntake",
-    "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "DisposalRecord", "HandoverCode", "LineageFlow",
+    "ApiKey", "ApiToken", "Approval", "Batch", "CheckOutbox", "Container", "Correction", "CorrectionDecision", "DisposalRecord", "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
-    "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",
+    "Organization", "PaperEntry", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",
     "WasteCode",
 ]

@@ -250,3 +250,25 @@ def waiting_on(actor: User):
                        & cast(Correction.required, String).like(f'%"{P.REGULATOR}"%') & undecided)
     query = select(Correction).join(Manifest, Manifest.id == Correction.manifest_id)
     return query.where(or_(*options)) if options else query.where(Correction.id.is_(None))
+
+
+def vehicle_choices(session, manifest: Manifest) -> list[Vehicle]:
+    """The vehicles a correction may name: the carrier's own."""
+    return list(session.scalars(select(Vehicle).where(Vehicle.organization_id == manifest.transporter_id)
+                                .order_by(Vehicle.plate)))
+
+
+def may_file(actor: User, manifest: Manifest) -> bool:
+    return (manifest.status in rules.CORRECTABLE_STATUSES
+            and bool(parties_of(actor, manifest) & rules.FILING_PARTIES))
+
+
+def open_asks(session, *, actor: User, manifest: Manifest) -> list[Correction]:
+    """The regulators' asks on this manifest that the actor's organization may answer."""
+    parties = parties_of(actor, manifest) & rules.FILING_PARTIES
+    if not parties:
+        return []
+    return list(session.scalars(select(Correction).where(Correction.manifest_id == manifest.id,
+                                                         Correction.status == CorrectionStatus.ASKED,
+                                                         Correction.party.in_(sorted(parties)))
+                                .order_by(Correction.id)))

@@ -42,6 +42,9 @@ def _loaded(schema, data: dict) -> dict:
     except ValidationError as error:
         field, problems = next(iter(error.messages.items()))
         problem = str(problems[0] if isinstance(problems, list) else problems)
+        name = field_name(field)
+        if name in problem or _(name) in problem:  # the schema's message names the field already
+            raise ValidationFailed(problem, details=error.messages) from None
         raise ValidationFailed(N_("{field}：{problem}"), params={"field": field_name(field),
                                                                "problem": problem_text(problem)},
                                details=error.messages) from None

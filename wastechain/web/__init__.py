@@ -15,7 +15,7 @@ from wastechain.services.accounts import profile
 from wastechain.services.accounts.auth import authenticate
 from wastechain.services.rendering.pdf import check_fonts_at_startup
 from wastechain.web import (anomalies, batches, carrier, company, corrections, declarations, driver, headers, ledger,
-                            producer, receiver, regulator, scan, sessions, tasks)
+                            paper, producer, receiver, regulator, scan, sessions, tasks)
 from wastechain.web.menu import MENU
 from wastechain.web.common import cn_time, kg
 
@@ -101,7 +101,7 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     tasks.init_app(app)
     for module in (scan, driver, producer, receiver, regulator, company, tasks, carrier, anomalies, batches, ledger,
-                   declarations, corrections):
+                   declarations, corrections, paper):
         app.register_blueprint(module.bp)
     app.register_blueprint(receiver.certificates)
     check_fonts_at_startup()  # one clear log line when PDFs would fall back to a non-embedded font

@@ -2,19 +2,14 @@
 approve/refuse confirmation page, and a regulator's ask for a correction."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 
 from wastechain.api.corrections.schemas import AskIn, CorrectionIn, DecisionIn
 from wastechain.domain.corrections import FIELDS, FILING_PARTIES, PARTY_NAMES, STATUS_NAMES
-from wastechain.domain.errors import ValidationFailed
-from wastechain.domain.fieldnames import field_name
 from wastechain.domain.states import STATUS_NAMES as MANIFEST_STATUS_NAMES
-from wastechain.domain.text import N_
-from wastechain.http_errors import problem_text
 from wastechain.i18n import message_of
 from wastechain.services import manifests
 from wastechain.services.manifests import corrections
-from wastechain.web.common import actor, attempt, db, now, roles_required
+from wastechain.web.common import actor, attempt, db, load_form, now, roles_required
 
 bp = Blueprint("correction_pages", __name__, url_prefix="/corrections")
 NAMES = {"fields": FIELDS, "parties": PARTY_NAMES, "statuses": STATUS_NAMES,
@@ -33,21 +28,6 @@ def manifest_corrections(manifest) -> dict:
 @bp.app_template_global()
 def correction_field_names() -> dict:
     return FIELDS  # the timeline names a "correct" event's field
-
-
-def _loaded(schema, data: dict) -> dict:
-    """A form read by the API's own schema, so pages and the API validate alike."""
-    try:
-        return schema.load(data)
-    except ValidationError as error:
-        field, problems = next(iter(error.messages.items()))
-        problem = str(problems[0] if isinstance(problems, list) else problems)
-        name = field_name(field)
-        if name in problem or _(name) in problem:  # the schema's message names the field already
-            raise ValidationFailed(problem, details=error.messages) from None
-        raise ValidationFailed(N_("{field}：{problem}"), params={"field": field_name(field),
-                                                               "problem": problem_text(problem)},
-                               details=error.messages) from None
 
 
 @bp.get("/manifests/<int:manifest_id>")
@@ -71,7 +51,7 @@ def new(manifest_id):
 
         def done():
             body = {k: v for k, v in form.items() if v != ""}
-            loaded = _loaded(CorrectionIn(), body)
+            loaded = load_form(CorrectionIn(), body)
             correction = corrections.request_correction(
                 db(), actor=actor(), manifest_id=found.id, field=loaded["field"],
                 value=loaded.get(loaded["field"]), reason=loaded["reason"], ask_id=loaded["ask_id"], now=now())
@@ -104,7 +84,7 @@ def decide(correction_id):
         approve = request.form.get("decision") == "approve"
 
         def done():
-            loaded = _loaded(DecisionIn(), {"reason": reason})
+            loaded = load_form(DecisionIn(), {"reason": reason})
             result = corrections.decide_correction(db(), actor=actor(), correction_id=found.id, approve=approve,
                                                    reason=loaded["reason"], now=now())
             flash({"applied": _("修订已生效"), "refused": _("已拒绝该修订，联单保持原值")}.get(
@@ -128,7 +108,7 @@ def ask(manifest_id):
     form, error = {"party": request.form.get("party", "carrier"), "reason": request.form.get("reason", "")}, None
     if request.method == "POST":
         def done():
-            loaded = _loaded(AskIn(), form)
+            loaded = load_form(AskIn(), form)
             corrections.ask_for_correction(db(), actor=actor(), manifest_id=found.id, party=loaded["party"],
                                            reason=loaded["reason"], now=now())
             flash(_("已要求%(party)s修订", party=_(PARTY_NAMES[loaded["party"]])), "info")

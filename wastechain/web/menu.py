@@ -16,4 +16,5 @@ MENU = (
     ("carrier.index", N_("承运联单"), "carry"),
     ("enterprise_anomalies.index", N_("本单位异常"), "enterprise_anomalies"),
     ("company.index", N_("单位管理"), "company"),
+    ("paper_pages.index", N_("纸质联单补录"), "paper"),
 )

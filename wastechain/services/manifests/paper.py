@@ -113,3 +113,27 @@ def paper_event_ids(session, manifest_id: int) -> dict[int, PaperEntry]:
 def entry_of(session, event_id: int) -> int:
     """The paper entry of an event (the id), for the answer of an entry."""
     return session.scalar(select(PaperEntry.id).where(PaperEntry.event_id == event_id))
+
+
+def manifest_by_number(session, *, actor: User, number: str) -> Manifest:
+    """The visible manifest of this number (the paper form carries it), or 404."""
+    manifest = session.scalars(access.visible_manifests(actor).where(Manifest.number == number.strip())).first()
+    if manifest is None:
+        raise NotFound(N_("联单 {manifest_id} 不存在或无权查看"), params={"manifest_id": number.strip()})
+    return manifest
+
+
+EXPORT_HEADERS = [N_("联单编号"), N_("环节"), N_("纸质联单上的发生时间"), N_("补录时间"), N_("补录人"), N_("重量（kg）"),
+                  N_("纸质联单补录"), N_("扫描件 SHA-256"), N_("监管确认时间")]
+
+
+def export_rows(entries, step_name, yes: str) -> list[list]:
+    """The rows of the paper entries' export, each marked paper-entered (a page passes the translated step names
+    and its word for yes)."""
+    return [[e.manifest.number, step_name(e.event.type), _china(e.event.occurred_at), _china(e.entered_at),
+             e.entered_by.username, e.event.quantity_kg if e.event.quantity_kg is not None else e.event.accepted_kg,
+             yes, e.scan_sha256, _china(e.confirmed_at)] for e in entries]
+
+
+def _china(moment: datetime | None) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""

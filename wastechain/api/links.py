@@ -12,7 +12,9 @@ CREATED = "$response.body#/id"
 _MANIFEST = ["GET /manifests/{manifest_id}", "POST /manifests/{manifest_id}/events",
              "POST /manifests/{manifest_id}/handover-code", "GET /manifests/{manifest_id}/verify",
              "GET /manifests/{manifest_id}/qr.png", "GET /manifests/{manifest_id}/qr.svg",
-             "GET /manifests/{manifest_id}/origins"]
+             "GET /manifests/{manifest_id}/origins", "GET /manifests/{manifest_id}/corrections",
+             "POST /manifests/{manifest_id}/corrections", "POST /manifests/{manifest_id}/correction-asks",
+             "POST /manifests/{manifest_id}/paper-entries"]
 _BATCH = ["GET /batches/{batch_id}", "GET /batches/{batch_id}/label.png", "GET /batches/{batch_id}/label.svg",
           "GET /batches/{batch_id}/label.pdf", "GET /batches/{batch_id}/trace", "GET /batches/{batch_id}/certificate.pdf"]
 _ORGANIZATION = ["GET /organizations/{org_id}", "POST /organizations/{org_id}/sites",
@@ -21,6 +23,9 @@ _ORGANIZATION = ["GET /organizations/{org_id}", "POST /organizations/{org_id}/si
 _SITE = ["GET /sites/{site_id}/ledger", "GET /sites/{site_id}/stock", "GET /sites/{site_id}/storage"]
 _CONTAINER = ["GET /containers/{container_id}", "POST /containers/{container_id}/contents",
               "POST /containers/{container_id}/receive"]
+_CORRECTION = ["GET /corrections/{correction_id}", "POST /corrections/{correction_id}/approve",
+               "POST /corrections/{correction_id}/refuse"]
+_PAPER_ENTRY = ["POST /paper-entries/{entry_id}/confirm", "GET /paper-entries/{entry_id}/scan"]
 _ANOMALY = ["GET /anomalies/{anomaly_id}", "PATCH /anomalies/{anomaly_id}", "POST /anomalies/{anomaly_id}/notes"]
 
 LINKS = {
@@ -36,6 +41,10 @@ LINKS = {
     ("post", "/containers", "201"): (_CONTAINER, CREATED),
     ("get", "/anomalies", "200"): (_ANOMALY, FIRST),
     ("get", "/disposals", "200"): (["GET /disposals/{disposal_id}/origins"], FIRST),
+    ("post", "/manifests/{manifest_id}/corrections", "201"): (_CORRECTION, CREATED),
+    ("post", "/manifests/{manifest_id}/correction-asks", "201"): (["GET /corrections/{correction_id}"], CREATED),
+    ("post", "/manifests/{manifest_id}/paper-entries", "201"): (_PAPER_ENTRY, CREATED),
+    ("get", "/paper-entries", "200"): (_PAPER_ENTRY, FIRST),
 }
 
 

@@ -10,7 +10,6 @@ the receiver's accepted quantity, not this weight) and the vehicle. The waste co
 own figures move stock, lineage and capacity counters and are not correctable yet.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from enum import StrEnum
 
 from wastechain.domain.text import N_
@@ -72,7 +71,3 @@ def outcome(required: frozenset[CorrectionParty], decisions: dict[CorrectionPart
         return CorrectionStatus.APPLIED
     return CorrectionStatus.PENDING
 
-
-def pending_too_long(requested_at: datetime, now: datetime, days: int) -> bool:
-    """CORRECTION_PENDING: still waiting for an approval more than `days` days after it was filed."""
-    return now - requested_at > timedelta(days=days)

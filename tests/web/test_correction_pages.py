@@ -117,3 +117,15 @@ def test_a_regulator_asks_and_the_carrier_sees_it_in_my_tasks(client, api, picke
     login(client, "transporter")
     tasks = _text(client.get("/tasks"))
     assert "请核对提货重量" in tasks and f"/corrections/manifests/{picked_up}/new?ask_id=" in tasks
+
+
+def test_the_regulator_reaches_the_corrections_from_an_anomaly_of_the_manifest(client, api, session, world,
+                                                                              picked_up):
+    from tests.factories import make_anomaly
+
+    anomaly = make_anomaly(session, manifest_id=picked_up, org=world.producer,
+                           evidence={"manifest": {"number": "x", "status": "in_transit"}})
+    session.commit()
+    login(client, "kecheng_regulator")
+    page = _text(client.get(f"/regulator/anomalies/{anomaly.id}"))
+    assert f'href="/corrections/manifests/{picked_up}"' in page

@@ -21,6 +21,8 @@ def _approve(phone, username: str, manifest_id: int, shot: str) -> None:
     page = phone().new_page()
     page.goto("/tasks")
     log_in(page, username)
+    expect(page.locator("#task-corrections")).to_contain_text("100 kg → 98.5 kg")
+    look(page, f"correction-tasks-{username}")
     page.locator("#task-corrections a").first.click()
     expect(page.locator(".change .after")).to_have_text("98.5 kg")
     look(page, shot)

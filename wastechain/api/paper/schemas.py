@@ -1,7 +1,7 @@
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
-from wastechain.api.common import Id, Kg, PageArgs, Text, Time
+from wastechain.api.common import Kg, PageArgs, Text, Time
 from wastechain.api.manifests.schemas import EventOut
 from wastechain.domain.paper import PAPER_STEPS
 

@@ -34,6 +34,8 @@ class Config:
         # Off by default so the demo works over plain http; on behind TLS (Secure cookies, HSTS).
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
+        # Scans of paper manifests entered afterwards (补录), named by their SHA-256, outside the database.
+        self.PAPER_SCAN_DIR = env.get("PAPER_SCAN_DIR") or str(Path(instance_path) / "paper_scans")
         # werkzeug's hash method; tests lower the cost, production keeps scrypt.
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
         # Throttling: counted in memory by default (one process; ./scripts/run.sh needs nothing), in Redis when

@@ -4,6 +4,7 @@ The one bridge between Flask and the services: create_app builds the settings an
 each request gets one session, closed (and so rolled back if nothing committed) at teardown.
 """
 from datetime import datetime
+from pathlib import Path
 
 from flask import current_app, g
 
@@ -40,6 +41,11 @@ def settings() -> Settings:
 def now() -> datetime:
     """The settings' clock: tests move it instead of sleeping."""
     return settings().now()
+
+
+def paper_scan_dir() -> Path:
+    """Where the scans of paper manifests are kept (PAPER_SCAN_DIR)."""
+    return Path(current_app.config["PAPER_SCAN_DIR"])
 
 
 def current_user():

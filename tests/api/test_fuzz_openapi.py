@@ -1,5 +1,6 @@
 """schemathesis over the whole OpenAPI document, in process: no operation answers 5xx, every answer matches the
 documented schema. Bounded (a few examples per operation) so it stays part of every run."""
+import io
 import os
 from decimal import Decimal
 from urllib.parse import unquote
@@ -53,7 +54,7 @@ def test_no_operation_fails_or_answers_outside_its_schema(fuzzed, api, method, p
 # ---------------------------------------------------------------- links: real ids for every operation that takes one
 
 @pytest.fixture
-def seeded(app, api, world, session):
+def seeded(app, api, world, session, tmp_path):
     """Something behind every id: a manifest through to its disposal, one waiting for pickup, a container and an
     anomaly; the lists the links start from then have items."""
     batch = make_batch(session, world.producer, world.producer_site, kg="100")
@@ -73,9 +74,19 @@ def seeded(app, api, world, session):
     producer.org_admin = True
     _key, key = keys.create_key(session, actor=producer, name="ERP", now=NOW)
     session.commit()
+    correction = api.post(f"/manifests/{closed}/corrections", {"field": "pickup_kg", "pickup_kg": "99",
+                                                               "reason": "地磅读数抄错"}, as_="transporter")
+    app.config["PAPER_SCAN_DIR"] = str(tmp_path / "scans")
+    paper_batch = make_batch(session, world.producer, world.producer_site, kg="10")
+    session.commit()
+    on_paper = api.issue(world, paper_batch, "10").json["id"]
+    client = api.client
+    client.post(f"/api/v1/manifests/{on_paper}/paper-entries", headers={"Authorization": f"Bearer {api.token('driver')}"},
+                data={"type": "pickup", "occurred_at": NOW.isoformat(), "idempotency_key": "paper-seeded",
+                      "scan": (io.BytesIO(b"%PDF-1.4 paper form"), "form.pdf")}, content_type="multipart/form-data")
     # ids no list of the API offers: the site, the user, the container, the payment and the API key made above, and a QR token
     return {"site_id": world.producer_site.id, "user_id": producer.id, "key_id": key.id,
-            "payment_id": payment.json["id"],
+            "payment_id": payment.json["id"], "correction_id": correction.json["id"],
             "container_id": container.json["id"],
             "token": make_token(app.extensions["wastechain.settings"].secret_key, "manifest", closed)}
 

@@ -151,4 +151,4 @@ def test_the_tasks_page_reads_each_list_in_a_fixed_number_of_statements(session,
     page, queries = _count_queries(session, lambda: tasks.my_tasks(session, actor=receiver, now=NOW))
     names, later = _count_queries(session, lambda: {(p.manifest.number, p.payer.name) for p in page.payments})
     assert len(names) == 3 and later == 0  # loaded with the list, no query per row
-    assert queries <= 7  # weigh, anomalies, payments: list and total each; declarations in one
+    assert queries <= 9  # weigh, anomalies, payments, corrections: list and total each; declarations in one

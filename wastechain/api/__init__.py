@@ -4,13 +4,13 @@ from flask import render_template
 from flask_smorest import Api as SmorestApi
 
 from wastechain import http_errors
-from wastechain.api import (anomalies, approvals, auth, batches, catalog, containers, ledger, lineage, manifests,
-                            organizations, payments, scan, users)
+from wastechain.api import (anomalies, approvals, auth, batches, catalog, containers, corrections, ledger, lineage,
+                            manifests, organizations, paper, payments, scan, users)
 from wastechain.api.common import IdConverter
 from wastechain.api.links import LinksPlugin
 
 RESOURCES = (auth, catalog, organizations, users, approvals, batches, manifests, scan, lineage, ledger, containers,
-             anomalies, payments)
+             anomalies, payments, corrections, paper)
 
 
 class ErrorDetailOut(ma.Schema):

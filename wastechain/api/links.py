@@ -12,7 +12,9 @@ CREATED = "$response.body#/id"
 _MANIFEST = ["GET /manifests/{manifest_id}", "POST /manifests/{manifest_id}/events",
              "POST /manifests/{manifest_id}/handover-code", "GET /manifests/{manifest_id}/verify",
              "GET /manifests/{manifest_id}/qr.png", "GET /manifests/{manifest_id}/qr.svg",
-             "GET /manifests/{manifest_id}/origins"]
+             "GET /manifests/{manifest_id}/origins", "GET /manifests/{manifest_id}/corrections",
+             "POST /manifests/{manifest_id}/corrections", "POST /manifests/{manifest_id}/correction-asks",
+             "POST /manifests/{manifest_id}/paper-entries"]
 _BATCH = ["GET /batches/{batch_id}", "GET /batches/{batch_id}/label.png", "GET /batches/{batch_id}/label.svg",
           "GET /batches/{batch_id}/label.pdf", "GET /batches/{batch_id}/trace", "GET /batches/{batch_id}/certificate.pdf"]
 _ORGANIZATION = ["GET /organizations/{org_id}", "POST /organizations/{org_id}/sites",
@@ -24,6 +26,9 @@ _CONTAINER = ["GET /containers/{container_id}", "POST /containers/{container_id}
 _APPROVAL = ["GET /approvals/{approval_id}", "POST /approvals/{approval_id}/revoke"]
 _ANOMALY = ["GET /anomalies/{anomaly_id}", "PATCH /anomalies/{anomaly_id}", "POST /anomalies/{anomaly_id}/notes",
             "POST /anomalies/{anomaly_id}/assignment"]
+_CORRECTION = ["GET /corrections/{correction_id}", "POST /corrections/{correction_id}/approve",
+               "POST /corrections/{correction_id}/refuse"]
+_PAPER_ENTRY = ["POST /paper-entries/{entry_id}/confirm", "GET /paper-entries/{entry_id}/scan"]
 
 LINKS = {
     ("post", "/manifests", "201"): (_MANIFEST, CREATED),
@@ -40,6 +45,10 @@ LINKS = {
     ("post", "/approvals", "201"): (_APPROVAL, CREATED),
     ("get", "/approvals", "200"): (_APPROVAL, FIRST),
     ("get", "/disposals", "200"): (["GET /disposals/{disposal_id}/origins"], FIRST),
+    ("post", "/manifests/{manifest_id}/corrections", "201"): (_CORRECTION, CREATED),
+    ("post", "/manifests/{manifest_id}/correction-asks", "201"): (["GET /corrections/{correction_id}"], CREATED),
+    ("post", "/manifests/{manifest_id}/paper-entries", "201"): (_PAPER_ENTRY, CREATED),
+    ("get", "/paper-entries", "200"): (_PAPER_ENTRY, FIRST),
 }
 
 

@@ -1,10 +1,10 @@
-"""The synthetic city's injected faults: 23 of them, covering the 16 anomaly codes, each with its fingerprint.
+"""The synthetic city's injected faults: 24 of them, covering the 17 anomaly codes, each with its fingerprint.
 
 Most faults are things the services allow, so they are made the way they happen, through the services: a truck
 that never arrives, a receipt weighed light, a pickup scanned 5 km from the gate, a transport licence or a
 cross-county approval that lapses overnight before a late pickup or delivery, loads weighed a little heavy that
 push a small incinerator past its annual capacity, a fee paid to the carrier, a declaration never filed, waste
-kept too long in storage.
+kept too long in storage, a correction (修订) no other party ever answers.
 
 Two are by nature things the services never do: they are edits of stored records behind the services' back. They
 are the two small `tamper_*` functions below, run as actions of the simulation after the fact (a plain SQL
@@ -22,6 +22,7 @@ from wastechain.devdata.synthetic import HAZARDOUS_CODES, MEDICAL_CODE, City
 from wastechain.domain.anomalies import annual_due_date, day_window
 from wastechain.models import Batch, ManifestEvent
 from wastechain.services.accounts import approvals
+from wastechain.services.manifests import corrections
 
 NINGBO = ("330203", 29.874, 121.550)  # far away: the long-distance fault goes there, with an approval
 
@@ -171,6 +172,15 @@ def inject_faults(city: City) -> None:
     city.at(at(fault_day, 9.25),
             lambda now: tamper_batch_ledger(session, batch_id=ledger.id, remaining_kg=Decimal(100)))
     city.expect("MASS_BALANCE", lambda: f"batch:{ledger.id}")
+
+    # A correction the producer files after pickup that the carrier and the receiver never answer.
+    unanswered = m(haz, hazardous_receiver, HAZARDOUS_CODES[0], 400, at(fault_day))
+    filed = {}
+    city.at(unanswered.pickup_at + timedelta(hours=1),
+            lambda now: filed.update(id=corrections.request_correction(
+                session, actor=city.actor(haz.user), manifest_id=unanswered.manifest_id, field="pickup_kg",
+                value=Decimal(399), reason="提货重量少记 1 kg", now=now).id))
+    city.expect("CORRECTION_PENDING", lambda: f"correction:{filed['id']}")
 
     _declarations_not_filed(city, ind, haz)
 

@@ -88,6 +88,8 @@ CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
     AnomalyType("HANDOVER_UNCONFIRMED", N_("交接未确认"), "medium",
                 N_("提货未经产生单位一次性交接码确认，仅凭申报的例外原因记录（《危险废物转移管理办法》：转移时须如实"
                 "填写并确认交接记录）")),
+    AnomalyType("CORRECTION_PENDING", N_("修订久未确认"), "low",
+                N_("联单修订提出后超过 {correction_pending_days} 天仍未获受影响各方确认（修订须各方确认后生效）")),
 )}
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class Thresholds:
     seal_recheck_days: int = 7  # earlier day seals re-verified each night
     seal_recheck_cycle_days: int = 30  # every older seal is re-verified once in this many nights
     seal_region: str = "330800"  # region of platform-wide findings (a broken day seal)
+    correction_pending_days: int = 7  # a correction (修订) still waiting for an approval after this many days
 
     @classmethod
     def keys(cls) -> list[str]:

@@ -12,6 +12,7 @@ FIELD_NAMES = {
     "receiver_site_id": N_("接收场所"), "transporter_id": N_("运输单位"), "vehicle_id": N_("车辆"),
     "driver_id": N_("驾驶员"), "planned_pickup_at": N_("计划提货时间"), "approval_id": N_("审批"),
     "manifest_id": N_("联单"), "number": N_("联单编号"), "status": N_("状态"), "note": N_("说明"),
+    "pickup_kg": N_("提货重量（kg）"), "field": N_("修订项"), "ask_id": N_("监管部门要求修订"), "party": N_("相关单位"),
     # batches, containers, sites
     "waste_code": N_("废物代码"), "site_id": N_("场所"), "generated_at": N_("产生时间"), "code": N_("代码"),
     "child_container_id": N_("内层容器"), "container_ids": N_("容器"), "destination_site_id": N_("目的场所"),

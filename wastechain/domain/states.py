@@ -24,6 +24,7 @@ class Step(StrEnum):
     DELIVER = "deliver"
     RECEIVE = "receive"
     DISPOSE = "dispose"
+    CORRECT = "correct"  # an approved correction (修订): changes recorded values, never the status
 
 
 class Party(StrEnum):
@@ -73,6 +74,7 @@ STEP_NAMES = {
     Step.DELIVER: N_("送达"),
     Step.RECEIVE: N_("接收"),
     Step.DISPOSE: N_("利用/处置"),
+    Step.CORRECT: N_("修订"),
 }
 
 

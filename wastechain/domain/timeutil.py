@@ -8,6 +8,7 @@ from wastechain.domain.text import N_
 CHINA = ZoneInfo("Asia/Shanghai")
 MAX_PAST = timedelta(days=7)
 MAX_FUTURE = timedelta(minutes=5)
+PAPER_ENTRY_PAGE = "/paper/new"  # where a step too old for the chain is entered from its paper manifest (补录)
 
 
 def local_date(moment: datetime) -> date:
@@ -39,7 +40,9 @@ def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
     if occurred_at > now + MAX_FUTURE:
         raise ValidationFailed(N_("发生时间晚于服务器时间超过 5 分钟"), details={"occurred_at": "in the future"})
     if occurred_at < now - MAX_PAST:
-        raise ValidationFailed(N_("发生时间早于 7 天前，请走纸质联单补录流程"), details={"occurred_at": "older than 7 days"})
+        raise ValidationFailed(N_("发生时间早于 7 天前：请在「纸质联单补录」页面 {page} 上传纸质联单补录"),
+                               params={"page": PAPER_ENTRY_PAGE},
+                               details={"occurred_at": "older than 7 days", "paper_entry": PAPER_ENTRY_PAGE})
     return occurred_at
 
 

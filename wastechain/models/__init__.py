@@ -13,13 +13,15 @@ from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine
 from wastechain.models.rollups import DailyFigures, DailyFlow
 from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 from wastechain.models.tipoffs import Tipoff, TipoffAction, TipoffLink, TipoffPhoto
+from wastechain.models.corrections import Correction, CorrectionDecision
+from wastechain.models.paper import PaperEntry
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Notification", "Payment", "ReceiverIntake",
     "ApiKey", "ApiToken", "Approval", "Batch", "CatalogEdition", "CatalogEntry", "CatalogExemption", "CatalogSuccession",
-    "CheckOutbox", "Container", "CreditEvent", "CreditReply", "DailyFigures", "DailyFlow", "DisposalRecord",
-    "HandoverCode", "LineageFlow",
+    "CheckOutbox", "Container", "Correction", "CorrectionDecision", "CreditEvent", "CreditReply", "DailyFigures",
+    "DailyFlow", "DisposalRecord", "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
-    "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",
-    "Tipoff", "TipoffAction", "TipoffLink", "TipoffPhoto", "WasteCode",
+    "Organization", "PaperEntry", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User",
+    "UserLogin", "Vehicle", "Tipoff", "TipoffAction", "TipoffLink", "TipoffPhoto", "WasteCode",
 ]

@@ -250,4 +250,5 @@ def capabilities(actor: User | None) -> dict[str, bool]:
             "enterprise_anomalies": role in ENTERPRISE_ROLES,
             "company": actor is not None and is_org_admin(actor), "account": actor is not None,
             "ledger": role in DECLARING_ROLES, "declare": role in DECLARING_ROLES, "catalog": role == Role.ADMIN,
-            "approvals": role in AUTHORITY_ROLES or role in ISSUER_ROLES}
+            "approvals": role in AUTHORITY_ROLES or role in ISSUER_ROLES,
+            "paper": role in (Role.REGULATOR, Role.DRIVER, *RECEIVING_ROLES)}

@@ -18,7 +18,7 @@ from wastechain.domain.vocabulary import ROLE_NAMES
 from wastechain.http_errors import problem_text, wants_json
 from wastechain.requestctx import db, now, settings
 
-__all__ = ["FIELD_NAMES", "actor", "attempt", "cn_time", "db", "kg", "new_key", "now", "roles_required", "scan_path",
+__all__ = ["FIELD_NAMES", "actor", "attempt", "cn_time", "db", "kg", "load_form", "new_key", "now", "roles_required", "scan_path",
            "secret", "settings", "step_fields", "wants_json"]
 
 
@@ -85,6 +85,21 @@ def step_fields(form, *names: str) -> dict:
         raise ValidationFailed(N_("{field}：{problem}"), params={"field": name, "problem": problem_text(problem)},
                                details=error.messages) from None
     return {name: loaded.get(name) for name in names}
+
+
+def load_form(schema, data: dict) -> dict:
+    """A form read by an API schema, so pages and the API validate alike; a refusal names the field as
+    step_fields does."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        field, problems = next(iter(error.messages.items()))
+        problem = str(problems[0] if isinstance(problems, list) else problems)
+        name = field_name(field)
+        if name in problem or gettext(name) in problem:
+            raise ValidationFailed(problem, details=error.messages) from None
+        raise ValidationFailed(N_("{field}：{problem}"), params={"field": name, "problem": problem_text(problem)},
+                               details=error.messages) from None
 
 
 def kg(value) -> str:

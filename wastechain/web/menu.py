@@ -21,5 +21,6 @@ MENU = (
     ("enterprise_anomalies.index", N_("本单位异常"), "enterprise_anomalies"),
     ("enterprises.own_credit", N_("信用档案"), "tasks"),
     ("company.index", N_("单位管理"), "company"),
+    ("paper_pages.index", N_("纸质联单补录"), "paper"),
     ("catalog_admin.index", N_("名录版本"), "catalog"),
 )

@@ -94,6 +94,7 @@ EVIDENCE_LABELS = {
     "threshold_kg": N_("限值（kg）"), "vehicle_id": N_("车辆"), "receiver_id": N_("接收单位"),
     "receiver_site": N_("接收场所"), "party": N_("相关单位"), "date": N_("日期"), "manifest_id": N_("联单编号"),
     "number": N_("联单编号"), "total_kg": N_("联单量（kg）"), "region_code": N_("区域"),
+    "correction_id": N_("修订编号"), "correction": N_("修订项"), "requested_at": N_("提出时间"), "waiting_for": N_("待确认方"),
 }
 REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region")
 STATUS_KEYS = ("status", "manifest_status", "last_event_status")

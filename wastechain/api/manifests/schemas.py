@@ -124,7 +124,7 @@ class ManifestArgs(PageArgs):
 
 
 class StepIn(ma.Schema):
-    type = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Step if s != Step.ISSUE]))
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Step if s not in (Step.ISSUE, Step.CORRECT)]))
     idempotency_key = Text(load_default=None, min_length=8, max_length=100, metadata={
         "description": "required here or as the Idempotency-Key header: a retry with the same key returns the "
                        "first event"})

@@ -16,9 +16,10 @@ from wastechain.domain.states import ManifestStatus
 from wastechain.domain.timeutil import local_date, receipt_deadline
 from wastechain.domain.anomalies import Thresholds
 from wastechain.domain.vocabulary import DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, AnomalyStatus, NoteKind
-from wastechain.models import Anomaly, AnomalyNote, Manifest, Payment, User
+from wastechain.models import Anomaly, AnomalyNote, Correction, Manifest, Payment, User
 from wastechain.services import access
 from wastechain.services.anomalies import declarations as declaring
+from wastechain.services.manifests import corrections
 
 LIMIT = 50  # each list shows this many; the page says how many there are in all
 
@@ -34,11 +35,13 @@ class Tasks:
     payments: list = field(default_factory=list)  # recorded by a payer to us, awaiting our confirmation
     payments_total: int = 0
     declarations: list = field(default_factory=list)  # {"period_kind", "period", "due", "overdue", "tier"} not filed
+    corrections: list = field(default_factory=list)  # corrections (修订) to approve or refuse, or asked of us
+    corrections_total: int = 0
 
     @property
     def total(self) -> int:
         return (self.codes_total + self.weigh_total + self.anomalies_total + self.payments_total
-                + len(self.declarations))
+                + len(self.declarations) + self.corrections_total)
 
 
 def _codes(actor: User):
@@ -80,7 +83,7 @@ def count(session, *, actor: User | None, now: datetime, thresholds: Thresholds 
     """The header badge: how many things wait on the actor's company, in one query."""
     if not _applies(actor):
         return 0
-    parts = [_count(_anomalies(actor))]
+    parts = [_count(_anomalies(actor)), _count(corrections.waiting_on(actor))]
     if actor.role in ISSUER_ROLES:
         parts.append(_count(_codes(actor)))
     if actor.role in RECEIVING_ROLES:
@@ -117,6 +120,10 @@ def my_tasks(session, *, actor: User, now: datetime, receipt_working_days: int =
         tasks.payments = list(session.scalars(query.options(joinedload(Payment.manifest), joinedload(Payment.payer))
                                               .order_by(Payment.recorded_at, Payment.id).limit(LIMIT)))
         tasks.payments_total = session.scalar(select(_count(query)))
+    query = corrections.waiting_on(actor)
+    tasks.corrections = list(session.scalars(query.options(joinedload(Correction.manifest))
+                                             .order_by(Correction.requested_at, Correction.id).limit(LIMIT)))
+    tasks.corrections_total = session.scalar(select(_count(query)))
     tasks.declarations = declaring.due_declarations(session, actor=actor, now=now,
                                                     thresholds=thresholds or Thresholds())
     return tasks

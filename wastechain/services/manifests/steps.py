@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from wastechain.domain import rules
 from wastechain.domain.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
+from wastechain.domain.paper import check_paper_occurred_at
 from wastechain.domain.quantities import ZERO, parse_kg
 from wastechain.domain.states import ManifestStatus, Step, transition_for
 from wastechain.domain.streams import Stream
@@ -44,7 +45,7 @@ class Handover(Protocol):
 
 
 def record_step(session, *, actor: User, manifest_id: int, request: StepRequest, now: datetime,
-                handover: Handover | None = None) -> StepResult:
+                handover: Handover | None = None, also=None) -> StepResult:
     """Applies one step to a manifest: checks the transition, the actor and the payload, then appends the event.
 
     A unit of work of its own, and a lean one: one SELECT … FOR UPDATE finds the manifest the actor may see, the
@@ -52,7 +53,8 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
     of the manifest and one INSERT of the event, plus what the in-step handlers write (lineage, containers, the
     outbox row of the run-time checks), and one commit. Nothing is read again for the answer. A retry with the
     same idempotency key returns the first event; concurrent steps produce exactly one transition (the row lock;
-    a lost race is answered with the first event, or a conflict).
+    a lost race is answered with the first event, or a conflict). `also(session, manifest, event)` writes what a
+    caller adds to a new event in the same transaction (a paper entry's record, services.manifests.paper).
     """
     runtime = runtime_of(session)
     if request.reason is not None:  # the same text rule for the pages, the API and the box scan
@@ -60,6 +62,8 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
                                                      multiline=True) or None)
     try:
         result = _apply(session, actor, manifest_id, request, now, runtime.in_step, handover)
+        if also is not None and result.created:
+            also(session, result.manifest, result.event)
         session.commit()  # the step, or for a replay (nothing written) the end of the row lock; what was read stays
     except IntegrityError:
         session.rollback()
@@ -145,7 +149,8 @@ def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: da
             raise handover.refuse(manifest)
         raise Forbidden(N_("您不能对联单 {number} 执行此操作"), params={"number": manifest.number},
                         details={"step": request.type, "allowed": sorted(p.value for p in transition.parties)})
-    occurred_at = check_occurred_at(request.occurred_at, now)
+    paper = bool((request.data or {}).get("paper_scan"))  # entered from a paper manifest: up to 10 working days late
+    occurred_at = (check_paper_occurred_at if paper else check_occurred_at)(request.occurred_at, now)
     if handover is not None:
         request = replace(request, data={**(request.data or {}), **handover.claim(session, manifest, occurred_at)})
     status = EFFECTS[Step(request.type)](session, manifest, request, occurred_at)

@@ -19,6 +19,7 @@ from wastechain.services.common import transactional
 from wastechain.services.credit import refresh_credit
 from wastechain.services.statistics import refresh_rollups
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
+from wastechain.services.reconciliation.corrections import check_correction_pending
 from wastechain.services.reconciliation.enterprises import (backfill_intake, check_capacity_exceeded,
                                                             check_declaration_missing, check_long_distance,
                                                             check_mass_balance, check_overweight_load,
@@ -50,7 +51,7 @@ def reconcile_day(session, *, actor: User | None, day: date, now: datetime, thre
 NIGHTLY_CHECKS = (check_transit_overdue, check_receipt_overdue, check_weight_mismatch, check_storage_overdue,
                   check_loop_not_closed, check_jurisdiction_breach, check_location_mismatch, check_permit_invalid,
                   check_capacity_exceeded, check_mass_balance, check_declaration_missing, check_payment_anomaly,
-                  check_long_distance, check_overweight_load, check_handover_unconfirmed)
+                  check_long_distance, check_overweight_load, check_handover_unconfirmed, check_correction_pending)
 EVENT_CHECKS = {
     "pickup": (check_location_mismatch, check_long_distance, check_overweight_load, check_permit_invalid,
                check_storage_overdue, check_handover_unconfirmed),

@@ -1,0 +1,1 @@
+from wastechain.api.corrections.resources import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from wastechain.api.paper.resources import bp  # noqa: F401

@@ -14,6 +14,14 @@ def test_receipt_is_overdue_after_five_working_days_not_five_calendar_days():
     assert receipt_cutoff(date(2026, 3, 14), 5) == date(2026, 3, 8)
 
 
+def test_receipt_deadlines_over_the_2026_spring_festival_and_national_day_follow_the_official_calendar():
+    # delivered Thursday 02-12: due Thursday 02-26 (02-13, the make-up Saturday 02-14, then 02-24..02-26 after the
+    # holiday 02-15..02-23), so a weekday-only count (due 02-19, inside the holiday) would fire a week early
+    assert receipt_cutoff(date(2026, 2, 26), 5) < date(2026, 2, 12) == receipt_cutoff(date(2026, 2, 27), 5)
+    # delivered Tuesday 09-29: 09-30, then 10-08, 10-09, the make-up Saturday 10-10 and Monday 10-12
+    assert receipt_cutoff(date(2026, 10, 12), 5) < date(2026, 9, 29) == receipt_cutoff(date(2026, 10, 13), 5)
+
+
 def test_weight_tolerance_is_exact_integer_arithmetic():
     assert not exceeds_tolerance(1_000_000, 1_050_000, Decimal("0.05"))
     assert exceeds_tolerance(1_000_000, 1_050_001, Decimal("0.05"))

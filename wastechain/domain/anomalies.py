@@ -60,9 +60,9 @@ CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
     AnomalyType("TRANSIT_OVERDUE", N_("运输超时"), "high",
                 N_("提货后超过 {transit_overdue_hours} 小时未送达（《危险废物转移管理办法》运输全程记录）")),
     AnomalyType("RECEIPT_OVERDUE", N_("接收确认超期"), "medium",
-                N_("送达后 {receipt_overdue_working_days} 个工作日内未确认接收（《危险废物转移管理办法》第十九条：5 个工作日）")),
+                N_("送达后 {receipt_overdue_working_days} 个工作日内未确认接收（《危险废物转移管理办法》第十八条：5 个工作日）")),
     AnomalyType("WEIGHT_MISMATCH", N_("重量差异"), "high",
-                N_("接收过磅量与提货量之差超过 {weight_tolerance}（《危险废物转移管理办法》第十九条：数量不符须报告）")),
+                N_("接收过磅量与提货量之差超过 {weight_tolerance}（《危险废物转移管理办法》第十八条：数量不符须报告）")),
     AnomalyType("STORAGE_OVERDUE", N_("贮存超期"), "high",
                 N_("危险废物贮存超过 {storage_limit_days_hazardous} 天（固废法第八十一条：一年）；"
                 "医疗废物暂存超过 {storage_limit_hours_medical} 小时（《医疗废物管理条例》第十七条）")),

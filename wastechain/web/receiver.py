@@ -9,7 +9,7 @@ from flask_login import current_user
 from wastechain.domain.methods import METHOD_NAMES, method_name, sort_key
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus, Step
 from wastechain.domain.text import N_
-from wastechain.domain.timeutil import local_date, moment_of_day, receipt_deadline as deadline_after
+from wastechain.domain.timeutil import local_date, moment_of_day, known_receipt_deadline as deadline_after
 from wastechain.domain.vocabulary import RECEIVING_ROLES
 from wastechain.i18n import message_of
 from wastechain.services import access, lineage, manifests
@@ -40,8 +40,8 @@ def index():
         page = request.args.get(f"page_{status}", 1, type=int)
         found = receiving.receiver_worklist(db(), actor=actor(), status=status, q=q or None, page=page,
                                             per_page=per_page)
-        deadlines = ({m.id: receipt_deadline(m) for m in found.items} if status == ManifestStatus.DELIVERED
-                     else {})
+        deadlines = ({m.id: d for m in found.items if (d := receipt_deadline(m))}
+                     if status == ManifestStatus.DELIVERED else {})
         sections.append((title, status, found, deadlines))
     return render_template("receiver/index.html", sections=sections, status_names=STATUS_NAMES, today=today,
                            q=q, working_days=settings().thresholds.receipt_overdue_working_days)

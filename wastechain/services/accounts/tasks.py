@@ -13,7 +13,7 @@ from sqlalchemy import exists, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from wastechain.domain.states import ManifestStatus
-from wastechain.domain.timeutil import local_date, receipt_deadline
+from wastechain.domain.timeutil import known_receipt_deadline, local_date
 from wastechain.domain.anomalies import Thresholds
 from wastechain.domain.vocabulary import DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, AnomalyStatus, NoteKind
 from wastechain.models import Anomaly, AnomalyNote, Manifest, Payment, User
@@ -107,7 +107,7 @@ def my_tasks(session, *, actor: User, now: datetime, receipt_working_days: int =
     if actor.role in RECEIVING_ROLES:
         query = _weigh(actor)
         rows = session.scalars(query.order_by(Manifest.status_changed_at, Manifest.id).limit(LIMIT))
-        tasks.weigh = [(m, receipt_deadline(m.status_changed_at, receipt_working_days)) for m in rows]
+        tasks.weigh = [(m, known_receipt_deadline(m.status_changed_at, receipt_working_days)) for m in rows]
         tasks.weigh_total = session.scalar(select(_count(query)))
     query = _anomalies(actor)
     tasks.anomalies = list(session.scalars(query.order_by(Anomaly.day.desc(), Anomaly.id.desc()).limit(LIMIT)))

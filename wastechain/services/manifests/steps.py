@@ -205,7 +205,7 @@ def _deliver(session, manifest: Manifest, request: StepRequest, occurred_at: dat
 
 
 def _receive(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
-    """Weigh-in: accepted + refused = weighed; a refusal needs its reason (《危险废物转移管理办法》第十九条)."""
+    """Weigh-in: accepted + refused = weighed; a refusal needs its reason (《危险废物转移管理办法》第十八条)."""
     if request.accepted_kg is None:
         raise ValidationFailed(N_("接收时必须填写接收量 accepted_kg"), details={"accepted_kg": "required"})
     accepted = parse_kg(request.accepted_kg, field="accepted_kg", allow_zero=True)

@@ -77,7 +77,7 @@ CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
     AnomalyType("CAPACITY_EXCEEDED", N_("超许可规模"), "high",
                 N_("接收单位年度接收量超过其危险废物经营许可证的年经营规模（处置能力与产生量相匹配）")),
     AnomalyType("MASS_BALANCE", N_("物料不平衡"), "high",
-                N_("批次库存（产生 − 转出）为负或与台账剩余量不一致（固废法第三十六条、第七十八条 管理台账）")),
+                N_("批次库存（产生 − 转出）为负或与台账剩余量不一致，或申报的贮存量与台账的场所库存不符（固废法第三十六条、第七十八条 管理台账）")),
     AnomalyType("DECLARATION_MISSING", N_("未申报"), "low",
                 N_("年产危险废物 ≥ {declaration_annual_threshold_kg} 的单位未按期年度申报；大宗工业固废未按期月报")),
     AnomalyType("PAYMENT_ANOMALY", N_("资金流异常"), "medium",

@@ -74,6 +74,7 @@ EVIDENCE_LABELS = {
     "threshold_kg": N_("限值（kg）"), "vehicle_id": N_("车辆编号"), "receiver_id": N_("接收单位编号"),
     "receiver_site": N_("接收场所"), "party": N_("相关单位"), "date": N_("日期"), "manifest_id": N_("联单编号"),
     "number": N_("联单编号"), "total_kg": N_("联单量（kg）"), "region_code": N_("区域"),
+    "period_kind": N_("申报类型"), "declared_stored_kg": N_("申报贮存量（kg）"), "ledger_stored_kg": N_("台账库存（kg）"),
 }
 REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region")
 STATUS_KEYS = ("status", "manifest_status", "last_event_status")
@@ -83,7 +84,7 @@ EVIDENCE_KINDS = {
     "day_seal_missing": N_("日封印缺失"), "day_seal_blank": N_("日封印为空"), "day_seal_chain": N_("日封印链断裂"),
     "day_seal_out_of_order": N_("日封印顺序错乱"), "day_seal_signature": N_("日封印签名无效"),
     "annual": N_("年度申报"), "monthly": N_("月度申报"), "paid_to_transporter": N_("付款给运输单位"),
-    "no_payment": N_("无付款记录"),
+    "no_payment": N_("无付款记录"), "declared_storage": N_("申报贮存量与台账不符"),
 }
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
 SOURCE_NAMES = {AnomalySource.RUNTIME: N_("运行时发现"), AnomalySource.NIGHTLY: N_("每日对账")}
@@ -114,7 +115,7 @@ def evidence_value(key: str, value, region_names: dict) -> str:
     if key in REGION_KEYS:
         return region_names.get(text, text)
     names = STATUS_NAMES if key in STATUS_KEYS else {"stream": STREAM_NAMES, "step": STEP_NAMES,
-                                                      "kind": EVIDENCE_KINDS}.get(key)
+                                                      "kind": EVIDENCE_KINDS, "period_kind": EVIDENCE_KINDS}.get(key)
     if names and text in names:
         return _(names[text])
     return text

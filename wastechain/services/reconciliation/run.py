@@ -17,7 +17,8 @@ from wastechain.services import access
 from wastechain.services.common import transactional
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.enterprises import (backfill_intake, check_capacity_exceeded,
-                                                            check_declaration_missing, check_long_distance,
+                                                            check_declaration_missing, check_declared_storage,
+                                                            check_long_distance,
                                                             check_mass_balance, check_overweight_load,
                                                             check_payment_anomaly, record_intake)
 from wastechain.services.reconciliation.findings import store_findings, to_findings
@@ -45,8 +46,8 @@ def reconcile_day(session, *, actor: User | None, day: date, now: datetime, thre
 
 NIGHTLY_CHECKS = (check_transit_overdue, check_receipt_overdue, check_weight_mismatch, check_storage_overdue,
                   check_loop_not_closed, check_jurisdiction_breach, check_location_mismatch, check_permit_invalid,
-                  check_capacity_exceeded, check_mass_balance, check_declaration_missing, check_payment_anomaly,
-                  check_long_distance, check_overweight_load, check_handover_unconfirmed)
+                  check_capacity_exceeded, check_mass_balance, check_declared_storage, check_declaration_missing,
+                  check_payment_anomaly, check_long_distance, check_overweight_load, check_handover_unconfirmed)
 EVENT_CHECKS = {
     "pickup": (check_location_mismatch, check_long_distance, check_overweight_load, check_permit_invalid,
                check_storage_overdue, check_handover_unconfirmed),

@@ -41,7 +41,7 @@ def test_distance_quzhou_to_ningbo_is_long_and_within_a_county_is_short():
 
 
 def test_every_code_has_a_name_a_severity_and_a_rule_and_thresholds_have_defaults():
-    assert len(CATALOG) == 16  # the 15 of SPEC.md and HANDOVER_UNCONFIRMED (issue 11)
+    assert len(CATALOG) == 17  # the 15 of SPEC.md, HANDOVER_UNCONFIRMED (issue 11) and REFUSED (issue 10)
     assert all(t.name and t.rule and t.severity in ("critical", "high", "medium", "low") for t in CATALOG.values())
     assert Thresholds.from_config({}).as_dict()["transit_overdue_hours"] == 48
     assert Thresholds.from_config({"WEIGHT_TOLERANCE": "0.1"}).weight_tolerance == Decimal("0.1")

@@ -88,6 +88,10 @@ CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
                 N_("起运地与接收地直线距离超过 {long_distance_km} 公里（严控长距离运输）")),
     AnomalyType("OVERWEIGHT_LOAD", N_("车辆超载"), "medium",
                 N_("同一车辆同时在途的联单合计重量超过车辆核定载重或 {max_load_kg}")),
+    AnomalyType("REFUSED", N_("拒收"), "high",
+                N_("接收单位拒收部分或全部废物，或某行过磅量与联单量之差超过 {weight_tolerance}；拒收的废物 "
+                   "{refused_onward_days} 天内仍未以退运或改运联单运离（《危险废物转移管理办法》第十八条：须通知产生"
+                   "单位并报告生态环境主管部门）")),
     AnomalyType("HANDOVER_UNCONFIRMED", N_("交接未确认"), "medium",
                 N_("提货未经产生单位一次性交接码确认，仅凭申报的例外原因记录（《危险废物转移管理办法》：转移时须如实"
                 "填写并确认交接记录）")),
@@ -110,6 +114,7 @@ class Thresholds:
     long_distance_km: int = 200
     max_load_kg: Decimal = Decimal("40000")
     payment_due_days: int = 30
+    refused_onward_days: int = 5  # refused waste not on a return or redirect manifest after this many days
     declaration_annual_threshold_kg: Decimal = Decimal("5000")
     declaration_annual_due: str = "03-31"  # MM-DD of the following year
     declaration_monthly_due_day: int = 15  # of the following month

@@ -94,6 +94,12 @@ class ManifestLine(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True)
     waste_code: Mapped[str] = mapped_column(ForeignKey("waste_code.code"))
     quantity_kg: Mapped[Decimal] = mapped_column(Mass)
+    # The receiver's figures for this line when it weighed in line by line (migration 0022; null before, or when
+    # the receipt was given for the manifest as a whole): accepted and refused kg, why, and the method chosen.
+    accepted_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    rejected_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    refusal_reason: Mapped[str | None] = mapped_column(String(500))
+    method: Mapped[str | None] = mapped_column(String(8))
 
     manifest: Mapped[Manifest] = relationship(back_populates="lines")
     batch: Mapped[Batch] = relationship()

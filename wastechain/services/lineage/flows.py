@@ -112,26 +112,27 @@ def _new_batch(session, *, org: Organization, site_id: int, waste_code: str, kg:
 def record_receipt(session, manifest: Manifest, at: datetime) -> dict:
     """Splits what was shipped into accepted, refused and variance, and puts each where it now is."""
     shipped = _shipped(session, manifest)
-    split = split_receipt([grams(f.quantity_kg) for f in shipped], grams(manifest.accepted_kg or ZERO),
-                          grams(manifest.rejected_kg or ZERO))
     into_stock = receives_into_stock(manifest)
     accepted_by_code, rejected_by_code = defaultdict(list), defaultdict(list)
-    for flow, share in zip(shipped, split.shares):
-        if share.accepted_g:
-            accepted_by_code[flow.waste_code].append((flow, share.accepted_g))
-        if share.rejected_g:
-            rejected_by_code[flow.waste_code].append((flow, share.rejected_g))
-        if share.variance_g:
-            session.add(_child(flow, K.VARIANCE, share.variance_g, at, manifest_id=manifest.id,
-                               manifest_line_id=flow.manifest_line_id))
-    first_code = shipped[0].waste_code if shipped else manifest.lines[0].waste_code
-    if split.surplus_accepted_g:
-        accepted_by_code.setdefault(first_code, [])
-    if split.surplus_rejected_g:
-        rejected_by_code.setdefault(first_code, [])
+    surplus_accepted, surplus_rejected = defaultdict(int), defaultdict(int)
+    for flows, code, split in _receipt_splits(manifest, shipped):
+        for flow, share in zip(flows, split.shares):
+            if share.accepted_g:
+                accepted_by_code[flow.waste_code].append((flow, share.accepted_g))
+            if share.rejected_g:
+                rejected_by_code[flow.waste_code].append((flow, share.rejected_g))
+            if share.variance_g:
+                session.add(_child(flow, K.VARIANCE, share.variance_g, at, manifest_id=manifest.id,
+                                   manifest_line_id=flow.manifest_line_id))
+        if split.surplus_accepted_g:
+            accepted_by_code.setdefault(code, [])
+            surplus_accepted[code] += split.surplus_accepted_g
+        if split.surplus_rejected_g:
+            rejected_by_code.setdefault(code, [])
+            surplus_rejected[code] += split.surplus_rejected_g
     stock_batches, return_batches = [], []
     for code, shares in accepted_by_code.items():
-        surplus = split.surplus_accepted_g if code == first_code else 0
+        surplus = surplus_accepted[code]
         total = kg_from_grams(sum(g for _, g in shares) + surplus)
         if into_stock:
             holder = _new_batch(session, org=manifest.receiver, site_id=manifest.receiver_site_id, waste_code=code,
@@ -148,7 +149,7 @@ def record_receipt(session, manifest: Manifest, at: datetime) -> dict:
             session.add(LineageFlow(kind=K.SURPLUS, waste_code=code, quantity_kg=kg_from_grams(surplus),
                                     recorded_at=at, **place))
     for code, shares in rejected_by_code.items():
-        surplus = split.surplus_rejected_g if code == first_code else 0
+        surplus = surplus_rejected[code]
         total = kg_from_grams(sum(g for _, g in shares) + surplus)
         holder = _new_batch(session, org=manifest.issuer, site_id=manifest.origin_site_id, waste_code=code,
                             kg=total, at=at)
@@ -161,6 +162,21 @@ def record_receipt(session, manifest: Manifest, at: datetime) -> dict:
                                     recorded_at=at, **place))
     session.flush()
     return {"stock_batch_ids": stock_batches, "return_batch_ids": return_batches}
+
+
+def _receipt_splits(manifest: Manifest, shipped: list[LineageFlow]):
+    """(shipped flows, waste code for a surplus, split) per part of the receipt: one per line when the receiver
+    weighed line by line (each line's figures over that line's flows), else one over the whole manifest."""
+    lines = manifest.lines
+    if lines and all(line.accepted_kg is not None for line in lines):
+        for line in lines:
+            flows = [f for f in shipped if f.manifest_line_id == line.id]
+            yield flows, line.waste_code, split_receipt([grams(f.quantity_kg) for f in flows],
+                                                        grams(line.accepted_kg), grams(line.rejected_kg or ZERO))
+        return
+    code = shipped[0].waste_code if shipped else lines[0].waste_code
+    yield shipped, code, split_receipt([grams(f.quantity_kg) for f in shipped], grams(manifest.accepted_kg or ZERO),
+                                       grams(manifest.rejected_kg or ZERO))
 
 
 def record_disposal(session, manifest: Manifest, event: ManifestEvent) -> DisposalRecord:

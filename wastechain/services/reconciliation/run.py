@@ -27,7 +27,8 @@ from wastechain.services.reconciliation.sql import CHUNK, E, ensure_sqlite_math,
 from wastechain.services.reconciliation.transfers import (check_handover_unconfirmed, check_jurisdiction_breach,
                                                           check_location_mismatch,
                                                           check_loop_not_closed, check_permit_invalid,
-                                                          check_receipt_overdue, check_storage_overdue,
+                                                          check_receipt_overdue, check_refused,
+                                                          check_storage_overdue,
                                                           check_transit_overdue, check_weight_mismatch)
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,13 @@ def reconcile_day(session, *, actor: User | None, day: date, now: datetime, thre
 NIGHTLY_CHECKS = (check_transit_overdue, check_receipt_overdue, check_weight_mismatch, check_storage_overdue,
                   check_loop_not_closed, check_jurisdiction_breach, check_location_mismatch, check_permit_invalid,
                   check_capacity_exceeded, check_mass_balance, check_declared_storage, check_declaration_missing,
-                  check_payment_anomaly, check_long_distance, check_overweight_load, check_handover_unconfirmed)
+                  check_payment_anomaly, check_long_distance, check_overweight_load, check_handover_unconfirmed,
+                  check_refused)
 EVENT_CHECKS = {
     "pickup": (check_location_mismatch, check_long_distance, check_overweight_load, check_permit_invalid,
                check_storage_overdue, check_handover_unconfirmed),
     "deliver": (check_transit_overdue, check_location_mismatch, check_jurisdiction_breach),
-    "receive": (check_receipt_overdue, check_weight_mismatch, check_permit_invalid),
+    "receive": (check_receipt_overdue, check_weight_mismatch, check_permit_invalid, check_refused),
     "dispose": (check_loop_not_closed,),
     "issue": (check_mass_balance,),
     "cancel": (check_mass_balance,),

@@ -88,6 +88,44 @@ def check_weight_mismatch(ctx: Context) -> Iterator[Candidate]:
             severity=catalog.weight_severity(row.pickup_g, row.received_g, tol))
 
 
+def check_refused(ctx: Context) -> Iterator[Candidate]:
+    """A receipt that refused waste, or a line weighed in beyond WEIGHT_TOLERANCE of its quantity (a receipt line
+    by line): the producer, the carrier and both counties' bureaus are told (《危险废物转移管理办法》第十八条)."""
+    ppm = int(ctx.thresholds.weight_tolerance * 1_000_000)
+    r = E.alias("r")
+    weighed = g(L.c.accepted_kg) + func.coalesce(g(L.c.rejected_kg), 0)
+    line_off = and_(L.c.accepted_kg.is_not(None), func.abs(weighed - g(L.c.quantity_kg)) * 1_000_000
+                    > g(L.c.quantity_kg) * ppm)
+    off = exists().where(L.c.manifest_id == M.c.id, line_off)
+    query = (select(M.c.id, g(M.c.accepted_kg).label("accepted_g"), g(M.c.rejected_kg).label("rejected_g"),
+                    r.c.occurred_at, r.c.reason)
+             .select_from(r.join(M, M.c.id == r.c.manifest_id))
+             .where(r.c.type == "receive", ctx.scope(r), or_(g(M.c.rejected_kg) > 0, off)))
+    rows = list(ctx.stream(query))
+    lines = _receipt_lines(ctx, [row.id for row in rows], line_off, ppm)
+    for row in rows:
+        yield Candidate("REFUSED", f"m:{row.id}", {
+            "received_at": row.occurred_at, "accepted_kg": kg(row.accepted_g), "rejected_kg": kg(row.rejected_g),
+            "reason": row.reason, "lines": lines.get(row.id, [])}, manifest_id=row.id, responsible="issuer",
+            severity="high" if row.rejected_g else "medium")
+
+
+def _receipt_lines(ctx: Context, manifest_ids: list[int], line_off, ppm: int) -> dict[int, list[dict]]:
+    """The lines refused or weighed off, per manifest, as the evidence names them."""
+    if not manifest_ids:
+        return {}
+    found: dict[int, list[dict]] = {}
+    query = (select(L.c.manifest_id, L.c.waste_code, g(L.c.quantity_kg).label("quantity_g"),
+                    g(L.c.accepted_kg).label("accepted_g"), g(L.c.rejected_kg).label("rejected_g"),
+                    L.c.refusal_reason)
+             .where(L.c.manifest_id.in_(manifest_ids), or_(g(L.c.rejected_kg) > 0, line_off)).order_by(L.c.id))
+    for row in ctx.session.execute(query):
+        found.setdefault(row.manifest_id, []).append({
+            "waste_code": row.waste_code, "quantity_kg": kg(row.quantity_g), "accepted_kg": kg(row.accepted_g),
+            "rejected_kg": kg(row.rejected_g or 0), "reason": row.refusal_reason})
+    return found
+
+
 def _storage_limits(ctx: Context) -> dict[str, timedelta]:
     t = ctx.thresholds
     return {"medical": timedelta(hours=t.storage_limit_hours_medical),

@@ -33,6 +33,9 @@ class Batch(Base):
     precautions: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 注意事项
     contact_name: Mapped[str] = mapped_column(String(50), default="", server_default="")  # 联系人
     contact_phone: Mapped[str] = mapped_column(String(30), default="", server_default="")  # 联系电话
+    # Refused at receipt on this manifest (migration 0022): in the carrier's custody, at no site's ledger, until a
+    # return or redirect manifest takes it on.
+    refused_from_id: Mapped[int | None] = mapped_column(ForeignKey("manifest.id"), index=True)
 
     organization: Mapped[Organization] = relationship()
     site: Mapped[Site] = relationship()

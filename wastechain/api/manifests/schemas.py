@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from wastechain.api.common import Id, Kg, PageArgs, Text, Time, qr_url_for
 from wastechain.domain.timeutil import CHINA
-from wastechain.domain.states import ManifestStatus, Step
+from wastechain.domain.states import SYSTEM_STEPS, ManifestStatus, Step
 
 
 class LineIn(ma.Schema):
@@ -138,7 +138,7 @@ class LineReceiptIn(ma.Schema):
 
 
 class StepIn(ma.Schema):
-    type = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Step if s != Step.ISSUE]))
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Step if s not in SYSTEM_STEPS]))
     idempotency_key = Text(load_default=None, min_length=8, max_length=100, metadata={
         "description": "required here or as the Idempotency-Key header: a retry with the same key returns the "
                        "first event"})

@@ -20,6 +20,7 @@ from wastechain.domain.timeutil import check_occurred_at, local_date
 from wastechain.models import Approval, Batch, Manifest, ManifestEvent, ManifestLine, Organization, Permit, User
 from wastechain.services import access
 from wastechain.services.common import locked
+from wastechain.services.manifests import onward
 from wastechain.services.manifests.events import LineReceipt, StepRequest, append_event, replayed
 from wastechain.services.manifests.issue import permit_facts, take_from_batch
 from wastechain.services.runtime import runtime_of
@@ -161,6 +162,8 @@ def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: da
                          idempotency_key=request.idempotency_key, status_after=status, request=request, last=last)
     for handler in handlers:  # however the step is recorded (page, API, box scan), in this transaction
         handler(session, manifest=manifest, event=event)
+    if event.type == Step.RECEIVE:  # an onward trip's arrival may close the manifest that refused its load
+        onward.settle_originals(session, manifest, actor=actor, now=now, occurred_at=occurred_at)
     return StepResult(_with_manifest(event, manifest), manifest, created=True)
 
 
@@ -272,19 +275,22 @@ def _receive(session, manifest: Manifest, request: StepRequest, occurred_at: dat
     _load_receiver(session, manifest)
     if request.lines is not None:
         _receive_lines(manifest, request, local_date(occurred_at))
-    if accepted > 0:
+    return_trip = manifest.receiver_id == manifest.issuer_id  # its own waste back: no receiving permit needed
+    if accepted > 0 and not return_trip:
         taken = None if request.lines is None else {l.line_id for l in request.lines if l.accepted_kg > 0}
         _recheck_receiver_permit(manifest, local_date(occurred_at), taken)
     status = ManifestStatus.RECEIVED if accepted > 0 else ManifestStatus.REJECTED
-    if status is ManifestStatus.RECEIVED and rules.receives_into_stock(site.organization.roles, site.kind):
-        status = ManifestStatus.CLOSED  # a collector's storage record ends this leg; lineage continues onward
+    if status is ManifestStatus.RECEIVED and rules.receives_into_stock(site.organization.roles, site.kind,
+                                                                       return_trip=return_trip) and not rejected:
+        status = ManifestStatus.CLOSED  # a storage record ends this leg (lineage continues onward); with a
+        # refused part it closes once that part has arrived onward (services/manifests/onward.py)
     manifest.received_kg, manifest.accepted_kg, manifest.rejected_kg = weighed, accepted, rejected
     return _set_status(manifest, status, occurred_at)
 
 
 def _load_lines(session, manifest: Manifest) -> None:
     """The manifest's lines with their waste codes in one query (the permit check and the lineage read them)."""
-    lines = session.scalars(select(ManifestLine).options(joinedload(ManifestLine.waste))
+    lines = session.scalars(select(ManifestLine).options(joinedload(ManifestLine.waste), joinedload(ManifestLine.batch))
                             .where(ManifestLine.manifest_id == manifest.id).order_by(ManifestLine.id)).all()
     set_committed_value(manifest, "lines", list(lines))
 
@@ -326,7 +332,8 @@ def _dispose(session, manifest: Manifest, request: StepRequest, occurred_at: dat
     permits = [permit_facts(p) for p in manifest.receiver.permits]
     _raise(rules.disposal_method_violation(method=method, permits=permits, on=local_date(occurred_at)))
     manifest.disposed_kg += quantity
-    if manifest.disposed_kg == manifest.accepted_kg:
+    if manifest.disposed_kg == manifest.accepted_kg and (
+            not manifest.rejected_kg or onward.refused_part_arrived(session, manifest.id)):
         return _set_status(manifest, ManifestStatus.CLOSED, occurred_at)
     return ManifestStatus.RECEIVED
 

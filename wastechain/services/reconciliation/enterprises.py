@@ -215,7 +215,8 @@ def check_payment_anomaly(ctx: Context) -> Iterator[Candidate]:
     paid = exists().where(P.c.manifest_id == M.c.id, P.c.paid_at < ctx.end)
     query = select(M.c.id, M.c.status_changed_at).where(
         M.c.status == MS.CLOSED, M.c.status_changed_at >= closed_day.start, M.c.status_changed_at < closed_day.end,
-        ~paid)
+        g(M.c.accepted_kg) > 0, M.c.receiver_id != M.c.issuer_id, ~paid)  # no fee for a load refused whole,
+    # nor for a return trip (the issuer's own waste back)
     for row in ctx.stream(query):
         yield Candidate("PAYMENT_ANOMALY", f"m:{row.id}:unpaid", {
             "kind": "no_payment", "closed_at": row.status_changed_at, "days_since_close": due},

@@ -108,6 +108,23 @@ def check_refused(ctx: Context) -> Iterator[Candidate]:
             "received_at": row.occurred_at, "accepted_kg": kg(row.accepted_g), "rejected_kg": kg(row.rejected_g),
             "reason": row.reason, "lines": lines.get(row.id, [])}, manifest_id=row.id, responsible="issuer",
             severity="high" if row.rejected_g else "medium")
+    if ctx.nightly:
+        yield from _refused_not_moved_on(ctx)
+
+
+def _refused_not_moved_on(ctx: Context) -> Iterator[Candidate]:
+    """Refused waste still in the carrier's custody REFUSED_ONWARD_DAYS after the refusal: no return or redirect
+    manifest has taken it on (the carrier answers for it)."""
+    days = ctx.thresholds.refused_onward_days
+    query = (select(B.c.refused_from_id, func.min(B.c.generated_at).label("refused_at"),
+                    func.sum(g(B.c.remaining_kg)).label("open_g"))
+             .where(B.c.refused_from_id.is_not(None), g(B.c.remaining_kg) > 0,
+                    B.c.generated_at < ctx.end - timedelta(days=days))
+             .group_by(B.c.refused_from_id))
+    for row in ctx.stream(query):
+        yield Candidate("REFUSED", f"m:{row.refused_from_id}:not_moved_on", {
+            "kind": "not_moved_on", "refused_at": aware(row.refused_at), "in_custody_kg": kg(row.open_g),
+            "threshold_days": days}, manifest_id=row.refused_from_id, responsible="transporter")
 
 
 def _receipt_lines(ctx: Context, manifest_ids: list[int], line_off, ppm: int) -> dict[int, list[dict]]:
@@ -272,7 +289,8 @@ def check_permit_invalid(ctx: Context) -> Iterator[Candidate]:
                func.max(r.c.occurred_at))
         .select_from(r.join(M, M.c.id == r.c.manifest_id).join(L, L.c.manifest_id == M.c.id)
                      .join(W, W.c.code == L.c.waste_code))
-        .where(r.c.type == "receive", ctx.scope(r), W.c.stream.in_(HAZARDOUS_STREAMS), g(M.c.accepted_kg) > 0)
+        .where(r.c.type == "receive", ctx.scope(r), W.c.stream.in_(HAZARDOUS_STREAMS), g(M.c.accepted_kg) > 0,
+               M.c.receiver_id != M.c.issuer_id)  # a return trip: the issuer takes its own waste back, no permit
         .group_by(M.c.receiver_id, L.c.waste_code, W.c.category, W.c.stream)).all()
     permits = permits_of(session, {row[0] for row in groups})
     for receiver_id, waste_code, category, stream, first, last in groups:

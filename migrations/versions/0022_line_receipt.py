@@ -5,7 +5,8 @@
   custody (at no site's ledger) until a return or redirect manifest takes it on.
 - manifest_event.type gains 'close': the system closes a manifest once its refused part has arrived onward.
 - receiver_capacity_follow_status (0014) ignores a manifest leaving 'rejected' (its close): the receiver that refused
-  a load whole never took it, so it must not count against its capacity again.
+  a load whole never took it, so it must not count against its capacity again; and it ignores return trips (the
+  issuer's own waste back to it), which never count against anyone's capacity.
 
 Revision ID: 0022_line_receipt
 Revises: 0016_key_ids
@@ -66,11 +67,12 @@ def _steps(allowed) -> None:
 
 
 def _capacity_trigger(*, skip_rejected: bool) -> None:
-    """0014's trigger again, leaving out (or, downgrading, back in) the transitions out of 'rejected'."""
+    """0014's trigger again, leaving out (or, downgrading, back in) the transitions out of 'rejected' and return
+    trips."""
     postgres = op.get_bind().dialect.name == "postgresql"
     year_of = ("CAST(extract(year FROM {t}.planned_pickup_at AT TIME ZONE 'Asia/Shanghai') AS INTEGER)" if postgres
                else "CAST(strftime('%Y', {t}.planned_pickup_at, '+8 hours') AS INTEGER)")
-    skip = " OR OLD.status = 'rejected'" if skip_rejected else ""
+    skip = " OR OLD.status = 'rejected' OR NEW.receiver_id = NEW.issuer_id" if skip_rejected else ""
     if postgres:
         op.execute(f"""
             CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -99,7 +101,7 @@ def _capacity_trigger(*, skip_rejected: bool) -> None:
     hazardous_of_new = (f"SELECT coalesce(sum(l.quantity_kg), 0) FROM manifest_line l "
                         f"JOIN waste_code w ON w.code = l.waste_code "
                         f"WHERE l.manifest_id = NEW.id AND w.stream IN {HAZARDOUS}")
-    only = " AND OLD.status <> 'rejected'" if skip_rejected else ""
+    only = " AND OLD.status <> 'rejected' AND NEW.receiver_id <> NEW.issuer_id" if skip_rejected else ""
     op.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
     op.execute(f"""
         CREATE TRIGGER {TRIGGER} AFTER UPDATE OF status ON manifest

@@ -11,6 +11,10 @@ D = Decimal
 
 @pytest.fixture
 def two_lines(api, world, session):
+    return _two_lines(api, world, session)
+
+
+def _two_lines(api, world, session):
     """A delivered manifest: 60 kg of 900-041-49 (line A) and 40 kg of 900-249-08 (line B)."""
     a = make_batch(session, world.producer, world.producer_site, kg="100")
     b = make_batch(session, world.producer, world.producer_site, code="900-249-08", kg="100")
@@ -126,3 +130,23 @@ def test_a_receipt_that_takes_everything_raises_no_refused(app, api, two_lines):
     api.step(two_lines["id"], "receive", as_="receiver", lines=lines)
     run_checks(app)
     assert _refused(api, two_lines["id"], "producer") == []
+
+
+# ---------------------------------------------------------------- cost: a receipt line by line stays lean
+
+def test_a_receipt_line_by_line_costs_one_statement_more_than_a_receipt_as_a_whole(app, api, world, session,
+                                                                                    two_lines):
+    from tests.api.test_step_path import counted
+
+    other = _two_lines(api, world, session)
+    api.token("receiver")  # logged in before counting
+    with counted(app) as whole:
+        assert api.step(other["id"], "receive", as_="receiver", accepted_kg=100).status_code == 201
+    lines = _lines(two_lines, b={"accepted_kg": 40, "rejected_kg": 0, "reason": None})
+    with counted(app) as by_line:
+        response = api.step(two_lines["id"], "receive", as_="receiver", lines=lines)
+    assert response.status_code == 201, response.json
+    # the lines' figures: one UPDATE of all the lines at once, whatever their number
+    assert len(by_line["statements"]) == len(whole["statements"]) + 1, \
+        "\n".join(s[:150] for s in by_line["statements"])
+    assert by_line["transactions"] == whole["transactions"] == 1

@@ -91,3 +91,15 @@ def test_my_tasks_tell_the_producer_and_the_carrier_until_the_refused_waste_has_
     client.post(f"/producer/manifests/{refused['id']}/return")
     login(client, user)
     assert 'id="task-refused"' not in client.get("/tasks").get_data(as_text=True)
+
+
+def test_the_regulator_reads_a_refusal_in_words_with_its_lines_and_reasons(app, client, api, refused):
+    from tests.factories import run_checks
+
+    run_checks(app)
+    anomaly = api.get("/anomalies?code=REFUSED", as_="kecheng_regulator").json["items"][0]
+    login(client, "kecheng_regulator")
+    page = client.get(f"/regulator/anomalies/{anomaly['id']}").get_data(as_text=True)
+    assert "拒收" in page and "桶体破损" in page and "拒收或不符的行" in page and "拒收量（kg）" in page
+    for raw in ("rejected_kg", "refusal_reason", "waste_code:", "lines"):
+        assert raw not in page.split("<main")[1].split("</main>")[0], raw

@@ -63,6 +63,8 @@ def test_the_return_trip_is_taken_back_into_the_producers_stock(client, api, wor
     api.step(back, "pickup", as_="driver")
     api.step(back, "deliver", as_="driver")
     assert _stock(api, world, "900-249-08") == D("60")
+    tasks = client.get("/tasks").get_data(as_text=True)
+    assert 'id="task-returned"' in tasks and f"/producer/manifests/{back}" in tasks
     page = client.post(f"/producer/manifests/{back}/take-back", data={"quantity_kg": "40"},
                        follow_redirects=True).get_data(as_text=True)
     assert "已收回入库" in page and "已闭环" in page

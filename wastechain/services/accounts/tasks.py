@@ -37,11 +37,13 @@ class Tasks:
     declarations: list = field(default_factory=list)  # {"period_kind", "period", "due", "overdue", "tier"} not filed
     refused: list = field(default_factory=list)  # (manifest, kg) whose refused waste is still in the carrier's custody
     refused_total: int = 0
+    returned: list = field(default_factory=list)  # our return trips delivered back to us, to take into stock
+    returned_total: int = 0
 
     @property
     def total(self) -> int:
         return (self.codes_total + self.weigh_total + self.anomalies_total + self.payments_total
-                + len(self.declarations) + self.refused_total)
+                + len(self.declarations) + self.refused_total + self.returned_total)
 
 
 REFUSAL_ROLES = ISSUER_ROLES | {Role.TRANSPORTER}  # who must move refused waste on: its issuer and its carrier
@@ -63,6 +65,13 @@ def _refused(actor: User):
     held = exists().where(Batch.refused_from_id == Manifest.id, Batch.remaining_kg > 0)
     org = actor.organization_id
     return select(Manifest).where(held, or_(Manifest.issuer_id == org, Manifest.transporter_id == org))
+
+
+def _returned(actor: User):
+    """Our return trips delivered back to our site: to weigh and take back into stock (the receive step)."""
+    org = actor.organization_id
+    return select(Manifest).where(Manifest.issuer_id == org, Manifest.receiver_id == org,
+                                  Manifest.status == ManifestStatus.DELIVERED)
 
 
 def _anomalies(actor: User):
@@ -99,6 +108,8 @@ def count(session, *, actor: User | None, now: datetime, thresholds: Thresholds 
         parts.append(_count(_codes(actor)))
     if actor.role in REFUSAL_ROLES:
         parts.append(_count(_refused(actor)))
+    if actor.role in ISSUER_ROLES:
+        parts.append(_count(_returned(actor)))
     if actor.role in RECEIVING_ROLES:
         parts.append(_count(_weigh(actor)))
         parts.append(_count(_payments(actor)))
@@ -132,6 +143,10 @@ def my_tasks(session, *, actor: User, now: datetime, receipt_working_days: int =
         tasks.refused = list(session.execute(query.add_columns(held).order_by(Manifest.status_changed_at, Manifest.id)
                                              .limit(LIMIT)).all())
         tasks.refused_total = session.scalar(select(_count(query)))
+    if actor.role in ISSUER_ROLES:
+        query = _returned(actor)
+        tasks.returned = list(session.scalars(query.order_by(Manifest.status_changed_at, Manifest.id).limit(LIMIT)))
+        tasks.returned_total = session.scalar(select(_count(query)))
     query = _anomalies(actor)
     tasks.anomalies = list(session.scalars(query.order_by(Anomaly.day.desc(), Anomaly.id.desc()).limit(LIMIT)))
     tasks.anomalies_total = session.scalar(select(_count(query)))

@@ -2,9 +2,12 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
+
 from wastechain.domain.anomalies import (CATALOG, Thresholds, annual_due_date, distance_m,
                                          exceeds_tolerance, merkle_root, monthly_period_due_on, receipt_cutoff,
                                          rolling_recheck, seal_ok, seal_signature)
+from wastechain.domain.errors import CalendarUnknown
 
 
 def test_receipt_is_overdue_after_five_working_days_not_five_calendar_days():
@@ -20,6 +23,13 @@ def test_receipt_deadlines_over_the_2026_spring_festival_and_national_day_follow
     assert receipt_cutoff(date(2026, 2, 26), 5) < date(2026, 2, 12) == receipt_cutoff(date(2026, 2, 27), 5)
     # delivered Tuesday 09-29: 09-30, then 10-08, 10-09, the make-up Saturday 10-10 and Monday 10-12
     assert receipt_cutoff(date(2026, 10, 12), 5) < date(2026, 9, 29) == receipt_cutoff(date(2026, 10, 13), 5)
+
+
+def test_the_nights_of_the_calendars_last_days_run_and_a_night_beyond_it_is_a_clear_error():
+    # delivered 12-28: its deadline falls in 2027, which the pinned calendar does not hold yet: not overdue on 12-31
+    assert receipt_cutoff(date(2026, 12, 31), 5) == date(2026, 12, 23)
+    with pytest.raises(CalendarUnknown):
+        receipt_cutoff(date(2027, 1, 4), 5)
 
 
 def test_weight_tolerance_is_exact_integer_arithmetic():

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from wastechain.domain.text import N_
-from wastechain.domain.timeutil import CHINA, add_working_days
+from wastechain.domain.timeutil import CHINA, deadline_passed
 from wastechain.domain.vocabulary import AnomalyStatus, Severity, values
 
 SEVERITIES = values(Severity)
@@ -185,7 +185,7 @@ def day_window(day: date) -> DayWindow:
 def receipt_cutoff(day: date, working_days: int) -> date:
     """The latest delivery date whose receipt deadline (N working days later) has passed by the end of `day`."""
     candidate = day - timedelta(days=1)
-    while add_working_days(candidate, working_days) >= day:
+    while not deadline_passed(candidate, working_days, day):
         candidate -= timedelta(days=1)
     return candidate
 

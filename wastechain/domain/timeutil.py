@@ -36,6 +36,17 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
+def deadline_passed(start: date, working_days: int, day: date) -> bool:
+    """Whether `working_days` after `start` is before `day`. A deadline in a year the calendar does not hold yet is
+    after any day of the years it does hold, so only a `day` beyond the calendar is refused (CALENDAR_UNKNOWN)."""
+    try:
+        return add_working_days(start, working_days) < day
+    except CalendarUnknown as unknown:
+        if day.year < unknown.params["year"]:
+            return False
+        raise
+
+
 def receipt_deadline(delivered_at: datetime, working_days: int) -> date:
     """The last day a receiver may confirm receipt: N working days after the delivery's China day
     (《危险废物转移管理办法》第十八条: 5). One rule for the pages, My tasks and the nightly RECEIPT_OVERDUE check."""

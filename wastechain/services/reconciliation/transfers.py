@@ -11,7 +11,7 @@ from wastechain.domain import rules
 from wastechain.domain.anomalies import day_window, kg
 from wastechain.domain.states import ManifestStatus as MS
 from wastechain.domain.streams import Stream
-from wastechain.domain.timeutil import local_date, receipt_deadline
+from wastechain.domain.timeutil import deadline_passed, local_date, receipt_deadline
 from wastechain.domain.vocabulary import BatchStatus
 from wastechain.models import Approval, Site
 from wastechain.services.reconciliation.context import Candidate, Context
@@ -62,8 +62,8 @@ def check_receipt_overdue(ctx: Context) -> Iterator[Candidate]:
              .where(r.c.type == "receive", ctx.scope(r),
                     epoch(r.c.occurred_at) - epoch(d.c.occurred_at) > (days - 1) * 86400))
     for row in ctx.stream(query):
-        deadline = receipt_deadline(row.delivered_at, days)
-        if local_date(row.received_at) > deadline:
+        if deadline_passed(local_date(row.delivered_at), days, local_date(row.received_at)):
+            deadline = receipt_deadline(row.delivered_at, days)
             yield Candidate("RECEIPT_OVERDUE", f"m:{row.manifest_id}", {
                 "delivered_at": row.delivered_at, "received_at": row.received_at, "deadline": deadline,
                 "threshold_working_days": days}, manifest_id=row.manifest_id, responsible="receiver")

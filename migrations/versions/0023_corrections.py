@@ -1,7 +1,7 @@
 """corrections and paper entries: manifest_correction, correction_decision, paper_entry; the "correct" step
 
 Revision ID: 0023_corrections
-Revises: 0021_tipoffs_approvals
+Revises: 0022_line_receipt
 Create Date: 2026-12-01 22:45:00
 
 An applied correction is a manifest event of the new type "correct", so the CHECK constraint of
@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from wastechain.db import UTCDateTime
 
 revision = '0023_corrections'
-down_revision = '0021_tipoffs_approvals'
+down_revision = '0022_line_receipt'
 branch_labels = None
 depends_on = None
 
-STEP = ("issue", "cancel", "pickup", "deliver", "receive", "dispose")  # states.Step before this revision
+STEP = ("issue", "cancel", "pickup", "deliver", "receive", "dispose", "close")  # states.Step before this revision (0022)
 
 
 def _step_check(batch_op, steps) -> None:

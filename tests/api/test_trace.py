@@ -41,7 +41,8 @@ def chain(api, world, session):
     m2, s2 = ship(api, world, [(b.id, "200")], site, as_="other_producer", accepted="180", rejected="20",
                   receiver_user="collector")
     m3, s3 = ship(api, world, [(c.id, "50")], site, as_="small", accepted="50", receiver_user="collector")
-    assert s1 == s2 == s3 == "closed"  # received into the collector's stock: that leg's loop ends there
+    assert s1 == s3 == "closed"  # received into the collector's stock: that leg's loop ends there
+    assert s2 == "received"  # ... once its refused 20 kg have arrived somewhere too (m5 below)
     stock = stock_batch_ids(api, "collector")
     assert sorted(s["quantity_kg"] for s in stock.values()) == [D("50"), D("100"), D("180")]
     by_qty = {s["quantity_kg"]: i for i, s in stock.items()}
@@ -49,11 +50,14 @@ def chain(api, world, session):
                   world.receiver_site, as_="collector", accepted="300", rejected="10", receiver_user="receiver")
     assert s4 == "received"
     assert api.step(m4, "dispose", as_="receiver", quantity_kg=D("200"), method="D10").json["status"] == "received"
-    assert api.step(m4, "dispose", as_="receiver", quantity_kg=D("100"), method="R4").json["status"] == "closed"
+    # all treated, but its refused 10 kg are still in the carrier's custody: it stays open
+    assert api.step(m4, "dispose", as_="receiver", quantity_kg=D("100"), method="R4").json["status"] == "received"
     returned = [x for x in api.get("/batches", as_="other_producer").json["items"] if x["id"] != b.id]
     assert [r["quantity_kg"] for r in returned] == [D("20")]
+    assert returned[0]["refused_from_id"] == m2  # in the carrier's custody, redirected to the disposer
     m5, _ = ship(api, world, [(returned[0]["id"], "20")], world.receiver_site, as_="other_producer", accepted="20",
                  receiver_user="receiver")
+    assert api.get(f"/manifests/{m2}", as_="collector").json["status"] == "closed"  # its refused part arrived
     assert api.step(m5, "dispose", as_="receiver", quantity_kg=D("20"), method="D10").json["status"] == "closed"
     return {"a": a, "b": b, "c": c, "m1": m1, "m2": m2, "m3": m3, "m4": m4, "m5": m5}
 

@@ -54,18 +54,16 @@ def test_a_manifest_runs_from_the_qr_to_closed_on_phones(phone, api, session, wo
     receiver.goto("/receiver/")
     log_in(receiver, "receiver")
     receiver.locator("#section-delivered a", has_text=manifest["number"]).tap()
-    receiver.fill("input[name=quantity_kg]", "120.5")
-    receiver.fill("input[name=accepted_kg]", "118")
-    receiver.fill("input[name=rejected_kg]", "2.5")
-    receiver.fill("textarea[name=reason]", "两桶包装破损")
+    line = manifest["lines"][0]["id"]  # weighed in line by line; a refusal travels on: test_refusal_and_return
+    receiver.fill(f"input[name=accepted_kg-{line}]", "120.5")
     receiver.get_by_role("button", name="确认接收").tap()
     expect(receiver.locator("#status")).to_have_text("已接收")
-    receiver.fill("#dispose-form input[name=quantity_kg]", "118")
+    receiver.fill("#dispose-form input[name=quantity_kg]", "120.5")
     receiver.get_by_role("button", name="记录利用/处置").tap()
     expect(receiver.locator("#status")).to_have_text("已闭环")
 
     final = api.get(f"/manifests/{manifest['id']}", as_="producer").json
-    assert final["status"] == "closed" and final["accepted_kg"] == 118 and final["rejected_kg"] == 2.5
+    assert final["status"] == "closed" and final["accepted_kg"] == 120.5 and final["rejected_kg"] == 0
     moves = [e for e in final["events"] if e["type"] in ("pickup", "deliver")]
     assert [e["type"] for e in moves] == ["pickup", "deliver"]
     for event in moves:

@@ -1,5 +1,5 @@
 """The receiver's and the enterprise's workbench in a real browser, at 360 and 1280 px, in Chinese and English:
-a weigh-in refused for a wrong sum keeps everything typed; a partial refusal; the disposal; the certificate PDF
+a weigh-in (line by line) refused for a missing reason keeps everything typed; a partial refusal; the disposal; the certificate PDF
 (text checked); the ledger with its chart drawn and its XLSX export; a declaration prefilled from the ledger;
 a payment recorded by the producer and confirmed by the receiver."""
 import io
@@ -35,17 +35,17 @@ def test_weigh_in_refusal_disposal_and_certificate(phone, api, session, world, l
     expect(page.locator("#section-delivered [data-deadline]")).to_have_count(1)
     look(page, f"receiver-list-{lang}")
     page.locator("#section-delivered a", has_text=manifest["number"]).click()
-    page.fill("input[name=quantity_kg]", "100")
-    page.fill("input[name=accepted_kg]", "95")  # 95 + 10 ≠ 100: refused
-    page.fill("input[name=rejected_kg]", "10")
-    page.fill("textarea[name=reason]", "两桶渗漏 / two drums leaking")
+    line = manifest["lines"][0]["id"]  # the weigh-in line by line
+    page.fill(f"input[name=accepted_kg-{line}]", "90")
+    page.fill(f"input[name=rejected_kg-{line}]", "10")  # refused without a reason: refused
+    page.select_option(f"select[name=method-{line}]", "D10")
     page.locator("#receive-form button[type=submit]").click()
     expect(page.locator("#form-error")).to_be_visible()
-    expect(page.locator("input[name=accepted_kg]")).to_have_value("95")
-    expect(page.locator("input[name=rejected_kg]")).to_have_value("10")
-    expect(page.locator("textarea[name=reason]")).to_have_value("两桶渗漏 / two drums leaking")
+    expect(page.locator(f"input[name=accepted_kg-{line}]")).to_have_value("90")
+    expect(page.locator(f"input[name=rejected_kg-{line}]")).to_have_value("10")
+    expect(page.locator(f"select[name=method-{line}]")).to_have_value("D10")
     look(page, f"receiver-weigh-in-error-{lang}")
-    page.fill("input[name=accepted_kg]", "90")
+    page.fill(f"textarea[name=reason-{line}]", "两桶渗漏 / two drums leaking")
     page.locator("#receive-form button[type=submit]").click()
     expect(page.locator("#status")).to_have_text("已接收" if lang == "zh" else "Received")
     expect(page.locator("#dispose-form select[name=method] option", has_text="D10")).to_have_count(1)

@@ -137,3 +137,32 @@ def test_capacity_year_is_the_china_year():
 
     assert capacity.capacity_year(datetime(2026, 12, 31, 16, 0, tzinfo=timezone.utc)) == 2027
     assert capacity.capacity_year(datetime(2026, 12, 31, 15, 59, tzinfo=timezone.utc)) == 2026
+
+
+def test_a_load_refused_whole_does_not_count_again_when_its_return_trip_closes_it(api, world, batch, session):
+    from tests.factories import lines_body
+
+    mid = _issue(api, world, batch, "100").json["id"]
+    _deliver(api, mid)
+    api.step(mid, "receive", as_="receiver", accepted_kg=0, rejected_kg=100, reason="包装破损")
+    custody = next(b for b in api.get("/batches", as_="producer").json["items"] if b["refused_from_id"] == mid)
+    back = api.post("/manifests", lines_body(world, [(custody["id"], "100")], world.producer_site),
+                    as_="producer").json["id"]
+    _deliver(api, back)
+    assert api.step(back, "receive", as_="producer", accepted_kg=100).json["status"] == "closed"
+    assert api.get(f"/manifests/{mid}", as_="receiver").json["status"] == "closed"  # rejected → closed
+    assert _counter(session, world) == 0  # the receiver never took it
+    assert _drift(session) == []
+
+
+def test_a_return_trip_counts_against_no_one_even_when_cancelled(api, world, batch, session):
+    from tests.factories import lines_body
+
+    mid = _issue(api, world, batch, "100").json["id"]
+    _deliver(api, mid)
+    api.step(mid, "receive", as_="receiver", accepted_kg=0, rejected_kg=100, reason="包装破损")
+    custody = next(b for b in api.get("/batches", as_="producer").json["items"] if b["refused_from_id"] == mid)
+    back = api.post("/manifests", lines_body(world, [(custody["id"], "100")], world.producer_site),
+                    as_="producer").json["id"]
+    assert api.step(back, "cancel", as_="producer", reason="改运").json["status"] == "cancelled"
+    assert _drift(session) == []  # no counter of the producer's went below zero

@@ -1,7 +1,9 @@
 """Quantity invariants over any sequence of allowed steps (property-based, through the real services).
 
 Nothing is created or lost: every origin batch's trace adds up to it, every flow holds at least what its children
-took, every batch's open parts equal its remaining quantity, and no site's stock is ever negative.
+took, every batch's open parts equal its remaining quantity, and no site's stock is ever negative — also when
+receipts refuse waste (line by line or as a whole) and the refused waste travels on return or redirect manifests
+(issue 10); and a manifest with a refused part is closed only once that part has arrived.
 """
 from datetime import timedelta
 from decimal import Decimal
@@ -18,11 +20,13 @@ from wastechain.models import Batch, LineageFlow, Manifest, Site
 from wastechain.services import lineage
 from wastechain.services.lineage import flows
 from wastechain.services.storage import ledger
-from wastechain.services.manifests import LineRequest, StepRequest, issue_manifest, record_step
+from wastechain.services.manifests import LineReceipt, LineRequest, StepRequest, issue_manifest, record_step
+from wastechain.services.manifests.onward import refused_part_arrived
 
-ACTIONS = st.lists(st.tuples(st.sampled_from(["issue", "issue", "advance", "advance", "advance", "onward"]),
+ACTIONS = st.lists(st.tuples(st.sampled_from(["issue", "issue", "advance", "advance", "advance", "advance", "onward",
+                                              "move_refused", "move_refused"]),
                              st.integers(0, 10**6), st.integers(1, 1000), st.integers(0, 1000)),
-                   min_size=5, max_size=40)
+                   min_size=5, max_size=50)
 
 
 def _g(column):
@@ -51,6 +55,10 @@ class Chain:
                               receiver_site_id=receiver_site.id, transporter_id=self.world.transporter.id,
                               planned_pickup_at=NOW + timedelta(hours=1), now=NOW)
 
+    def refused_batches(self) -> list[Batch]:
+        return self.session.scalars(select(Batch).where(Batch.refused_from_id.is_not(None), Batch.remaining_kg > 0)
+                                    .order_by(Batch.id)).all()
+
     def open_batches(self, org_id: int) -> list[Batch]:
         return self.session.scalars(select(Batch).where(Batch.organization_id == org_id, Batch.remaining_kg > 0)
                                     .order_by(Batch.id)).all()
@@ -75,12 +83,23 @@ def test_no_sequence_of_allowed_steps_creates_or_loses_a_gram(session, world, si
                 kg = max(_kg(int(batch.remaining_kg * 1000) * frac // 1000), Decimal("0.001"))
                 target = world.receiver_site if action == "onward" or pick % 2 else chain.extra["collector_site"]
                 manifests.append(chain.issue(user, batch, kg, target))
+            elif action == "move_refused":  # back to where it came from, or redirected to another receiver
+                batches = chain.refused_batches()
+                if not batches:
+                    continue
+                batch = batches[pick % len(batches)]
+                refusing = session.get(Manifest, batch.refused_from_id)
+                user = "producer" if batch.organization_id == world.producer.id else "collector"
+                target = [refusing.origin_site, world.receiver_site, chain.extra["collector_site"]][split % 3]
+                kg = max(_kg(int(batch.remaining_kg * 1000) * frac // 1000), Decimal("0.001"))
+                manifests.append(chain.issue(user, batch, kg, target))
             else:
                 live = [m for m in manifests if m.status in ("issued", "delivered", "received")]
                 if not live:
                     continue
                 m = live[pick % len(live)]
-                receiver = "collector" if m.receiver_id == chain.extra["collector"].id else "receiver"
+                receiver = {chain.extra["collector"].id: "collector", world.producer.id: "producer"}.get(
+                    m.receiver_id, "receiver")
                 if m.status == "issued" and split % 5 == 0:
                     chain.step(m, "cancel", "producer" if m.issuer_id == world.producer.id else "collector",
                                reason="变更")
@@ -90,8 +109,12 @@ def test_no_sequence_of_allowed_steps_creates_or_loses_a_gram(session, world, si
                 elif m.status == "delivered":
                     weighed = _kg(int(m.total_kg * 1000) * (900 + split % 150) // 1000) or Decimal("0.001")
                     accepted = _kg(int(weighed * 1000) * (split % 1001) // 1000)
-                    chain.step(m, "receive", receiver, quantity_kg=weighed, accepted_kg=accepted,
-                               rejected_kg=weighed - accepted, reason="包装不符")
+                    if split % 3:
+                        chain.step(m, "receive", receiver, quantity_kg=weighed, accepted_kg=accepted,
+                                   rejected_kg=weighed - accepted, reason="包装不符")
+                    else:  # line by line
+                        chain.step(m, "receive", receiver, lines=(LineReceipt(
+                            m.lines[0].id, accepted, weighed - accepted, "包装不符"),))
                 elif m.status == "received":
                     open_kg = m.accepted_kg - m.disposed_kg
                     chain.step(m, "dispose", receiver, quantity_kg=max(_kg(int(open_kg * 1000) * frac // 1000),
@@ -122,3 +145,5 @@ def test_no_sequence_of_allowed_steps_creates_or_loses_a_gram(session, world, si
         if m.status != "cancelled":
             origins = lineage.manifest_origins(session, actor=admin, manifest_id=m.id)
             assert origins["origins_kg"] == m.total_kg
+        if m.status == "closed" and m.rejected_kg:
+            assert refused_part_arrived(session, m.id)

@@ -14,6 +14,9 @@ ALLOWED = {
     # received into a collector's stock the manifest closes at receipt (its leg ends in storage; lineage goes on)
     (S.DELIVERED, Step.RECEIVE): ((S.RECEIVED, S.REJECTED, S.CLOSED), {Party.RECEIVER}),
     (S.RECEIVED, Step.DISPOSE): ((S.RECEIVED, S.CLOSED), {Party.RECEIVER}),
+    # a refused part arrived on its onward manifest: recorded by the system, no party asks for it (issue 10)
+    (S.RECEIVED, Step.CLOSE): ((S.CLOSED,), set()),
+    (S.REJECTED, Step.CLOSE): ((S.CLOSED,), set()),
 }
 REFUSED = [(status, step) for status, step in itertools.product([None, *S], Step) if (status, step) not in ALLOWED]
 
@@ -40,9 +43,13 @@ def test_the_refusal_says_which_steps_the_state_allows():
     assert "已开具" in caught.value.message and "接收" in caught.value.message
 
 
-@pytest.mark.parametrize("status", [S.CANCELLED, S.REJECTED, S.CLOSED])
+@pytest.mark.parametrize("status", [S.CANCELLED, S.CLOSED])
 def test_final_states_allow_no_step(status):
     assert steps_from(status) == []
+
+
+def test_a_load_refused_whole_waits_only_for_the_system_to_close_it():
+    assert steps_from(S.REJECTED) == [Step.CLOSE] and transition_for(S.REJECTED, Step.CLOSE).parties == frozenset()
 
 
 def test_the_refused_list_covers_all_the_other_pairs():

@@ -36,12 +36,15 @@ def test_a_delivery_shows_its_weigh_in_deadline_five_working_days_later(client, 
 def test_a_refused_weigh_in_shows_the_form_again_with_everything_typed(client, api, session, world):
     manifest = _delivered(api, session, world)
     login(client, "receiver")
+    line = manifest["lines"][0]["id"]  # the weigh-in line by line; R9 is not on the receiver's permit
     response = client.post(f"/receiver/manifests/{manifest['id']}/receive",
-                           data={"quantity_kg": "100", "accepted_kg": "95", "rejected_kg": "10",
-                                 "reason": "桶盖破损，三桶渗漏", "idempotency_key": "web-keep-1"})
+                           data={"line_id": str(line), f"accepted_kg-{line}": "95", f"rejected_kg-{line}": "10",
+                                 f"reason-{line}": "桶盖破损，三桶渗漏", f"method-{line}": "R9",
+                                 "idempotency_key": "web-keep-1"})
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 422
     assert 'value="95"' in page and 'value="10"' in page and "桶盖破损，三桶渗漏</textarea>" in page
+    assert "R9" in page.split('id="form-error"')[1][:200]  # the permit's refusal names the method
     assert 'value="web-keep-1"' in page  # the same form: a second press cannot record twice
     assert 'id="form-error"' in page
     assert events(api, manifest["id"], "receive") == [] and manifest_state(api, manifest["id"])[0] == "delivered"

@@ -1,4 +1,4 @@
-"""The synthetic city's injected faults: 24 of them, covering the 17 anomaly codes, each with its fingerprint.
+"""The synthetic city's injected faults: 27 of them, covering the 18 anomaly codes, each with its fingerprint.
 
 Most faults are things the services allow, so they are made the way they happen, through the services: a truck
 that never arrives, a receipt weighed light, a pickup scanned 5 km from the gate, a transport licence or a
@@ -104,6 +104,15 @@ def inject_faults(city: City) -> None:
                  m(haz, hazardous_receiver, HAZARDOUS_CODES[1], 700, at(fault_day - timedelta(days=5)),
                    dispose_delay=timedelta(days=35))):
         city.expect("LOOP_NOT_CLOSED", manifest_key(trip))
+
+    # Refusals (issue 10): a load refused whole and left with the carrier; a part refused and taken back next day.
+    stranded = m(haz, hazardous_receiver, HAZARDOUS_CODES[1], 300, at(fault_day), received=Decimal(300),
+                 refused=Decimal(300), stop_after="receive", payee=None)
+    city.expect("REFUSED", manifest_key(stranded))
+    city.expect("REFUSED", manifest_key(stranded, ":not_moved_on"))
+    city.expect("REFUSED", manifest_key(m(haz, hazardous_receiver, HAZARDOUS_CODES[0], 500, at(fault_day),
+                                          received=Decimal(500), refused=Decimal(100),
+                                          return_after=timedelta(days=1))))
 
     # Storage: waste registered with the day it was produced, then kept (or picked up) too long.
     for stock in (city.stock(med, MEDICAL_CODE, 120, at(fault_day, 8)),

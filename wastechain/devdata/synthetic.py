@@ -121,6 +121,7 @@ class Trip:
     manifest_id: int | None = None
     code: str = ""  # the handover code, once the producer has issued it
     payment_id: int | None = None
+    refused: Decimal = Decimal(0)  # refused at receipt: stays in the carrier's custody until a return trip
 
 
 def _kg(value) -> Decimal:
@@ -181,7 +182,8 @@ class City:
              stock: Stock | None = None, generated_before: timedelta | None = None, medical: bool = False,
              pickup_delay=None, transit=None, receive_delay=None, dispose_delay=None, received=None,
              stop_after: str | None = None, planned_at: datetime | None = None, payee: str | None = "receiver",
-             pickup_gps=None, approval_id: int | None = None, handover: bool = True) -> Trip:
+             pickup_gps=None, approval_id: int | None = None, handover: bool = True, refused=None,
+             return_after: timedelta | None = None) -> Trip:
         """Plans one manifest and schedules its steps; the keyword arguments are how a fault bends it."""
         rng, kg = self.rng, _kg(kg)
         vehicle = vehicle or self.cast.vehicles[rng.randrange(len(self.cast.vehicles))]
@@ -205,8 +207,11 @@ class City:
                     steps["deliver"], steps["receive"], steps["dispose"],
                     closed_at + timedelta(days=rng.uniform(1, 3)) if closed_at and payee else None,
                     weighed, rng.choice(("R4", "D10")), pickup_gps or jitter(rng, producer.lat, producer.lon, 150),
-                    jitter(rng, receiver.lat, receiver.lon, 150), payee, approval_id, handover)
+                    jitter(rng, receiver.lat, receiver.lon, 150), payee, approval_id, handover,
+                    refused=_kg(refused or 0))
         self.at(issued_at, self._issue, trip)
+        if trip.refused and trip.receive_at and return_after:
+            self.at(trip.receive_at + return_after, self._return_trip, trip)
         if trip.pickup_at and handover:
             self.at(trip.pickup_at - timedelta(minutes=3), self._handover_code, trip)
         for moment, action in ((trip.pickup_at, self._pickup), (trip.deliver_at, self._deliver),
@@ -308,11 +313,42 @@ class City:
         self._step(now, trip, "deliver", trip.vehicle[1].user, lat=lat, lon=lon)
 
     def _receive(self, now: datetime, trip: Trip) -> None:
+        if trip.refused:
+            self._step(now, trip, "receive", trip.receiver.user, quantity_kg=trip.weighed,
+                       accepted_kg=trip.weighed - trip.refused, rejected_kg=trip.refused, reason="包装破损，标签不符")
+            return
         self._step(now, trip, "receive", trip.receiver.user, quantity_kg=trip.weighed, accepted_kg=trip.weighed)
 
+    def _return_trip(self, now: datetime, trip: Trip) -> None:
+        """The carrier takes the refused part back to the producer's site on a return manifest, the same day."""
+        producer, transporter = trip.producer, trip.vehicle[1]
+        custody = self.session.scalars(select(Batch).where(Batch.refused_from_id == trip.manifest_id)).all()
+        back = manifests.issue_manifest(
+            self.session, actor=self.actor(producer.user),
+            lines=[manifests.LineRequest(batch_id=b.id, quantity_kg=b.remaining_kg) for b in custody],
+            receiver_site_id=producer.site, transporter_id=transporter.org, vehicle_id=trip.vehicle[0],
+            driver_id=transporter.user, planned_pickup_at=now + timedelta(minutes=30), now=now)
+        code = handover.issue_code(self.session, actor=self.actor(producer.user), manifest_id=back.id,
+                                   secret=self.secret, now=now + timedelta(minutes=25)).code
+        key = f"gen-return-{back.id}"
+        handover.confirm_pickup(
+            self.session, actor=self.actor(transporter.user), manifest_id=back.id, code=code, secret=self.secret,
+            now=now + timedelta(minutes=30), request=manifests.StepRequest(
+                type="pickup", idempotency_key=f"{key}-pickup", occurred_at=now + timedelta(minutes=30),
+                lat=trip.receiver.lat, lon=trip.receiver.lon))
+        for step, user, minutes, extra in (
+                ("deliver", transporter.user, 90, {"lat": producer.lat, "lon": producer.lon}),
+                ("receive", producer.user, 120, {"accepted_kg": trip.refused})):
+            manifests.record_step(self.session, actor=self.actor(user), manifest_id=back.id, request=manifests.StepRequest(
+                type=step, idempotency_key=f"{key}-{step}", occurred_at=now + timedelta(minutes=minutes), **extra),
+                now=now + timedelta(minutes=minutes))
+        self.out.manifests += 1
+        self.out.events += 5
+
     def _dispose(self, now: datetime, trip: Trip) -> None:
-        self._step(now, trip, "dispose", trip.receiver.user, quantity_kg=trip.weighed, method=trip.method)
-        self.out.tally("disposed", now, trip.receiver.region, stream_of(trip.stock.code), amount=trip.weighed)
+        disposed = trip.weighed - trip.refused
+        self._step(now, trip, "dispose", trip.receiver.user, quantity_kg=disposed, method=trip.method)
+        self.out.tally("disposed", now, trip.receiver.region, stream_of(trip.stock.code), amount=disposed)
 
     def _pay(self, now: datetime, trip: Trip) -> None:
         payee = trip.receiver.org if trip.payee == "receiver" else trip.vehicle[1].org

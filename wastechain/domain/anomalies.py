@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from wastechain.domain.text import N_
-from wastechain.domain.timeutil import CHINA, add_working_days
+from wastechain.domain.timeutil import CHINA, deadline_passed
 from wastechain.domain.vocabulary import AnomalyStatus, Severity, values
 
 SEVERITIES = values(Severity)
@@ -57,9 +57,9 @@ CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
     AnomalyType("TRANSIT_OVERDUE", N_("运输超时"), "high",
                 N_("提货后超过 {transit_overdue_hours} 小时未送达（《危险废物转移管理办法》运输全程记录）")),
     AnomalyType("RECEIPT_OVERDUE", N_("接收确认超期"), "medium",
-                N_("送达后 {receipt_overdue_working_days} 个工作日内未确认接收（《危险废物转移管理办法》第十九条：5 个工作日）")),
+                N_("送达后 {receipt_overdue_working_days} 个工作日内未确认接收（《危险废物转移管理办法》第十八条：5 个工作日）")),
     AnomalyType("WEIGHT_MISMATCH", N_("重量差异"), "high",
-                N_("接收过磅量与提货量之差超过 {weight_tolerance}（《危险废物转移管理办法》第十九条：数量不符须报告）")),
+                N_("接收过磅量与提货量之差超过 {weight_tolerance}（《危险废物转移管理办法》第十八条：数量不符须报告）")),
     AnomalyType("STORAGE_OVERDUE", N_("贮存超期"), "high",
                 N_("危险废物贮存超过 {storage_limit_days_hazardous} 天（固废法第八十一条：一年）；"
                 "医疗废物暂存超过 {storage_limit_hours_medical} 小时（《医疗废物管理条例》第十七条）")),
@@ -74,7 +74,7 @@ CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
     AnomalyType("CAPACITY_EXCEEDED", N_("超许可规模"), "high",
                 N_("接收单位年度接收量超过其危险废物经营许可证的年经营规模（处置能力与产生量相匹配）")),
     AnomalyType("MASS_BALANCE", N_("物料不平衡"), "high",
-                N_("批次库存（产生 − 转出）为负或与台账剩余量不一致（固废法第三十六条、第七十八条 管理台账）")),
+                N_("批次库存（产生 − 转出）为负或与台账剩余量不一致，或申报的贮存量与台账的场所库存不符（固废法第三十六条、第七十八条 管理台账）")),
     AnomalyType("DECLARATION_MISSING", N_("未申报"), "low",
                 N_("年产危险废物 ≥ {declaration_annual_threshold_kg} 的单位未按期年度申报；大宗工业固废未按期月报")),
     AnomalyType("PAYMENT_ANOMALY", N_("资金流异常"), "medium",
@@ -85,6 +85,10 @@ CATALOG: dict[str, AnomalyType] = {t.code: t for t in (
                 N_("起运地与接收地直线距离超过 {long_distance_km} 公里（严控长距离运输）")),
     AnomalyType("OVERWEIGHT_LOAD", N_("车辆超载"), "medium",
                 N_("同一车辆同时在途的联单合计重量超过车辆核定载重或 {max_load_kg}")),
+    AnomalyType("REFUSED", N_("拒收"), "high",
+                N_("接收单位拒收部分或全部废物，或某行过磅量与联单量之差超过 {weight_tolerance}；拒收的废物 "
+                   "{refused_onward_days} 天内仍未以退运或改运联单运离（《危险废物转移管理办法》第十八条：须通知产生"
+                   "单位并报告生态环境主管部门）")),
     AnomalyType("HANDOVER_UNCONFIRMED", N_("交接未确认"), "medium",
                 N_("提货未经产生单位一次性交接码确认，仅凭申报的例外原因记录（《危险废物转移管理办法》：转移时须如实"
                 "填写并确认交接记录）")),
@@ -109,6 +113,7 @@ class Thresholds:
     long_distance_km: int = 200
     max_load_kg: Decimal = Decimal("40000")
     payment_due_days: int = 30
+    refused_onward_days: int = 5  # refused waste not on a return or redirect manifest after this many days
     declaration_annual_threshold_kg: Decimal = Decimal("5000")
     declaration_annual_due: str = "03-31"  # MM-DD of the following year
     declaration_monthly_due_day: int = 15  # of the following month
@@ -179,7 +184,7 @@ def day_window(day: date) -> DayWindow:
 def receipt_cutoff(day: date, working_days: int) -> date:
     """The latest delivery date whose receipt deadline (N working days later) has passed by the end of `day`."""
     candidate = day - timedelta(days=1)
-    while add_working_days(candidate, working_days) >= day:
+    while not deadline_passed(candidate, working_days, day):
         candidate -= timedelta(days=1)
     return candidate
 

@@ -34,6 +34,12 @@ class InvalidTransition(DomainError):
     code = "INVALID_TRANSITION"
 
 
+class CalendarUnknown(ValidationFailed):
+    """A working day asked of a year whose State Council holiday notice the calendar does not hold yet: 422."""
+
+    code = "CALENDAR_UNKNOWN"
+
+
 class Conflict(DomainError):
     """A duplicate or a concurrent change: 409."""
 

@@ -135,6 +135,7 @@ def disposal_method_violation(*, method: str, permits: list[PermitFacts], on: da
     )
 
 
-def receives_into_stock(receiver_roles, site_kind: str) -> bool:
-    """A collector's storage site (小微收集中心) takes inbound waste into its own stock instead of treating it."""
-    return Role.COLLECTOR in receiver_roles and site_kind != "facility"
+def receives_into_stock(receiver_roles, site_kind: str, *, return_trip: bool = False) -> bool:
+    """A collector's storage site (小微收集中心) takes inbound waste into its own stock instead of treating it; so
+    does an issuer taking its refused waste back on a return trip."""
+    return return_trip or (Role.COLLECTOR in receiver_roles and site_kind != "facility")

@@ -25,6 +25,7 @@ class Step(StrEnum):
     RECEIVE = "receive"
     DISPOSE = "dispose"
     CORRECT = "correct"  # an approved correction (修订): changes recorded values, never the status
+    CLOSE = "close"  # recorded by the system: the refused part of a manifest has arrived on its onward manifest
 
 
 class Party(StrEnum):
@@ -55,7 +56,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Step.RECEIVE, S.DELIVERED, (S.RECEIVED, S.REJECTED, S.CLOSED), frozenset({Party.RECEIVER})),
     # Disposal may come in several records; the manifest closes when all accepted quantity is treated.
     Transition(Step.DISPOSE, S.RECEIVED, (S.RECEIVED, S.CLOSED), frozenset({Party.RECEIVER})),
+    # A manifest with a refused part closes only once that part has arrived on its return or redirect manifest:
+    # the onward receipt records this on the original (no party takes it by hand).
+    Transition(Step.CLOSE, S.RECEIVED, (S.CLOSED,), frozenset()),
+    Transition(Step.CLOSE, S.REJECTED, (S.CLOSED,), frozenset()),
 )
+SYSTEM_STEPS = (Step.ISSUE, Step.CLOSE, Step.CORRECT)  # recorded by the services, never asked for as a step
 _BY_KEY = {(t.source, t.step): t for t in TRANSITIONS}
 
 STATUS_NAMES = {
@@ -75,6 +81,7 @@ STEP_NAMES = {
     Step.RECEIVE: N_("接收"),
     Step.DISPOSE: N_("利用/处置"),
     Step.CORRECT: N_("修订"),
+    Step.CLOSE: N_("拒收部分已运达，闭环"),
 }
 
 
@@ -120,8 +127,9 @@ def parties_of(*, role: str, organization_id: int | None, user_id: int, in_origi
         parties.add(Party.REGULATOR)
     if role == Role.DRIVER and org == manifest.transporter_id and manifest.driver_id in (None, user_id):
         parties.add(Party.DRIVER)
-    if role in RECEIVING_ROLES and org == manifest.receiver_id:
-        parties.add(Party.RECEIVER)
+    if org == manifest.receiver_id and (role in RECEIVING_ROLES or (role in ISSUER_ROLES and
+                                                                     org == manifest.issuer_id)):
+        parties.add(Party.RECEIVER)  # an issuer receives its own waste back on a return trip
     return frozenset(parties)
 
 

@@ -2,7 +2,9 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from wastechain.domain.errors import ValidationFailed
+import chinese_calendar
+
+from wastechain.domain.errors import CalendarUnknown, ValidationFailed
 from wastechain.domain.text import N_
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -15,20 +17,49 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(CHINA).date()
 
 
+def is_working_day(day: date) -> bool:
+    """The official calendar (国务院办公厅 yearly notice, via `chinesecalendar`): public holidays are off, the
+    调休 weekend days are working days. Upgrading the pinned `chinesecalendar` brings each new year's notice."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        raise CalendarUnknown(N_("工作日历尚未包含 {year} 年的法定节假日安排，请更新节假日日历后再试"),
+                              params={"year": day.year}, details={"date": day.isoformat()}) from None
+
+
 def add_working_days(start: date, days: int) -> date:
-    """Counts Monday to Friday only (statutory holidays are not modelled yet)."""
+    """The day `days` working days after `start` (the one working-day rule of the product)."""
     current = start
     while days > 0:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(current):
             days -= 1
     return current
 
 
+def deadline_passed(start: date, working_days: int, day: date) -> bool:
+    """Whether `working_days` after `start` is before `day`. A deadline in a year the calendar does not hold yet is
+    after any day of the years it does hold, so only a `day` beyond the calendar is refused (CALENDAR_UNKNOWN)."""
+    try:
+        return add_working_days(start, working_days) < day
+    except CalendarUnknown as unknown:
+        if day.year < unknown.params["year"]:
+            return False
+        raise
+
+
 def receipt_deadline(delivered_at: datetime, working_days: int) -> date:
     """The last day a receiver may confirm receipt: N working days after the delivery's China day
-    (《危险废物转移管理办法》: 5). One rule for the pages, My tasks and the nightly RECEIPT_OVERDUE check."""
+    (《危险废物转移管理办法》第十八条: 5). One rule for the pages, My tasks and the nightly RECEIPT_OVERDUE check."""
     return add_working_days(local_date(delivered_at), working_days)
+
+
+def known_receipt_deadline(delivered_at: datetime, working_days: int) -> date | None:
+    """The deadline for a page to show, or None while the official calendar does not reach it yet."""
+    try:
+        return receipt_deadline(delivered_at, working_days)
+    except CalendarUnknown:
+        return None
 
 
 def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:

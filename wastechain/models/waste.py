@@ -34,6 +34,9 @@ class Batch(Base):
     precautions: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 注意事项
     contact_name: Mapped[str] = mapped_column(String(50), default="", server_default="")  # 联系人
     contact_phone: Mapped[str] = mapped_column(String(30), default="", server_default="")  # 联系电话
+    # Refused at receipt on this manifest (migration 0022): in the carrier's custody, at no site's ledger, until a
+    # return or redirect manifest takes it on.
+    refused_from_id: Mapped[int | None] = mapped_column(ForeignKey("manifest.id"), index=True)
 
     organization: Mapped[Organization] = relationship()
     site: Mapped[Site] = relationship()
@@ -95,6 +98,12 @@ class ManifestLine(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True)
     waste_code: Mapped[str] = mapped_column(ForeignKey("waste_code.code"))
     quantity_kg: Mapped[Decimal] = mapped_column(Mass)
+    # The receiver's figures for this line when it weighed in line by line (migration 0022; null before, or when
+    # the receipt was given for the manifest as a whole): accepted and refused kg, why, and the method chosen.
+    accepted_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    rejected_kg: Mapped[Decimal | None] = mapped_column(Mass)
+    refusal_reason: Mapped[str | None] = mapped_column(String(500))
+    method: Mapped[str | None] = mapped_column(String(8))
 
     manifest: Mapped[Manifest] = relationship(back_populates="lines")
     batch: Mapped[Batch] = relationship()

@@ -70,11 +70,13 @@ def attempt(action, *, on_refusal):
         return on_refusal(error)
 
 
-def step_fields(form, *names: str) -> dict:
-    """A page's step fields read by the API's own step schema, so pages and API validate alike; blanks are absent."""
-    present = {name: str(form.get(name)).strip() for name in names if str(form.get(name) or "").strip()}
+def step_fields(form, *names: str, schema=StepIn, suffix: str = "") -> dict:
+    """A page's step fields read by the API's own step schema, so pages and API validate alike; blanks are absent.
+    `suffix` reads fields repeated per item (`accepted_kg-12` for the line 12) with the item's schema."""
+    present = {name: str(form.get(name + suffix)).strip() for name in names
+               if str(form.get(name + suffix) or "").strip()}
     try:
-        loaded = StepIn(only=names, partial=True).load(present)
+        loaded = schema(only=names, partial=True).load(present)
     except ValidationError as error:
         field, problems = next(iter(error.messages.items()))
         problem = str(problems[0] if isinstance(problems, list) else problems)

@@ -21,7 +21,8 @@ from wastechain.services.manifests import drafts, handover
 from wastechain.services.manifests.issue import place_names
 from wastechain.services.rendering import labels, manifest_pdf, qr
 from wastechain.services.storage import batches
-from wastechain.web.common import actor, attempt, db, new_key, now, roles_required, scan_path, secret, settings
+from wastechain.web.common import (actor, attempt, db, new_key, now, roles_required, scan_path, secret, settings,
+                                   step_fields)
 
 bp = Blueprint("producer", __name__)
 PER_PAGE = 20
@@ -220,7 +221,10 @@ def _manifest_page(manifest_id: int, issued=None) -> str:
                            places=place_names(db(), [found.origin_region_code, found.destination_region_code]),
                            can_issue_code=handover.can_issue_code(actor(), found),
                            can_cancel=Step.CANCEL.value in access.manifest_steps(actor(), found),
-                           scan_url=scan_path("manifest", found.id))
+                           scan_url=scan_path("manifest", found.id),
+                           custody=manifests.refused_in_custody(db(), actor=actor(), manifest=found)
+                           if found.rejected_kg else [],
+                           can_take_back=Step.RECEIVE.value in access.manifest_steps(actor(), found), key=new_key())
 
 
 @bp.get("/producer/manifests/<int:manifest_id>")
@@ -262,6 +266,45 @@ def _step_fields(reason: str) -> str:
         return StepIn(only=("reason",), partial=True).load({"reason": reason.strip()})["reason"]
     except ValidationError as error:
         raise _refusal(error.messages) from None
+
+
+@bp.route("/producer/manifests/<int:manifest_id>/return", methods=["GET", "POST"])
+@roles_required(*ISSUER_ROLES)
+def return_trip(manifest_id):
+    """Refused waste back to where it came from: a confirmation page, then the return manifest (issue 10)."""
+    found = manifests.get_manifest(db(), actor=actor(), manifest_id=manifest_id)
+    custody = manifests.refused_in_custody(db(), actor=actor(), manifest=found)
+    error = None
+    if request.method == "POST":
+        def done():
+            back = manifests.issue_return_trip(db(), actor=actor(), manifest_id=found.id, now=now())
+            flash(_("已开具退运联单 %(number)s：请运输单位扫码提货", number=back.number), "info")
+            return redirect(url_for(".manifest", manifest_id=back.id))
+
+        outcome = attempt(done, on_refusal=lambda refusal: message_of(refusal))
+        if not isinstance(outcome, str):
+            return outcome
+        error = outcome
+    return render_template("producer/return.html", manifest=found, custody=custody, error=error), \
+        422 if error else 200
+
+
+@bp.post("/producer/manifests/<int:manifest_id>/take-back")
+@roles_required(*ISSUER_ROLES)
+def take_back(manifest_id):
+    """A return trip delivered to us: the refused waste back into our stock (the receive step)."""
+    def done():
+        weighed = step_fields(request.form, "quantity_kg")["quantity_kg"]
+        result = manifests.take_back(db(), actor=actor(), manifest_id=manifest_id, now=now(), quantity_kg=weighed,
+                                     idempotency_key=request.form.get("idempotency_key") or new_key())
+        flash(_("✓ 已收回入库：联单 %(number)s 现为「%(status)s」", number=result.manifest.number,
+                status=_(STATUS_NAMES[result.manifest.status])), "info")
+        return None
+
+    refused = attempt(done, on_refusal=lambda refusal: message_of(refusal))
+    if refused is not None:
+        flash(refused, "error")
+    return redirect(url_for(".manifest", manifest_id=manifest_id))
 
 
 @bp.post("/producer/manifests/<int:manifest_id>/handover-code")

@@ -6,10 +6,12 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from wastechain.api.manifests.schemas import LineReceiptIn
+from wastechain.domain.errors import ValidationFailed
 from wastechain.domain.methods import METHOD_NAMES, method_name, sort_key
 from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus, Step
 from wastechain.domain.text import N_
-from wastechain.domain.timeutil import local_date, moment_of_day, receipt_deadline as deadline_after
+from wastechain.domain.timeutil import local_date, moment_of_day, known_receipt_deadline as deadline_after
 from wastechain.domain.vocabulary import RECEIVING_ROLES
 from wastechain.i18n import message_of
 from wastechain.services import access, lineage, manifests
@@ -40,8 +42,8 @@ def index():
         page = request.args.get(f"page_{status}", 1, type=int)
         found = receiving.receiver_worklist(db(), actor=actor(), status=status, q=q or None, page=page,
                                             per_page=per_page)
-        deadlines = ({m.id: receipt_deadline(m) for m in found.items} if status == ManifestStatus.DELIVERED
-                     else {})
+        deadlines = ({m.id: d for m in found.items if (d := receipt_deadline(m))}
+                     if status == ManifestStatus.DELIVERED else {})
         sections.append((title, status, found, deadlines))
     return render_template("receiver/index.html", sections=sections, status_names=STATUS_NAMES, today=today,
                            q=q, working_days=settings().thresholds.receipt_overdue_working_days)
@@ -71,12 +73,29 @@ def manifest(manifest_id):
 
 def _step_request(step: Step, form) -> manifests.StepRequest:
     key = form.get("idempotency_key") or new_key()
+    if step == Step.RECEIVE and form.getlist("line_id"):
+        return manifests.StepRequest(type=step.value, idempotency_key=key, lines=_line_receipts(form))
     if step == Step.RECEIVE:
         fields = step_fields(form, "quantity_kg", "accepted_kg", "rejected_kg", "reason")
         return manifests.StepRequest(type=step.value, idempotency_key=key, **fields)
     return manifests.StepRequest(type=step.value, idempotency_key=key, method=(form.get("method") or "").strip(),
                                  quantity_kg=step_fields(form, "quantity_kg")["quantity_kg"],
                                  occurred_at=moment_of_day(form.get("date"), now()))
+
+
+def _line_receipts(form) -> tuple:
+    """The weigh-in line by line: each line's accepted and refused kg, reason and method (`accepted_kg-<line id>`
+    …), read by the API's own line schema."""
+    receipts = []
+    for line_id in form.getlist("line_id"):
+        if not line_id.isdigit():
+            raise ValidationFailed(N_("逐行接收须为联单的每一行各填一次"), details={"line_id": line_id})
+        fields = step_fields(form, "accepted_kg", "rejected_kg", "reason", "method", schema=LineReceiptIn,
+                             suffix=f"-{line_id}")
+        if fields["accepted_kg"] is None:
+            raise ValidationFailed(N_("接收时必须填写接收量 accepted_kg"), details={f"accepted_kg-{line_id}": "required"})
+        receipts.append(manifests.LineReceipt(line_id=int(line_id), **{k: v for k, v in fields.items() if v is not None}))
+    return tuple(receipts)
 
 
 @bp.post("/manifests/<int:manifest_id>/<any(receive, dispose):step>")

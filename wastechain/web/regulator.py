@@ -95,6 +95,9 @@ EVIDENCE_LABELS = {
     "receiver_site": N_("接收场所"), "party": N_("相关单位"), "date": N_("日期"), "manifest_id": N_("联单编号"),
     "number": N_("联单编号"), "total_kg": N_("联单量（kg）"), "region_code": N_("区域"),
     "correction_id": N_("修订编号"), "correction": N_("修订项"), "requested_at": N_("提出时间"), "waiting_for": N_("待确认方"),
+    "period_kind": N_("申报类型"), "declared_stored_kg": N_("申报贮存量（kg）"), "ledger_stored_kg": N_("台账库存（kg）"),
+    "rejected_kg": N_("拒收量（kg）"), "lines": N_("拒收或不符的行"), "quantity_kg": N_("联单行数量（kg）"),
+    "refused_at": N_("拒收时间"), "in_custody_kg": N_("运输单位保管中（kg）"),
 }
 REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region")
 STATUS_KEYS = ("status", "manifest_status", "last_event_status")
@@ -104,7 +107,8 @@ EVIDENCE_KINDS = {
     "day_seal_missing": N_("日封印缺失"), "day_seal_blank": N_("日封印为空"), "day_seal_chain": N_("日封印链断裂"),
     "day_seal_out_of_order": N_("日封印顺序错乱"), "day_seal_signature": N_("日封印签名无效"),
     "annual": N_("年度申报"), "monthly": N_("月度申报"), "paid_to_transporter": N_("付款给运输单位"),
-    "no_payment": N_("无付款记录"),
+    "no_payment": N_("无付款记录"), "declared_storage": N_("申报贮存量与台账不符"),
+    "not_moved_on": N_("拒收的废物逾期未以退运或改运联单运离"),
 }
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
 SOURCE_NAMES = {AnomalySource.RUNTIME: N_("运行时发现"), AnomalySource.NIGHTLY: N_("每日对账")}
@@ -140,7 +144,7 @@ def evidence_value(key: str, value, region_names: dict) -> str:
         except ArithmeticError:
             return text
     names = STATUS_NAMES if key in STATUS_KEYS else {"stream": STREAM_NAMES, "step": STEP_NAMES,
-                                                      "kind": EVIDENCE_KINDS}.get(key)
+                                                      "kind": EVIDENCE_KINDS, "period_kind": EVIDENCE_KINDS}.get(key)
     if names and text in names:
         return _(names[text])
     return text

@@ -52,6 +52,9 @@ class BatchOut(ma.Schema):
     quantity_kg = Kg()
     remaining_kg = Kg()
     status = ma.fields.String()
+    refused_from_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "refused on this manifest: in the carrier's custody until a return or redirect manifest "
+                       "takes it on"})
     generated_at = Time()
     container_count = ma.fields.Integer(allow_none=True)
     waste_form = ma.fields.String()

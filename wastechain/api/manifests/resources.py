@@ -86,10 +86,17 @@ def record_step(body, manifest_id):
     if code is not None:
         throttle.handover_attempt(manifest_id)
     result = manifests.record_step_with_handover(db(), actor=current_user(), manifest_id=manifest_id,
-                                                 request=manifests.StepRequest(**body), handover_code=code,
+                                                 request=step_request(body), handover_code=code,
                                                  handover_exception_reason=exception,
                                                  secret=settings().secret_key, now=now())
     return result.event, 201 if result.created else 200
+
+
+def step_request(body: dict) -> manifests.StepRequest:
+    """The step as the service takes it (a receipt's lines as LineReceipt)."""
+    lines = body.pop("lines", None)
+    return manifests.StepRequest(**body, lines=None if lines is None else
+                                 tuple(manifests.LineReceipt(**line) for line in lines))
 
 
 def step_idempotency_key(from_body: str | None) -> str:

@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from wastechain.api.common import Id, Kg, PageArgs, Text, Time, qr_url_for
 from wastechain.domain.timeutil import CHINA
-from wastechain.domain.states import ManifestStatus, Step
+from wastechain.domain.states import SYSTEM_STEPS, ManifestStatus, Step
 
 
 class LineIn(ma.Schema):
@@ -30,6 +30,10 @@ class LineOut(ma.Schema):
     waste_name = ma.fields.String(attribute="waste.name")
     stream = ma.fields.String(attribute="waste.stream")
     quantity_kg = Kg()
+    accepted_kg = Kg(allow_none=True, allow_zero=True, metadata={"description": "received line by line: accepted"})
+    rejected_kg = Kg(allow_none=True, allow_zero=True, metadata={"description": "received line by line: refused"})
+    refusal_reason = ma.fields.String(allow_none=True)
+    method = ma.fields.String(allow_none=True, metadata={"description": "the treatment method chosen at receipt"})
 
 
 class EventOut(ma.Schema):
@@ -123,8 +127,18 @@ class ManifestArgs(PageArgs):
                  metadata={"description": "part of the name of its issuer, receiver or transporter"})
 
 
+class LineReceiptIn(ma.Schema):
+    line_id = ma.fields.Integer(required=True, validate=ma.validate.Range(1, 2**31 - 1))
+    accepted_kg = Kg(required=True, allow_zero=True)
+    rejected_kg = Kg(load_default=0, allow_zero=True)
+    reason = Text(load_default=None, allow_none=True, min_length=0, max_length=500, multiline=True,
+                  metadata={"description": "why this line's refused part was refused (or the step's reason)"})
+    method = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[RDCrdc]\d{1,2}$"),
+                              metadata={"description": "the utilization/disposal method chosen at receipt"})
+
+
 class StepIn(ma.Schema):
-    type = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Step if s not in (Step.ISSUE, Step.CORRECT)]))
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Step if s not in SYSTEM_STEPS]))
     idempotency_key = Text(load_default=None, min_length=8, max_length=100, metadata={
         "description": "required here or as the Idempotency-Key header: a retry with the same key returns the "
                        "first event"})
@@ -136,6 +150,11 @@ class StepIn(ma.Schema):
     rejected_kg = Kg(load_default=None, allow_none=True, allow_zero=True)
     reason = Text(load_default=None, allow_none=True, min_length=0, max_length=500, multiline=True)
     method = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[RDCrdc]\d{1,2}$"))
+    lines = ma.fields.List(ma.fields.Nested(LineReceiptIn), load_default=None, allow_none=True,
+                           validate=ma.validate.Length(1, 500), metadata={
+        "description": "receive, line by line: every line of the manifest once with its accepted and refused kg, "
+                       "the reason of a refused part and the method chosen; the step's totals are their sums. "
+                       "Without lines the receipt is for the manifest as a whole"})
     handover_code = ma.fields.String(load_default=None, allow_none=True, load_only=True, metadata={
         "description": "pickup: the producer's one-time 交接码 (POST /manifests/{id}/handover-code); the event "
                        "then records handover_confirmed: true. A pickup needs it or handover_exception_reason"})

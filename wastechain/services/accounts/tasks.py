@@ -9,14 +9,15 @@ sub-counts per page view.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import exists, func, literal, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
 from wastechain.domain.states import ManifestStatus
-from wastechain.domain.timeutil import local_date, receipt_deadline
+from wastechain.domain.timeutil import known_receipt_deadline, local_date
 from wastechain.domain.anomalies import Thresholds
-from wastechain.domain.vocabulary import DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, AnomalyStatus, NoteKind
-from wastechain.models import Anomaly, AnomalyNote, Correction, Manifest, Payment, User
+from wastechain.domain.vocabulary import (DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, AnomalyStatus, NoteKind,
+                                          Role)
+from wastechain.models import Anomaly, AnomalyNote, Batch, Correction, Manifest, Payment, User
 from wastechain.services import access
 from wastechain.services.anomalies import declarations as declaring
 from wastechain.services.manifests import corrections
@@ -37,11 +38,18 @@ class Tasks:
     declarations: list = field(default_factory=list)  # {"period_kind", "period", "due", "overdue", "tier"} not filed
     corrections: list = field(default_factory=list)  # corrections (修订) to approve or refuse, or asked of us
     corrections_total: int = 0
+    refused: list = field(default_factory=list)  # (manifest, kg) whose refused waste is still in the carrier's custody
+    refused_total: int = 0
+    returned: list = field(default_factory=list)  # our return trips delivered back to us, to take into stock
+    returned_total: int = 0
 
     @property
     def total(self) -> int:
         return (self.codes_total + self.weigh_total + self.anomalies_total + self.payments_total
-                + len(self.declarations) + self.corrections_total)
+                + len(self.declarations) + self.corrections_total + self.refused_total + self.returned_total)
+
+
+REFUSAL_ROLES = ISSUER_ROLES | {Role.TRANSPORTER}  # who must move refused waste on: its issuer and its carrier
 
 
 def _codes(actor: User):
@@ -51,6 +59,21 @@ def _codes(actor: User):
 
 def _weigh(actor: User):
     return select(Manifest).where(Manifest.receiver_id == actor.organization_id,
+                                  Manifest.status == ManifestStatus.DELIVERED)
+
+
+def _refused(actor: User):
+    """Manifests of ours (issued, or carried) whose refused waste is still in the carrier's custody: the issuer
+    issues a return or redirect manifest, the carrier holds the load until then (issue 10)."""
+    held = exists().where(Batch.refused_from_id == Manifest.id, Batch.remaining_kg > 0)
+    org = actor.organization_id
+    return select(Manifest).where(held, or_(Manifest.issuer_id == org, Manifest.transporter_id == org))
+
+
+def _returned(actor: User):
+    """Our return trips delivered back to our site: to weigh and take back into stock (the receive step)."""
+    org = actor.organization_id
+    return select(Manifest).where(Manifest.issuer_id == org, Manifest.receiver_id == org,
                                   Manifest.status == ManifestStatus.DELIVERED)
 
 
@@ -86,6 +109,10 @@ def count(session, *, actor: User | None, now: datetime, thresholds: Thresholds 
     parts = [_count(_anomalies(actor)), _count(corrections.waiting_on(actor))]
     if actor.role in ISSUER_ROLES:
         parts.append(_count(_codes(actor)))
+    if actor.role in REFUSAL_ROLES:
+        parts.append(_count(_refused(actor)))
+    if actor.role in ISSUER_ROLES:
+        parts.append(_count(_returned(actor)))
     if actor.role in RECEIVING_ROLES:
         parts.append(_count(_weigh(actor)))
         parts.append(_count(_payments(actor)))
@@ -110,8 +137,19 @@ def my_tasks(session, *, actor: User, now: datetime, receipt_working_days: int =
     if actor.role in RECEIVING_ROLES:
         query = _weigh(actor)
         rows = session.scalars(query.order_by(Manifest.status_changed_at, Manifest.id).limit(LIMIT))
-        tasks.weigh = [(m, receipt_deadline(m.status_changed_at, receipt_working_days)) for m in rows]
+        tasks.weigh = [(m, known_receipt_deadline(m.status_changed_at, receipt_working_days)) for m in rows]
         tasks.weigh_total = session.scalar(select(_count(query)))
+    if actor.role in REFUSAL_ROLES:
+        query = _refused(actor)
+        held = (select(func.sum(Batch.remaining_kg)).where(Batch.refused_from_id == Manifest.id)
+                .correlate(Manifest).scalar_subquery())
+        tasks.refused = list(session.execute(query.add_columns(held).order_by(Manifest.status_changed_at, Manifest.id)
+                                             .limit(LIMIT)).all())
+        tasks.refused_total = session.scalar(select(_count(query)))
+    if actor.role in ISSUER_ROLES:
+        query = _returned(actor)
+        tasks.returned = list(session.scalars(query.order_by(Manifest.status_changed_at, Manifest.id).limit(LIMIT)))
+        tasks.returned_total = session.scalar(select(_count(query)))
     query = _anomalies(actor)
     tasks.anomalies = list(session.scalars(query.order_by(Anomaly.day.desc(), Anomaly.id.desc()).limit(LIMIT)))
     tasks.anomalies_total = session.scalar(select(_count(query)))

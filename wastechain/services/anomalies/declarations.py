@@ -137,8 +137,7 @@ def declaration_forms(session, *, actor: User, now: datetime, thresholds: Thresh
     tier = tier_of(basis_kg)
 
     generated = _generated(session, org_id, date(year, 1, 1), date(year + 1, 1, 1), hazardous=True)
-    stock = _stock(session, org_id, _start(date(year + 1, 1, 1)))
-    stock = {c: kg for c, kg in stock.items() if c in _hazardous_codes(session, stock)}
+    stock = period_stock(session, org_id, PeriodKind.ANNUAL, str(year), thresholds)
     annual_lines = _lines(session, generated, stock)
     annual = {"period_kind": PeriodKind.ANNUAL, "period": str(year),
               "due": annual_due_date(year, thresholds.declaration_annual_due),
@@ -150,9 +149,7 @@ def declaration_forms(session, *, actor: User, now: datetime, thresholds: Thresh
     start, end = _month_bounds(month)
     cats = tuple(thresholds.bulk_industrial_categories)
     bulk = _generated(session, org_id, start, end, categories=cats)
-    month_end_stock = _stock(session, org_id, _start(end))
-    bulk_codes = _codes_in_categories(session, month_end_stock, cats)
-    bulk_stock = {c: kg for c, kg in month_end_stock.items() if c in bulk_codes}
+    bulk_stock = period_stock(session, org_id, PeriodKind.MONTHLY, month, thresholds)
     monthly_lines = _lines(session, bulk, bulk_stock)
     due_month = end
     monthly = {"period_kind": PeriodKind.MONTHLY, "period": month,
@@ -167,6 +164,19 @@ def declaration_forms(session, *, actor: User, now: datetime, thresholds: Thresh
         form["submitted"] = submitted.get((form["period_kind"], form["period"]))
     return {"tier": tier, "tier_basis_year": basis_year, "tier_basis_kg": basis_kg, "annual": annual,
             "monthly": monthly, "today": today}
+
+
+def period_stock(session, org_id: int, kind: PeriodKind | str, period: str,
+                 thresholds: Thresholds) -> dict[str, Decimal]:
+    """What a declaration of the period reports as stored, by the ledger: the hazardous stock at the year's end
+    (annual), the bulk industrial stock at the month's end (monthly). MASS_BALANCE compares it with what was filed."""
+    if kind == PeriodKind.ANNUAL:
+        stock = _stock(session, org_id, _start(date(int(period) + 1, 1, 1)))
+        codes = _hazardous_codes(session, stock)
+    else:
+        stock = _stock(session, org_id, _start(_month_bounds(period)[1]))
+        codes = _codes_in_categories(session, stock, tuple(thresholds.bulk_industrial_categories))
+    return {c: kg for c, kg in stock.items() if c in codes}
 
 
 def _hazardous_codes(session, stock: dict) -> set[str]:

@@ -8,8 +8,10 @@ Design (see also LineageFlow):
   what it carried. At a collector (小微收集中心) the accepted quantity becomes a new stock batch per waste code
   (`stocked` flows): that storage record is where the inbound manifest's loop ends (it closes at receipt) and
   the lineage continues on the collector's outbound manifests. At a treating receiver it is `accepted` and waits
-  for disposal records. Refused quantity is never lost: it becomes a `returned` batch of the issuer at the
-  origin site, which the issuer ships onward under the same rules (or keeps in its storage).
+  for disposal records. Refused quantity is never lost: it becomes a `returned` batch of the issuer that names
+  the refusing manifest (`refused_from_id`) and stays in the carrier's custody — at no site, so in no ledger —
+  until a return manifest takes it back to the issuer's site or a redirect manifest to another receiver; there it
+  is received like any load (a return trip into the issuer's stock).
 - A disposal record draws from the manifest's accepted flows, oldest first, as `disposed` flows: the only kind
   that closes a kilogram.
 """
@@ -43,7 +45,8 @@ def _g(column):
 
 def receives_into_stock(manifest: Manifest) -> bool:
     site = manifest.receiver_site
-    return rules.receives_into_stock(site.organization.roles, site.kind)
+    return rules.receives_into_stock(site.organization.roles, site.kind,
+                                     return_trip=manifest.receiver_id == manifest.issuer_id)
 
 
 # ---------------------------------------------------------------- recording (an in-step handler)
@@ -82,8 +85,9 @@ def record_shipment(session, manifest: Manifest, now: datetime) -> None:
         parts = _batch_parts(session, line.batch)
         by_id = {flow.id: flow for flow, _ in parts}
         for flow_id, taken in draw_fifo([Part(f.id, g) for f, g in parts], grams(line.quantity_kg)):
+            site_id = None if line.batch.refused_from_id else line.batch.site_id  # from the carrier's custody
             session.add(_child(by_id[flow_id], K.SHIPPED, taken, now, batch_id=line.batch_id,
-                               manifest_id=manifest.id, manifest_line_id=line.id, site_id=line.batch.site_id))
+                               manifest_id=manifest.id, manifest_line_id=line.id, site_id=site_id))
     session.flush()
 
 
@@ -100,10 +104,11 @@ def record_cancellation(session, manifest: Manifest, at: datetime) -> None:
     session.flush()
 
 
-def _new_batch(session, *, org: Organization, site_id: int, waste_code: str, kg: Decimal, at: datetime) -> Batch:
+def _new_batch(session, *, org: Organization, site_id: int, waste_code: str, kg: Decimal, at: datetime,
+               refused_from_id: int | None = None) -> Batch:
     batch = Batch(unit_code=next_unit_code(session, org.credit_code, waste_code, at), organization_id=org.id,
                   site_id=site_id, waste_code=waste_code, quantity_kg=kg, remaining_kg=kg, status=BatchStatus.STORED,
-                  generated_at=at)
+                  generated_at=at, refused_from_id=refused_from_id)
     session.add(batch)
     session.flush()
     return batch
@@ -112,26 +117,27 @@ def _new_batch(session, *, org: Organization, site_id: int, waste_code: str, kg:
 def record_receipt(session, manifest: Manifest, at: datetime) -> dict:
     """Splits what was shipped into accepted, refused and variance, and puts each where it now is."""
     shipped = _shipped(session, manifest)
-    split = split_receipt([grams(f.quantity_kg) for f in shipped], grams(manifest.accepted_kg or ZERO),
-                          grams(manifest.rejected_kg or ZERO))
     into_stock = receives_into_stock(manifest)
     accepted_by_code, rejected_by_code = defaultdict(list), defaultdict(list)
-    for flow, share in zip(shipped, split.shares):
-        if share.accepted_g:
-            accepted_by_code[flow.waste_code].append((flow, share.accepted_g))
-        if share.rejected_g:
-            rejected_by_code[flow.waste_code].append((flow, share.rejected_g))
-        if share.variance_g:
-            session.add(_child(flow, K.VARIANCE, share.variance_g, at, manifest_id=manifest.id,
-                               manifest_line_id=flow.manifest_line_id))
-    first_code = shipped[0].waste_code if shipped else manifest.lines[0].waste_code
-    if split.surplus_accepted_g:
-        accepted_by_code.setdefault(first_code, [])
-    if split.surplus_rejected_g:
-        rejected_by_code.setdefault(first_code, [])
+    surplus_accepted, surplus_rejected = defaultdict(int), defaultdict(int)
+    for flows, code, split in _receipt_splits(manifest, shipped):
+        for flow, share in zip(flows, split.shares):
+            if share.accepted_g:
+                accepted_by_code[flow.waste_code].append((flow, share.accepted_g))
+            if share.rejected_g:
+                rejected_by_code[flow.waste_code].append((flow, share.rejected_g))
+            if share.variance_g:
+                session.add(_child(flow, K.VARIANCE, share.variance_g, at, manifest_id=manifest.id,
+                                   manifest_line_id=flow.manifest_line_id))
+        if split.surplus_accepted_g:
+            accepted_by_code.setdefault(code, [])
+            surplus_accepted[code] += split.surplus_accepted_g
+        if split.surplus_rejected_g:
+            rejected_by_code.setdefault(code, [])
+            surplus_rejected[code] += split.surplus_rejected_g
     stock_batches, return_batches = [], []
     for code, shares in accepted_by_code.items():
-        surplus = split.surplus_accepted_g if code == first_code else 0
+        surplus = surplus_accepted[code]
         total = kg_from_grams(sum(g for _, g in shares) + surplus)
         if into_stock:
             holder = _new_batch(session, org=manifest.receiver, site_id=manifest.receiver_site_id, waste_code=code,
@@ -148,12 +154,13 @@ def record_receipt(session, manifest: Manifest, at: datetime) -> dict:
             session.add(LineageFlow(kind=K.SURPLUS, waste_code=code, quantity_kg=kg_from_grams(surplus),
                                     recorded_at=at, **place))
     for code, shares in rejected_by_code.items():
-        surplus = split.surplus_rejected_g if code == first_code else 0
+        surplus = surplus_rejected[code]
         total = kg_from_grams(sum(g for _, g in shares) + surplus)
-        holder = _new_batch(session, org=manifest.issuer, site_id=manifest.origin_site_id, waste_code=code,
-                            kg=total, at=at)
+        # the batch's site is where the load stands (the receiver's gate), its flows at none: the carrier holds it
+        holder = _new_batch(session, org=manifest.issuer, site_id=manifest.receiver_site_id, waste_code=code,
+                            kg=total, at=at, refused_from_id=manifest.id)
         return_batches.append(holder.id)
-        place = dict(batch_id=holder.id, manifest_id=manifest.id, site_id=manifest.origin_site_id)
+        place = dict(batch_id=holder.id, manifest_id=manifest.id, site_id=None)
         for flow, g in shares:
             session.add(_child(flow, K.RETURNED, g, at, manifest_line_id=flow.manifest_line_id, **place))
         if surplus:
@@ -161,6 +168,21 @@ def record_receipt(session, manifest: Manifest, at: datetime) -> dict:
                                     recorded_at=at, **place))
     session.flush()
     return {"stock_batch_ids": stock_batches, "return_batch_ids": return_batches}
+
+
+def _receipt_splits(manifest: Manifest, shipped: list[LineageFlow]):
+    """(shipped flows, waste code for a surplus, split) per part of the receipt: one per line when the receiver
+    weighed line by line (each line's figures over that line's flows), else one over the whole manifest."""
+    lines = manifest.lines
+    if lines and all(line.accepted_kg is not None for line in lines):
+        for line in lines:
+            flows = [f for f in shipped if f.manifest_line_id == line.id]
+            yield flows, line.waste_code, split_receipt([grams(f.quantity_kg) for f in flows],
+                                                        grams(line.accepted_kg), grams(line.rejected_kg or ZERO))
+        return
+    code = shipped[0].waste_code if shipped else lines[0].waste_code
+    yield shipped, code, split_receipt([grams(f.quantity_kg) for f in shipped], grams(manifest.accepted_kg or ZERO),
+                                       grams(manifest.rejected_kg or ZERO))
 
 
 def record_disposal(session, manifest: Manifest, event: ManifestEvent) -> DisposalRecord:

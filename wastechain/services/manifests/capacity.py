@@ -18,7 +18,7 @@ everything committed to the receiver that year, and keeps doing so.
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wastechain.domain.quantities import ZERO
@@ -32,6 +32,14 @@ C = ReceiverCapacity.__table__
 LIVE_STATUSES = tuple(s.value for s in (ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT, ManifestStatus.DELIVERED,
                                         ManifestStatus.RECEIVED, ManifestStatus.CLOSED))
 HAZARDOUS = tuple(s.value for s in HAZARDOUS_STREAMS)
+
+
+def _taken():
+    """What counts against a receiver besides being live: not a return trip (the issuer's own waste back), and not a
+    load the receiver refused whole (closed later, when it arrived elsewhere: issue 10)."""
+    return and_(Manifest.receiver_id != Manifest.issuer_id,
+                or_(Manifest.status != ManifestStatus.CLOSED.value, Manifest.accepted_kg.is_(None),
+                    Manifest.accepted_kg > 0))
 
 
 def capacity_year(planned_pickup_at: datetime) -> int:
@@ -80,7 +88,7 @@ def summed(session, *, receiver_id: int, year: int) -> Decimal:
         select(func.coalesce(func.sum(ManifestLine.quantity_kg), 0))
         .join(Manifest, Manifest.id == ManifestLine.manifest_id)
         .join(WasteCode, WasteCode.code == ManifestLine.waste_code)
-        .where(Manifest.receiver_id == receiver_id, Manifest.status.in_(LIVE_STATUSES),
+        .where(Manifest.receiver_id == receiver_id, Manifest.status.in_(LIVE_STATUSES), _taken(),
                WasteCode.stream.in_(HAZARDOUS), Manifest.planned_pickup_at >= start,
                Manifest.planned_pickup_at < end))
     return Decimal(total or 0)
@@ -102,7 +110,7 @@ def _sums_by_receiver_year(session) -> dict[tuple[int, int], int]:
     query = (select(Manifest.receiver_id, Manifest.planned_pickup_at, ManifestLine.quantity_kg)
              .join(ManifestLine, ManifestLine.manifest_id == Manifest.id)
              .join(WasteCode, WasteCode.code == ManifestLine.waste_code)
-             .where(Manifest.status.in_(LIVE_STATUSES), WasteCode.stream.in_(HAZARDOUS)))
+             .where(Manifest.status.in_(LIVE_STATUSES), _taken(), WasteCode.stream.in_(HAZARDOUS)))
     for receiver_id, planned, quantity in session.execute(query.execution_options(yield_per=5000)):
         key = (receiver_id, capacity_year(planned))
         out[key] = out.get(key, 0) + int(quantity * 1000)

@@ -16,6 +16,17 @@ from wastechain.models import DaySeal, Manifest, ManifestEvent, User
 
 
 @dataclass(frozen=True)
+class LineReceipt:
+    """The receiver's figures for one manifest line (a receipt line by line, issue 10)."""
+
+    line_id: int
+    accepted_kg: Decimal
+    rejected_kg: Decimal = Decimal(0)
+    reason: str | None = None  # why this line's refused part was refused (else the step's reason)
+    method: str | None = None  # the utilization/disposal method chosen at receipt (domain/methods.py)
+
+
+@dataclass(frozen=True)
 class StepRequest:
     type: str
     idempotency_key: str
@@ -27,6 +38,7 @@ class StepRequest:
     rejected_kg: Decimal | None = None
     reason: str | None = None
     method: str | None = None
+    lines: tuple[LineReceipt, ...] | None = None  # receive: line by line (the totals are their sums)
     data: dict | None = None  # evidence set by a service (e.g. the handover confirmation), never by the client
 
 

@@ -24,7 +24,7 @@ from wastechain.services import access
 from wastechain.services.catalog import region_names
 from wastechain.services.catalog.editions import code_edition, exemptions
 from wastechain.services.common import locked, transactional
-from wastechain.services.manifests import capacity
+from wastechain.services.manifests import capacity, onward
 from wastechain.services.manifests.events import append_event
 from wastechain.services.runtime import runtime_of
 
@@ -41,7 +41,7 @@ class LineRequest:
 class Verdict:
     """One rule's answer on a manifest as asked: passed or not, in Chinese (a template + params pages translate)."""
 
-    rule: str  # quantity | jurisdiction | receiver_permit | transport_permit
+    rule: str  # quantity | jurisdiction | receiver_permit | transport_permit | custody (refused waste moving on)
     ok: bool
     template: str
     params: dict
@@ -68,7 +68,8 @@ def verdict_text(verdict: Verdict, translate) -> str:
 
 N_("（审批 {approval}：{reasons}）")
 RULE_NAMES = {"quantity": N_("库存数量"), "jurisdiction": N_("转移范围（危险废物不出市、一般固体废物不出县）"),
-              "receiver_permit": N_("接收单位许可证与经营规模"), "transport_permit": N_("运输许可")}
+              "receiver_permit": N_("接收单位许可证与经营规模"), "transport_permit": N_("运输许可"),
+              "custody": N_("拒收废物的保管与承运")}
 
 
 @dataclass
@@ -135,7 +136,8 @@ def evaluate_manifest(session, *, actor: User, lines: list[LineRequest], receive
     for code, day in sorted({(b.waste_code, local_date(b.generated_at)) for b in batches.values()}):
         code_edition(session, code, day)  # a code in force on the day its batch was produced
     origin = _single_origin_site(batches)
-    receiver_site = _receiver_site(session, receiver_site_id)
+    trip = onward.trip_of(session, batches, receiver_site_id)  # refused waste moving on, or None
+    receiver_site = _receiver_site(session, receiver_site_id, returning=trip is not None and trip.returning)
     transporter = (_transporter(session, transporter_id, vehicle_id, driver_id)
                    if transporter_id is not None else None)
     planned_on = local_date(planned_pickup_at)
@@ -150,7 +152,15 @@ def evaluate_manifest(session, *, actor: User, lines: list[LineRequest], receive
                                                  needs_approval, planned_on, names)
         verdicts.append(verdict)
         needs_approval += crossed
-    verdicts += _permit_verdicts(session, batches, lines, receiver_site, planned_on, lock=lock)
+    if trip is not None and trip.returning:
+        verdicts.append(_verdict("receiver_permit", None, N_("退回产生单位原场所「{site}」：不需要接收许可"),
+                                 {"site": receiver_site.name}))
+    else:
+        verdicts += _permit_verdicts(session, batches, lines, receiver_site, planned_on, lock=lock)
+    if trip is not None:
+        verdicts.append(_verdict("custody", trip.custody_violation(transporter_id),
+                                 N_("拒收的废物由运输单位「{carrier}」保管并承运"),
+                                 {"carrier": transporter.name if transporter else ""}))
     if transporter is not None:
         verdicts.append(_transport_verdict(session, batches, transporter, planned_on))
     return Evaluation(verdicts=verdicts, batches=batches, origin=origin, receiver_site=receiver_site,
@@ -381,11 +391,12 @@ def _single_origin_site(batches: dict[int, Batch]) -> Site:
     return next(iter(sites.values()))
 
 
-def _receiver_site(session, site_id: int) -> Site:
+def _receiver_site(session, site_id: int, *, returning: bool = False) -> Site:
+    """The receiving site; on a return trip the issuer's own original site, which needs no receiving role."""
     site = session.get(Site, site_id)
     if site is None:
         raise ValidationFailed(N_("接收场所 {site} 不存在"), params={"site": site_id}, details={"receiver_site_id": "unknown"})
-    if not any(site.organization.has_role(role) for role in RECEIVING_ROLES):
+    if not returning and not any(site.organization.has_role(role) for role in RECEIVING_ROLES):
         raise ValidationFailed(N_("「{name}」不是接收或收集单位"), params={"name": site.organization.name}, details={"receiver_site_id": "not a receiver"})
     return site
 

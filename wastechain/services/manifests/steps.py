@@ -4,7 +4,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import bindparam, literal, literal_column, select
+from sqlalchemy import bindparam, literal, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wastechain.domain import rules
 from wastechain.domain.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
 from wastechain.domain.paper import check_paper_occurred_at
+from wastechain.domain.fieldnames import field_name
 from wastechain.domain.quantities import ZERO, parse_kg
 from wastechain.domain.states import ManifestStatus, Step, transition_for
 from wastechain.domain.streams import Stream
@@ -20,7 +21,8 @@ from wastechain.domain.timeutil import check_occurred_at, local_date
 from wastechain.models import Approval, Batch, Manifest, ManifestEvent, ManifestLine, Organization, Permit, User
 from wastechain.services import access
 from wastechain.services.common import locked
-from wastechain.services.manifests.events import StepRequest, append_event, replayed
+from wastechain.services.manifests import onward
+from wastechain.services.manifests.events import LineReceipt, StepRequest, append_event, replayed
 from wastechain.services.manifests.issue import permit_facts, take_from_batch
 from wastechain.services.runtime import runtime_of
 
@@ -60,6 +62,10 @@ def record_step(session, *, actor: User, manifest_id: int, request: StepRequest,
     if request.reason is not None:  # the same text rule for the pages, the API and the box scan
         request = replace(request, reason=clean_text(request.reason, field="reason", max_length=500,
                                                      multiline=True) or None)
+    if request.lines is not None:
+        if request.type != Step.RECEIVE:
+            raise ValidationFailed(N_("只有接收步骤可以逐行填写"), details={"lines": "receive only"})
+        request = _line_totals(request)
     try:
         result = _apply(session, actor, manifest_id, request, now, runtime.in_step, handover)
         if also is not None and result.created:
@@ -161,6 +167,8 @@ def _apply(session, actor: User, manifest_id: int, request: StepRequest, now: da
                          idempotency_key=request.idempotency_key, status_after=status, request=request, last=last)
     for handler in handlers:  # however the step is recorded (page, API, box scan), in this transaction
         handler(session, manifest=manifest, event=event)
+    if event.type == Step.RECEIVE:  # an onward trip's arrival may close the manifest that refused its load
+        onward.settle_originals(session, manifest, actor=actor, now=now, occurred_at=occurred_at)
     return StepResult(_with_manifest(event, manifest), manifest, created=True)
 
 
@@ -209,8 +217,57 @@ def _deliver(session, manifest: Manifest, request: StepRequest, occurred_at: dat
     return _set_status(manifest, ManifestStatus.DELIVERED, occurred_at)
 
 
+def _line_totals(request: StepRequest) -> StepRequest:
+    """A receipt line by line: each line's figures checked, the step's totals their sums, the lines kept in the
+    event's hash-chained data. Totals sent as well must agree."""
+    lines = []
+    for i, line in enumerate(request.lines):
+        accepted = parse_kg(line.accepted_kg, field="accepted_kg", allow_zero=True)
+        rejected = parse_kg(line.rejected_kg or 0, field="rejected_kg", allow_zero=True)
+        reason = clean_text(line.reason, field="reason", max_length=500, multiline=True) or None
+        if rejected > 0 and not (reason or request.reason):
+            raise ValidationFailed(N_("拒收部分必须说明原因"),
+                                   details={f"lines.{i}.reason": "required when rejected_kg > 0"})
+        method = (line.method or "").strip().upper() or None
+        lines.append(LineReceipt(line.line_id, accepted, rejected, reason if rejected > 0 else None, method))
+    if not lines or len({line.line_id for line in lines}) != len(lines):
+        raise ValidationFailed(N_("逐行接收须为联单的每一行各填一次"), details={"lines": "one entry per line"})
+    accepted, rejected = sum((l.accepted_kg for l in lines), ZERO), sum((l.rejected_kg for l in lines), ZERO)
+    for field, total, given in (("accepted_kg", accepted, request.accepted_kg),
+                                ("rejected_kg", rejected, request.rejected_kg)):
+        if given is not None and parse_kg(given, field=field, allow_zero=True) != total:
+            raise ValidationFailed(N_("{field}应等于各行之和 {total}"), params={"field": field_name(field), "total": total},
+                                   details={field: f"sum of lines: {total}"})
+    reason = request.reason or ("；".join(l.reason for l in lines if l.reason)[:500] or None)
+    data = {**(request.data or {}), "lines": [
+        {"line_id": l.line_id, "accepted_kg": str(l.accepted_kg), "rejected_kg": str(l.rejected_kg),
+         "reason": l.reason, "method": l.method} for l in lines]}
+    return replace(request, lines=tuple(lines), accepted_kg=accepted, rejected_kg=rejected, reason=reason, data=data)
+
+
+def _receive_lines(session, manifest: Manifest, request: StepRequest, on) -> None:
+    """Each line's figures onto the line (one UPDATE for all of them): every line of the manifest once; a chosen
+    method must be one the receiver's permit allows."""
+    by_id = {line.id: line for line in manifest.lines}
+    if set(by_id) != {line.line_id for line in request.lines}:
+        raise ValidationFailed(N_("逐行接收须为联单的每一行各填一次"),
+                               details={"lines": f"line ids of this manifest: {sorted(by_id)}"})
+    permits = [permit_facts(p) for p in manifest.receiver.permits]
+    rows = []
+    for receipt in request.lines:
+        if receipt.method and receipt.accepted_kg > 0:
+            _raise(rules.disposal_method_violation(method=receipt.method, permits=permits, on=on))
+        rows.append({"id": receipt.line_id, "accepted_kg": receipt.accepted_kg, "rejected_kg": receipt.rejected_kg,
+                     "refusal_reason": receipt.reason, "method": receipt.method})
+    session.execute(update(ManifestLine), rows)
+    for row in rows:  # the lines in memory say the same (the lineage reads them) without reading them again
+        for name, value in row.items():
+            set_committed_value(by_id[row["id"]], name, value)
+
+
 def _receive(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
-    """Weigh-in: accepted + refused = weighed; a refusal needs its reason (《危险废物转移管理办法》第十九条)."""
+    """Weigh-in: accepted + refused = weighed; a refusal needs its reason (《危险废物转移管理办法》第十八条).
+    Line by line when the request has lines (each line's accepted, refused, reason and method)."""
     if request.accepted_kg is None:
         raise ValidationFailed(N_("接收时必须填写接收量 accepted_kg"), details={"accepted_kg": "required"})
     accepted = parse_kg(request.accepted_kg, field="accepted_kg", allow_zero=True)
@@ -225,18 +282,24 @@ def _receive(session, manifest: Manifest, request: StepRequest, occurred_at: dat
     site = manifest.receiver_site  # read before the manifest changes: one UPDATE of it, at the event's flush
     _load_lines(session, manifest)
     _load_receiver(session, manifest)
-    if accepted > 0:
-        _recheck_receiver_permit(manifest, local_date(occurred_at))
+    if request.lines is not None:
+        _receive_lines(session, manifest, request, local_date(occurred_at))
+    return_trip = manifest.receiver_id == manifest.issuer_id  # its own waste back: no receiving permit needed
+    if accepted > 0 and not return_trip:
+        taken = None if request.lines is None else {l.line_id for l in request.lines if l.accepted_kg > 0}
+        _recheck_receiver_permit(manifest, local_date(occurred_at), taken)
     status = ManifestStatus.RECEIVED if accepted > 0 else ManifestStatus.REJECTED
-    if status is ManifestStatus.RECEIVED and rules.receives_into_stock(site.organization.roles, site.kind):
-        status = ManifestStatus.CLOSED  # a collector's storage record ends this leg; lineage continues onward
+    if status is ManifestStatus.RECEIVED and rules.receives_into_stock(site.organization.roles, site.kind,
+                                                                       return_trip=return_trip) and not rejected:
+        status = ManifestStatus.CLOSED  # a storage record ends this leg (lineage continues onward); with a
+        # refused part it closes once that part has arrived onward (services/manifests/onward.py)
     manifest.received_kg, manifest.accepted_kg, manifest.rejected_kg = weighed, accepted, rejected
     return _set_status(manifest, status, occurred_at)
 
 
 def _load_lines(session, manifest: Manifest) -> None:
     """The manifest's lines with their waste codes in one query (the permit check and the lineage read them)."""
-    lines = session.scalars(select(ManifestLine).options(joinedload(ManifestLine.waste))
+    lines = session.scalars(select(ManifestLine).options(joinedload(ManifestLine.waste), joinedload(ManifestLine.batch))
                             .where(ManifestLine.manifest_id == manifest.id).order_by(ManifestLine.id)).all()
     set_committed_value(manifest, "lines", list(lines))
 
@@ -250,9 +313,13 @@ def _load_receiver(session, manifest: Manifest) -> None:
     set_committed_value(manifest, "receiver", receiver)
 
 
-def _recheck_receiver_permit(manifest: Manifest, on) -> None:
+def _recheck_receiver_permit(manifest: Manifest, on, line_ids: set[int] | None = None) -> None:
+    """The receiver's permit must cover what it accepts: every line, or those of `line_ids` (a line-by-line
+    receipt, where a line refused whole is not taken)."""
     permits = [permit_facts(p) for p in manifest.receiver.permits]
     for line in manifest.lines:
+        if line_ids is not None and line.id not in line_ids:
+            continue
         _raise(rules.receiver_permit_violation(stream=Stream(line.waste.stream), waste_code=line.waste_code,
                                                category=line.waste.category, quantity_kg=ZERO, on=on,
                                                permits=permits, receiver_name=manifest.receiver.name))
@@ -274,7 +341,8 @@ def _dispose(session, manifest: Manifest, request: StepRequest, occurred_at: dat
     permits = [permit_facts(p) for p in manifest.receiver.permits]
     _raise(rules.disposal_method_violation(method=method, permits=permits, on=local_date(occurred_at)))
     manifest.disposed_kg += quantity
-    if manifest.disposed_kg == manifest.accepted_kg:
+    if manifest.disposed_kg == manifest.accepted_kg and (
+            not manifest.rejected_kg or onward.refused_part_arrived(session, manifest.id)):
         return _set_status(manifest, ManifestStatus.CLOSED, occurred_at)
     return ManifestStatus.RECEIVED
 

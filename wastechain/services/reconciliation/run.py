@@ -2,14 +2,14 @@
 import logging
 import time as clock
 from datetime import date, datetime
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from sqlalchemy import select
 
 from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import Thresholds, day_window
 from wastechain.domain.credit import CreditRules
-from wastechain.domain.errors import ValidationFailed
+from wastechain.domain.errors import CalendarUnknown, ValidationFailed
 from wastechain.domain.text import N_
 from wastechain.domain.timeutil import local_date
 from wastechain.domain.vocabulary import AUTHORITY_ROLES
@@ -21,7 +21,8 @@ from wastechain.services.statistics import refresh_rollups
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.corrections import check_correction_pending
 from wastechain.services.reconciliation.enterprises import (backfill_intake, check_capacity_exceeded,
-                                                            check_declaration_missing, check_long_distance,
+                                                            check_declaration_missing, check_declared_storage,
+                                                            check_long_distance,
                                                             check_mass_balance, check_overweight_load,
                                                             check_payment_anomaly, record_intake)
 from wastechain.services.reconciliation.findings import store_findings, to_findings
@@ -30,7 +31,8 @@ from wastechain.services.reconciliation.sql import CHUNK, E, ensure_sqlite_math,
 from wastechain.services.reconciliation.transfers import (check_handover_unconfirmed, check_jurisdiction_breach,
                                                           check_location_mismatch,
                                                           check_loop_not_closed, check_permit_invalid,
-                                                          check_receipt_overdue, check_storage_overdue,
+                                                          check_receipt_overdue, check_refused,
+                                                          check_storage_overdue,
                                                           check_transit_overdue, check_weight_mismatch)
 
 log = logging.getLogger(__name__)
@@ -50,13 +52,14 @@ def reconcile_day(session, *, actor: User | None, day: date, now: datetime, thre
 
 NIGHTLY_CHECKS = (check_transit_overdue, check_receipt_overdue, check_weight_mismatch, check_storage_overdue,
                   check_loop_not_closed, check_jurisdiction_breach, check_location_mismatch, check_permit_invalid,
-                  check_capacity_exceeded, check_mass_balance, check_declaration_missing, check_payment_anomaly,
-                  check_long_distance, check_overweight_load, check_handover_unconfirmed, check_correction_pending)
+                  check_capacity_exceeded, check_mass_balance, check_declared_storage, check_declaration_missing,
+                  check_payment_anomaly, check_long_distance, check_overweight_load, check_handover_unconfirmed,
+                  check_refused, check_correction_pending)
 EVENT_CHECKS = {
     "pickup": (check_location_mismatch, check_long_distance, check_overweight_load, check_permit_invalid,
                check_storage_overdue, check_handover_unconfirmed),
     "deliver": (check_transit_overdue, check_location_mismatch, check_jurisdiction_breach),
-    "receive": (check_receipt_overdue, check_weight_mismatch, check_permit_invalid),
+    "receive": (check_receipt_overdue, check_weight_mismatch, check_permit_invalid, check_refused),
     "dispose": (check_loop_not_closed,),
     "issue": (check_mass_balance,),
     "cancel": (check_mass_balance,),
@@ -124,7 +127,7 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
 
     for i, check in enumerate(NIGHTLY_CHECKS, start=1):
         name = check.__name__.removeprefix("check_")
-        timed(name, record(check(ctx)))
+        timed(name, record(_within_calendar(check(ctx), name, summary.changes)))
         if progress:
             progress(name, i, total_checks)
     broken, summary.manifests_verified = check_chains(ctx, progress)
@@ -162,6 +165,17 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
     return summary
 
 
+def _within_calendar(candidates: Iterable[Candidate], name: str, notes: list) -> Iterator[Candidate]:
+    """A check's findings up to where it needs a year the official calendar does not hold yet (working days). The
+    rest of the run goes on: one unknown year must not stop the night's other checks and its seal."""
+    try:
+        yield from candidates
+    except CalendarUnknown as unknown:
+        year = unknown.params["year"]
+        log.warning("%s stopped: the official holiday calendar has no %s yet (upgrade chinesecalendar)", name, year)
+        notes.append(f"{name} stopped: the official holiday calendar has no {year} yet (upgrade chinesecalendar)")
+
+
 @transactional
 def check_event(session, *, event_id: int, now: datetime, thresholds: Thresholds) -> int:
     """Run-time findings for one recorded event (same checks as the night, scoped to the event)."""
@@ -187,7 +201,8 @@ def check_events(session, *, event_ids: Iterable[int], now: datetime, thresholds
     for (step, on), group in sorted(groups.items()):
         window = day_window(on)
         ctx = Context(session, on, window.start, window.end, thresholds, event_ids=tuple(group))
-        candidates = [c for check in EVENT_CHECKS[step] for c in check(ctx)]
+        candidates = [c for check in EVENT_CHECKS[step]
+                      for c in _within_calendar(check(ctx), check.__name__.removeprefix("check_"), [])]
         findings = to_findings(session, candidates, thresholds=thresholds)
         new += store_findings(session, findings, day=on, now=now, source="runtime")
     return new

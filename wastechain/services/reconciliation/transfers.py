@@ -11,7 +11,7 @@ from wastechain.domain import rules
 from wastechain.domain.anomalies import day_window, kg
 from wastechain.domain.states import ManifestStatus as MS
 from wastechain.domain.streams import Stream
-from wastechain.domain.timeutil import local_date, receipt_deadline
+from wastechain.domain.timeutil import deadline_passed, local_date, receipt_deadline
 from wastechain.domain.vocabulary import BatchStatus
 from wastechain.models import Approval, Site
 from wastechain.services.catalog.editions import exemptions
@@ -63,8 +63,8 @@ def check_receipt_overdue(ctx: Context) -> Iterator[Candidate]:
              .where(r.c.type == "receive", ctx.scope(r),
                     epoch(r.c.occurred_at) - epoch(d.c.occurred_at) > (days - 1) * 86400))
     for row in ctx.stream(query):
-        deadline = receipt_deadline(row.delivered_at, days)
-        if local_date(row.received_at) > deadline:
+        if deadline_passed(local_date(row.delivered_at), days, local_date(row.received_at)):
+            deadline = receipt_deadline(row.delivered_at, days)
             yield Candidate("RECEIPT_OVERDUE", f"m:{row.manifest_id}", {
                 "delivered_at": row.delivered_at, "received_at": row.received_at, "deadline": deadline,
                 "threshold_working_days": days}, manifest_id=row.manifest_id, responsible="receiver")
@@ -87,6 +87,61 @@ def check_weight_mismatch(ctx: Context) -> Iterator[Candidate]:
             "difference_pct": round(100 * diff / row.pickup_g, 2), "tolerance_pct": float(tol * 100)},
             manifest_id=row.id, responsible="transporter",
             severity=catalog.weight_severity(row.pickup_g, row.received_g, tol))
+
+
+def check_refused(ctx: Context) -> Iterator[Candidate]:
+    """A receipt that refused waste, or a line weighed in beyond WEIGHT_TOLERANCE of its quantity (a receipt line
+    by line): the producer, the carrier and both counties' bureaus are told (《危险废物转移管理办法》第十八条)."""
+    ppm = int(ctx.thresholds.weight_tolerance * 1_000_000)
+    r = E.alias("r")
+    weighed = g(L.c.accepted_kg) + func.coalesce(g(L.c.rejected_kg), 0)
+    line_off = and_(L.c.accepted_kg.is_not(None), func.abs(weighed - g(L.c.quantity_kg)) * 1_000_000
+                    > g(L.c.quantity_kg) * ppm)
+    off = exists().where(L.c.manifest_id == M.c.id, line_off)
+    query = (select(M.c.id, g(M.c.accepted_kg).label("accepted_g"), g(M.c.rejected_kg).label("rejected_g"),
+                    r.c.occurred_at, r.c.reason)
+             .select_from(r.join(M, M.c.id == r.c.manifest_id))
+             .where(r.c.type == "receive", ctx.scope(r), or_(g(M.c.rejected_kg) > 0, off)))
+    rows = list(ctx.stream(query))
+    lines = _receipt_lines(ctx, [row.id for row in rows], line_off, ppm)
+    for row in rows:
+        yield Candidate("REFUSED", f"m:{row.id}", {
+            "received_at": row.occurred_at, "accepted_kg": kg(row.accepted_g), "rejected_kg": kg(row.rejected_g),
+            "reason": row.reason, "lines": lines.get(row.id, [])}, manifest_id=row.id, responsible="issuer",
+            severity="high" if row.rejected_g else "medium")
+    if ctx.nightly:
+        yield from _refused_not_moved_on(ctx)
+
+
+def _refused_not_moved_on(ctx: Context) -> Iterator[Candidate]:
+    """Refused waste still in the carrier's custody REFUSED_ONWARD_DAYS after the refusal: no return or redirect
+    manifest has taken it on (the carrier answers for it)."""
+    days = ctx.thresholds.refused_onward_days
+    query = (select(B.c.refused_from_id, func.min(B.c.generated_at).label("refused_at"),
+                    func.sum(g(B.c.remaining_kg)).label("open_g"))
+             .where(B.c.refused_from_id.is_not(None), g(B.c.remaining_kg) > 0,
+                    B.c.generated_at < ctx.end - timedelta(days=days))
+             .group_by(B.c.refused_from_id))
+    for row in ctx.stream(query):
+        yield Candidate("REFUSED", f"m:{row.refused_from_id}:not_moved_on", {
+            "kind": "not_moved_on", "refused_at": aware(row.refused_at), "in_custody_kg": kg(row.open_g),
+            "threshold_days": days}, manifest_id=row.refused_from_id, responsible="transporter")
+
+
+def _receipt_lines(ctx: Context, manifest_ids: list[int], line_off, ppm: int) -> dict[int, list[dict]]:
+    """The lines refused or weighed off, per manifest, as the evidence names them."""
+    if not manifest_ids:
+        return {}
+    found: dict[int, list[dict]] = {}
+    query = (select(L.c.manifest_id, L.c.waste_code, g(L.c.quantity_kg).label("quantity_g"),
+                    g(L.c.accepted_kg).label("accepted_g"), g(L.c.rejected_kg).label("rejected_g"),
+                    L.c.refusal_reason)
+             .where(L.c.manifest_id.in_(manifest_ids), or_(g(L.c.rejected_kg) > 0, line_off)).order_by(L.c.id))
+    for row in ctx.session.execute(query):
+        found.setdefault(row.manifest_id, []).append({
+            "waste_code": row.waste_code, "quantity_kg": kg(row.quantity_g), "accepted_kg": kg(row.accepted_g),
+            "rejected_kg": kg(row.rejected_g or 0), "reason": row.refusal_reason})
+    return found
 
 
 def _storage_limits(ctx: Context) -> dict[str, timedelta]:
@@ -235,7 +290,8 @@ def check_permit_invalid(ctx: Context) -> Iterator[Candidate]:
                func.max(r.c.occurred_at))
         .select_from(r.join(M, M.c.id == r.c.manifest_id).join(L, L.c.manifest_id == M.c.id)
                      .join(W, W.c.code == L.c.waste_code))
-        .where(r.c.type == "receive", ctx.scope(r), W.c.stream.in_(HAZARDOUS_STREAMS), g(M.c.accepted_kg) > 0)
+        .where(r.c.type == "receive", ctx.scope(r), W.c.stream.in_(HAZARDOUS_STREAMS), g(M.c.accepted_kg) > 0,
+               M.c.receiver_id != M.c.issuer_id)  # a return trip: the issuer takes its own waste back, no permit
         .group_by(M.c.receiver_id, L.c.waste_code, W.c.category, W.c.stream)).all()
     permits = permits_of(session, {row[0] for row in groups})
     for receiver_id, waste_code, category, stream, first, last in groups:

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from wastechain.domain.anomalies import day_window
 from wastechain.domain.states import ManifestStatus, Step
+from wastechain.domain.errors import CalendarUnknown
 from wastechain.domain.timeutil import local_date, receipt_deadline
 from wastechain.domain.vocabulary import LineageKind
 from wastechain.models import (Batch, DailyFigures, DailyFlow, DisposalRecord, LineageFlow, Manifest, ManifestEvent,
@@ -168,9 +169,17 @@ def _deliveries(session, out: Day, delivered, manifests, lines, working_days: in
                ManifestEvent.type == Step.RECEIVE)).all())
     for manifest_id, delivered_at in delivered:
         received_at = receipts.get(manifest_id)
-        on_time = received_at is not None and local_date(received_at) <= receipt_deadline(delivered_at, working_days)
+        on_time = received_at is not None and not _late(delivered_at, received_at, working_days)
         out.add(_key(manifests[manifest_id].destination_region_code, lines[manifest_id][0]), deliveries=1,
                 receipts_on_time=int(on_time))
+
+
+def _late(delivered_at, received_at, working_days: int) -> bool:
+    """Received after the deadline; while the official calendar lacks the year it cannot be late (as RECEIPT_OVERDUE)."""
+    try:
+        return local_date(received_at) > receipt_deadline(delivered_at, working_days)
+    except CalendarUnknown:
+        return False
 
 
 def _disposals(session, window, out: Day) -> None:

@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 from wastechain import schema
 from wastechain.catalog import seed_catalog
 from wastechain.cli_reconcile import check_seals, export_seals, generate, reconcile
+from wastechain.cli_rollups import rebuild_rollups_range
 from wastechain.devdata.demo import DEMO_LOGINS, seed_demo
 from wastechain.domain.catalog import COLUMNS
 from wastechain.domain.errors import DomainError
@@ -307,6 +308,15 @@ def catalog_editions():
             state = "loaded" if e.loaded else "PENDING: not loaded"
             click.echo(f"{e.kind:<10} {e.name:<8} {e.effective_from} .. {e.effective_to or ''} "
                        f"{'verified' if e.verified else 'provisional'} {state}  {e.title}")
+rollups_group = AppGroup("rollups", help="The daily rollups behind the regulators' dashboard.")
+
+
+@rollups_group.command("rebuild")
+@click.option("--from", "first", default=None, help="first day YYYY-MM-DD (default: the oldest day of history)")
+@click.option("--to", "last", default=None, help="last day YYYY-MM-DD (default: yesterday, Asia/Shanghai)")
+def rollups_rebuild(first, last):
+    """Recompute the daily rollups of a range of China days (idempotent); one transaction per 30 days."""
+    raise SystemExit(rebuild_rollups_range(current_app, first, last))
 
 
 def init_app(app) -> None:
@@ -314,6 +324,7 @@ def init_app(app) -> None:
     app.cli.add_command(catalog_group)
     app.cli.add_command(seals_group)
     app.cli.add_command(notifications_group)
+    app.cli.add_command(rollups_group)
     for command in (seed_catalog_command, create_admin_command, seed_demo_command, reconcile_command,
                     generate_city_command, verify_history_command, run_checks_command):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
 """The only reader of the environment: configuration keys with documented defaults (README "Configuration")."""
+import json
 import os
 from pathlib import Path
 
@@ -55,9 +56,20 @@ class Config:
         self.RUNTIME_ANOMALY_CHECKS = env.get("RUNTIME_ANOMALY_CHECKS", "1") == "1"
         # Warnings (预警) of critical anomalies are POSTed here by `flask notifications drain` (none: kept queued).
         self.NOTIFY_WEBHOOK_URL = env.get("NOTIFY_WEBHOOK_URL", "")
+        # 跨区域转移审批: the longest validity one approval may have (days, both ends counted; default a year).
+        self.APPROVAL_MAX_VALIDITY_DAYS = int(env.get("APPROVAL_MAX_VALIDITY_DAYS", "365"))
+        # Public tip-offs: photo files outside the database, their size limit, the form's minimum age, the city.
+        self.TIPOFF_PHOTO_DIR = env.get("TIPOFF_PHOTO_DIR") or str(Path(instance_path) / "tipoff_photos")
+        self.TIPOFF_PHOTO_MAX_BYTES = int(env.get("TIPOFF_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
+        self.TIPOFF_FORM_MIN_SECONDS = int(env.get("TIPOFF_FORM_MIN_SECONDS", "5"))
+        self.TIPOFF_CITY = env.get("TIPOFF_CITY", "330800")
         self.WTF_CSRF_ENABLED = env.get("WTF_CSRF_ENABLED", "1") == "1"
         # Behind nginx: how many proxies append to X-Forwarded-For (0: none, the peer is the client).
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
+        # 考核 targets and weights as JSON ({"closed_loop_rate": [0.95, 40], …}; defaults in domain/assessment.py)
+        # and the share of licensed capacity past which generation is warned about (capacity matching).
+        self.ASSESSMENT_TARGETS = json.loads(env.get("ASSESSMENT_TARGETS") or "{}")
+        self.CAPACITY_WARNING_SHARE = env.get("CAPACITY_WARNING_SHARE", "0.8")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -5,18 +5,21 @@ service refuses the built-in development key, since anyone who knows it can forg
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Callable, Mapping
 
 from limits import parse_many
 
 from wastechain.domain.anomalies import Thresholds
 from wastechain.domain.credit import CreditRules
+from wastechain.domain.assessment import DEFAULT_INDICATORS, Indicator, indicators_from_config
 from wastechain.domain.keys import Keyring, KeyringError, parse_keyring
 
 DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
 # The throttling limits, each read from the configuration key of the same name in upper case.
 LIMIT_SETTINGS = ("login_limits_per_account", "login_limits_per_address", "handover_limits_per_manifest",
-                  "handover_limits_per_address", "code_limits_per_account", "code_limits_per_address")
+                  "handover_limits_per_address", "code_limits_per_account", "code_limits_per_address",
+                  "tipoff_limits_per_address", "tipoff_lookup_limits_per_address")
 MIN_SECRET_LENGTH = 16
 
 
@@ -51,11 +54,25 @@ class Settings:
     handover_limits_per_address: str = "30 per minute"
     code_limits_per_account: str = "10 per minute;60 per hour"
     code_limits_per_address: str = "30 per minute"
+    tipoff_limits_per_address: str = "5 per hour;20 per day"  # public tip-offs filed from one address
+    tipoff_lookup_limits_per_address: str = "30 per minute;200 per day"  # tracking codes tried from one address
     # Password checks running at once in a process, and how long a login waits for one before answering 503.
     password_hash_concurrency: int = 2
     password_hash_wait_seconds: float = 2.0
     thresholds: Thresholds = field(default_factory=Thresholds)
     credit_rules: CreditRules = field(default_factory=CreditRules)
+    approval_max_validity_days: int = 365  # 跨区域转移审批: the longest period one approval may cover, both days counted
+    # Public tip-offs: photos are kept as files under this directory (default instance/tipoff_photos), at most this
+    # many bytes each; the form must be at least this many seconds old when it is sent (domain/tipoffs.py); the
+    # county list of the public form is this city's.
+    tipoff_photo_dir: str = "instance/tipoff_photos"
+    tipoff_photo_max_bytes: int = 5 * 1024 * 1024
+    tipoff_form_min_seconds: int = 5
+    tipoff_city: str = "330800"
+    # 考核 targets and weights (domain/assessment.py; ASSESSMENT_TARGETS overrides) and the share of a category's
+    # licensed capacity past which its generation is warned about (CAPACITY_WARNING_SHARE, default 0.8)
+    assessment: tuple[Indicator, ...] = DEFAULT_INDICATORS
+    capacity_warning_share: Decimal = Decimal("0.8")
     runtime_checks: bool = True  # run-time anomaly findings after each step
     notify_webhook_url: str = ""  # the message gateway that receives the warnings of critical anomalies
     clock: Callable[[], datetime] = system_clock  # tests hand in a clock they move; nothing sleeps
@@ -93,6 +110,14 @@ class Settings:
                                                                cls.password_hash_wait_seconds)),
                    thresholds=Thresholds.from_config(config),
                    credit_rules=CreditRules.from_config(config),
+                   approval_max_validity_days=int(config.get("APPROVAL_MAX_VALIDITY_DAYS",
+                                                             cls.approval_max_validity_days)),
+                   tipoff_photo_dir=str(config.get("TIPOFF_PHOTO_DIR") or cls.tipoff_photo_dir),
+                   tipoff_photo_max_bytes=int(config.get("TIPOFF_PHOTO_MAX_BYTES", cls.tipoff_photo_max_bytes)),
+                   tipoff_form_min_seconds=int(config.get("TIPOFF_FORM_MIN_SECONDS", cls.tipoff_form_min_seconds)),
+                   tipoff_city=str(config.get("TIPOFF_CITY") or cls.tipoff_city),
+                   assessment=indicators_from_config(config),
+                   capacity_warning_share=Decimal(str(config.get("CAPACITY_WARNING_SHARE", "0.8"))),
                    runtime_checks=bool(config.get("RUNTIME_ANOMALY_CHECKS", True)),
                    notify_webhook_url=str(config.get("NOTIFY_WEBHOOK_URL") or ""),
                    clock=config.get("CLOCK") or system_clock,
@@ -132,6 +157,10 @@ class Settings:
             except ValueError:
                 raise SettingsError(f"{name.upper()} is not a list of limits such as '10 per minute;50 per hour': "
                                     f"{getattr(self, name)!r}") from None
+        if self.approval_max_validity_days < 1:
+            raise SettingsError("APPROVAL_MAX_VALIDITY_DAYS must be at least 1")
+        if self.tipoff_photo_max_bytes < 1024 or self.tipoff_form_min_seconds < 0:
+            raise SettingsError("TIPOFF_PHOTO_MAX_BYTES must be at least 1024 and TIPOFF_FORM_MIN_SECONDS not negative")
         if self.password_hash_concurrency < 1:
             raise SettingsError("PASSWORD_HASH_CONCURRENCY must be at least 1")
         if self.password_hash_wait_seconds < 0:

@@ -1,4 +1,5 @@
-"""Throttling of what an attacker would try many times: passwords, the producer's handover code, and issuing codes.
+"""Throttling of what an attacker would try many times: passwords, the producer's handover code, issuing codes, and the
+public tip-off form and its tracking codes.
 
 Each attempt counts once against every limit of its subject (the account, the manifest) and of the client address;
 past any of them the request is refused with 429 and Retry-After (http_errors answers the API's JSON shape or a
@@ -95,3 +96,13 @@ def code_issue(username: str) -> None:
     current = settings()
     _count("code", [(current.code_limits_per_account, "account", username),
                     (current.code_limits_per_address, "address", client_address())])
+
+
+def tipoff_submission() -> None:
+    """A public tip-off sent from this address (no account to count against: the address is all there is)."""
+    _count("tipoff", [(settings().tipoff_limits_per_address, "address", client_address())])
+
+
+def tipoff_lookup() -> None:
+    """A tracking code tried from this address (the codes are unguessable; this keeps a scan of them slow too)."""
+    _count("tipoff-lookup", [(settings().tipoff_lookup_limits_per_address, "address", client_address())])

@@ -1,7 +1,7 @@
 """credit records: dated, explained changes of an enterprise's credit score and its answers; search indexes
 
 Revision ID: 0020_credit_records
-Revises: 0018_anomaly_queue
+Revises: 0019_daily_rollups
 Create Date: 2026-12-01 23:00:00
 
 `credit_event` holds one row per (enterprise, day, rule) written by the nightly refresh (services/credit), so a
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from wastechain.db import UTCDateTime
 
 revision = '0020_credit_records'
-down_revision = '0018_anomaly_queue'
+down_revision = '0019_daily_rollups'
 branch_labels = None
 depends_on = None
 

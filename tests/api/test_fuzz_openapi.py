@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.conftest import TEST_CONFIG
-from tests.factories import NOW, make_anomaly, make_batch, user_named
+from tests.factories import NOW, make_anomaly, make_approval, make_batch, user_named
 from wastechain import create_app
 from wastechain.domain.qrtoken import make_token
 from wastechain.services.accounts import keys
@@ -64,6 +64,8 @@ def seeded(app, api, world, session):
     api.step(closed, "receive", as_="receiver", accepted_kg=Decimal("100"))
     api.step(closed, "dispose", as_="receiver", method="R4", quantity_kg=Decimal("100"))
     make_anomaly(session, manifest_id=closed, org=world.producer)
+    make_approval(session, producer=world.producer, destination=world.far_site)
+    session.commit()
     container = api.post("/containers", {"site_id": world.producer_site.id, "kind": "small_box"}, as_="producer")
     payment = api.post("/payments", {"manifest_id": closed, "payee_id": world.receiver.id, "amount": Decimal("300"),
                                      "paid_at": NOW.isoformat()}, as_="producer")

@@ -294,7 +294,7 @@ def test_an_enterprise_cannot_create_users(api, world, session):
 
 def _approval(world, **extra):
     return {"producer_id": world.producer.id, "waste_codes": ["900-041-49"], "destination_site_id": world.far_site.id,
-            "max_quantity_kg": 500, "valid_from": "2026-01-01", "valid_to": "2035-12-31", **extra}
+            "max_quantity_kg": 500, "valid_from": "2026-01-01", "valid_to": "2026-12-31", **extra}
 
 
 def test_a_regulator_of_the_producers_region_grants_an_approval(api, world):

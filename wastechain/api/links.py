@@ -21,6 +21,7 @@ _ORGANIZATION = ["GET /organizations/{org_id}", "POST /organizations/{org_id}/si
 _SITE = ["GET /sites/{site_id}/ledger", "GET /sites/{site_id}/stock", "GET /sites/{site_id}/storage"]
 _CONTAINER = ["GET /containers/{container_id}", "POST /containers/{container_id}/contents",
               "POST /containers/{container_id}/receive"]
+_APPROVAL = ["GET /approvals/{approval_id}", "POST /approvals/{approval_id}/revoke"]
 _ANOMALY = ["GET /anomalies/{anomaly_id}", "PATCH /anomalies/{anomaly_id}", "POST /anomalies/{anomaly_id}/notes",
             "POST /anomalies/{anomaly_id}/assignment"]
 
@@ -36,6 +37,8 @@ LINKS = {
     ("post", "/users", "201"): (["POST /users/{user_id}/tokens/revoke"], CREATED),
     ("post", "/containers", "201"): (_CONTAINER, CREATED),
     ("get", "/anomalies", "200"): (_ANOMALY, FIRST),
+    ("post", "/approvals", "201"): (_APPROVAL, CREATED),
+    ("get", "/approvals", "200"): (_APPROVAL, FIRST),
     ("get", "/disposals", "200"): (["GET /disposals/{disposal_id}/origins"], FIRST),
 }
 

@@ -21,7 +21,7 @@ from sqlalchemy import text, update
 from wastechain.devdata.synthetic import HAZARDOUS_CODES, MEDICAL_CODE, City
 from wastechain.domain.anomalies import annual_due_date, day_window
 from wastechain.models import Batch, ManifestEvent
-from wastechain.services.accounts import parties
+from wastechain.services.accounts import approvals
 
 NINGBO = ("330203", 29.874, 121.550)  # far away: the long-distance fault goes there, with an approval
 
@@ -118,7 +118,7 @@ def inject_faults(city: City) -> None:
     city.expect("HANDOVER_UNCONFIRMED", manifest_key(far_pickup, ":pickup"))  # no code: the driver stated why
     regulator = city.actor(cast.city_regulator)
     far = cast.receiver("宁波远洋危废处置有限公司", NINGBO[0], ["HW08", "HW49"], lat=NINGBO[1], lon=NINGBO[2])
-    to_ningbo = parties.grant_approval(session, actor=regulator, producer_id=haz.org, waste_codes=["HW08"],
+    to_ningbo = approvals.grant_approval(session, actor=regulator, producer_id=haz.org, waste_codes=["HW08"],
                                        destination_site_id=far.site, max_quantity_kg=Decimal(10000),
                                        valid_from=plan.start, valid_to=last)
     city.expect("LONG_DISTANCE", manifest_key(m(haz, far, "900-249-08", 500, at(fault_day), approval_id=to_ningbo.id,
@@ -126,7 +126,7 @@ def inject_faults(city: City) -> None:
 
     # Lapses overnight: planned for the last valid day, the load moved the next morning.
     other = next(r for region, r in general.items() if region != ind.region)
-    lapsing = parties.grant_approval(session, actor=regulator, producer_id=ind.org, waste_codes=["SW17"],
+    lapsing = approvals.grant_approval(session, actor=regulator, producer_id=ind.org, waste_codes=["SW17"],
                                      destination_site_id=other.site, max_quantity_kg=Decimal(5000),
                                      valid_from=plan.start, valid_to=fault_day)
     city.expect("JURISDICTION_BREACH", manifest_key(m(ind, other, "SW17", 3000, at(fault_day, 15),

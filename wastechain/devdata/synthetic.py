@@ -14,6 +14,7 @@ of manifests of history are cloned from service-built days (benchmarks/bench_rec
 import heapq
 import random
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,6 +25,7 @@ from sqlalchemy import func, select
 from wastechain.devdata.cast import Cast, Party, jitter
 from wastechain.domain.anomalies import Thresholds, day_window
 from wastechain.domain.streams import HAZARDOUS_STREAMS
+from wastechain.domain.timeutil import local_date
 from wastechain.models import Batch, User, WasteCode
 from wastechain.services import manifests
 from wastechain.services.anomalies import payments
@@ -34,6 +36,11 @@ HAZARDOUS_CODES = ("900-041-49", "900-249-08", "900-252-12", "336-064-17")
 MEDICAL_CODE = "841-001-01"
 INDUSTRIAL_CODES = ("SW01", "SW02", "SW03", "SW17", "SW59")
 GRAM = Decimal("0.001")
+
+
+def stream_of(code: str) -> str:
+    """The stream of the generator's own codes, as the catalog files them."""
+    return "medical" if code == MEDICAL_CODE else "hazardous" if code in HAZARDOUS_CODES else "industrial"
 
 NO_CODE_REASON = "产生单位交接人员不在岗，驾驶员电话确认后提货"
 
@@ -69,6 +76,12 @@ class GeneratedCity:
     first_day: date | None = None
     last_day: date | None = None
     ids: dict = field(default_factory=dict)
+    # what the simulation did, by its own plan (not read back from the database): kg and counts keyed
+    # (what, China day, county[, destination county], stream) — the dashboard's rollups must say the same
+    truth: dict = field(default_factory=lambda: defaultdict(Decimal))
+
+    def tally(self, what: str, moment: datetime, *key, amount=1) -> None:
+        self.truth[(what, local_date(moment), *key)] += amount
 
 
 @dataclass
@@ -247,6 +260,8 @@ class City:
         stock.id = batches.register_batch(self.session, actor=self.actor(stock.producer.user),
                                           site_id=stock.producer.site, waste_code=stock.code, quantity_kg=stock.kg,
                                           generated_at=stock.generated_at, now=now).id
+        self.out.tally("produced", stock.generated_at, stock.producer.region, stream_of(stock.code), amount=stock.kg)
+        self.out.tally("produced_code", stock.generated_at, stock.producer.region, stock.code, amount=stock.kg)
 
     def _issue(self, now: datetime, trip: Trip) -> None:
         transporter = trip.vehicle[1]
@@ -257,6 +272,7 @@ class City:
             driver_id=transporter.user, planned_pickup_at=trip.planned_at, approval_id=trip.approval_id, now=now).id
         self.out.manifests += 1
         self.out.events += 1
+        self.out.tally("issued", now, trip.producer.region)
 
     def _request(self, now: datetime, trip: Trip, step: str, **fields) -> manifests.StepRequest:
         return manifests.StepRequest(type=step, idempotency_key=f"gen-{trip.manifest_id}-{step}", occurred_at=now,
@@ -273,6 +289,8 @@ class City:
 
     def _pickup(self, now: datetime, trip: Trip) -> None:
         lat, lon = trip.pickup_gps
+        self.out.tally("transferred", now, trip.producer.region, trip.receiver.region, stream_of(trip.stock.code),
+                       amount=trip.kg)
         if not trip.handover:  # no code at the gate: the driver states why, as the API requires
             handover.record_step_with_handover(
                 self.session, actor=self.actor(trip.vehicle[1].user), manifest_id=trip.manifest_id,
@@ -294,6 +312,7 @@ class City:
 
     def _dispose(self, now: datetime, trip: Trip) -> None:
         self._step(now, trip, "dispose", trip.receiver.user, quantity_kg=trip.weighed, method=trip.method)
+        self.out.tally("disposed", now, trip.receiver.region, stream_of(trip.stock.code), amount=trip.weighed)
 
     def _pay(self, now: datetime, trip: Trip) -> None:
         payee = trip.receiver.org if trip.payee == "receiver" else trip.vehicle[1].org

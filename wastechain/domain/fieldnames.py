@@ -28,6 +28,7 @@ FIELD_NAMES = {
     "from": N_("开始日期"), "to": N_("结束日期"), "date_from": N_("开始日期"), "date_to": N_("结束日期"),
     "at": N_("日期"), "q": N_("搜索词"), "page": N_("页码"), "per_page": N_("每页条数"), "severity": N_("严重程度"),
     "body": N_("请求内容"),
+    "description": N_("情况描述"), "contact": N_("联系方式"), "happened_at": N_("事发时间"), "photos": N_("照片"),
 }
 
 

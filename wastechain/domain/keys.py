@@ -20,7 +20,8 @@ from typing import Mapping
 LEGACY_KEY_ID = 0
 MAX_KEY_ID = 255
 SESSION, QR, HANDOVER, DAY_SEAL = "session", "qr-token", "handover-code", "day-seal"
-PURPOSES = (SESSION, QR, HANDOVER, DAY_SEAL)
+TIPOFF = "tipoff-form"  # the public tip-off form's signed challenge (domain/tipoffs.py)
+PURPOSES = (SESSION, QR, HANDOVER, DAY_SEAL, TIPOFF)
 _SALT = b"wastechain-keyring-v1"
 
 

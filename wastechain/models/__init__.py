@@ -10,13 +10,16 @@ from wastechain.models.handover import HandoverCode
 from wastechain.models.outbox import CheckOutbox
 from wastechain.models.parties import ApiKey, ApiToken, Approval, Organization, Permit, Site, User, UserLogin, Vehicle
 from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial
+from wastechain.models.rollups import DailyFigures, DailyFlow
 from wastechain.models.storage import Container, DisposalRecord, LineageFlow
+from wastechain.models.tipoffs import Tipoff, TipoffAction, TipoffLink, TipoffPhoto
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Notification", "Payment", "ReceiverIntake",
     "ApiKey", "ApiToken", "Approval", "Batch", "CatalogEdition", "CatalogEntry", "CatalogExemption", "CatalogSuccession",
-    "CheckOutbox", "Container", "CreditEvent", "CreditReply", "DisposalRecord", "HandoverCode", "LineageFlow",
+    "CheckOutbox", "Container", "CreditEvent", "CreditReply", "DailyFigures", "DailyFlow", "DisposalRecord",
+    "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User", "UserLogin", "Vehicle",
-    "WasteCode",
+    "Tipoff", "TipoffAction", "TipoffLink", "TipoffPhoto", "WasteCode",
 ]

@@ -174,7 +174,22 @@ class Approval(Base):
     valid_to: Mapped[date] = mapped_column(Date)
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the jurisdiction that granted it (the granting regulator's, at the time): only it (or above it) revokes
+    granting_region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    # a revoked approval allows no further manifest; those already issued under it stay as they are
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(String(500))
+
+    producer: Mapped[Organization] = relationship(foreign_keys=[producer_id])
+    destination_site: Mapped[Site] = relationship(foreign_keys=[destination_site_id])
+    granted_by: Mapped["User"] = relationship(foreign_keys=[granted_by_id])
 
     @property
     def remaining_kg(self) -> Decimal:
         return self.max_quantity_kg - self.reserved_kg
+
+    @property
+    def used_kg(self) -> Decimal:
+        """Kilograms of the live manifests issued under it (reserved at issue, given back when one is cancelled)."""
+        return self.reserved_kg

@@ -249,4 +249,5 @@ def capabilities(actor: User | None) -> dict[str, bool]:
             "carry": role == Role.TRANSPORTER, "tasks": role in ENTERPRISE_ROLES,
             "enterprise_anomalies": role in ENTERPRISE_ROLES,
             "company": actor is not None and is_org_admin(actor), "account": actor is not None,
-            "ledger": role in DECLARING_ROLES, "declare": role in DECLARING_ROLES, "catalog": role == Role.ADMIN}
+            "ledger": role in DECLARING_ROLES, "declare": role in DECLARING_ROLES, "catalog": role == Role.ADMIN,
+            "approvals": role in AUTHORITY_ROLES or role in ISSUER_ROLES}

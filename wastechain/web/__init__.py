@@ -14,8 +14,9 @@ from wastechain.services import access
 from wastechain.services.accounts import profile
 from wastechain.services.accounts.auth import authenticate
 from wastechain.services.rendering.pdf import check_fonts_at_startup
-from wastechain.web import (anomalies, batches, carrier, catalog, company, declarations, driver, enterprises, headers,
-                            ledger, producer, receiver, regulator, scan, search, sessions, tasks)
+from wastechain.web import (anomalies, approvals, batches, carrier, catalog, company, dashboard, declarations, driver,
+                            enterprises, headers, ledger, producer, receiver, regulator, scan, search, sessions, tasks,
+                            tipoff_desk, tipoffs)
 from wastechain.web.menu import MENU
 from wastechain.web.common import cn_time, kg
 
@@ -82,6 +83,7 @@ def init_app(app) -> None:
     login_manager.init_app(app)
     sessions.init_app(app)
     headers.init_app(app)
+    tipoffs.init_app(app)  # before the CSRF check reads a form: the tip-off form's photos have their own size limit
 
     @app.before_request
     def _csrf_for_pages():
@@ -102,7 +104,7 @@ def init_app(app) -> None:
     tasks.init_app(app)
     regulator.init_app(app)
     for module in (scan, driver, producer, receiver, regulator, company, tasks, carrier, anomalies, batches, ledger,
-                   declarations, catalog, search, enterprises):
+                   declarations, catalog, search, enterprises, tipoffs, tipoff_desk, approvals, dashboard):
         app.register_blueprint(module.bp)
     app.register_blueprint(receiver.certificates)
     check_fonts_at_startup()  # one clear log line when PDFs would fall back to a non-embedded font

@@ -1,10 +1,10 @@
-"""The public register: organizations with their sites, permits and vehicles, and the approvals granted."""
+"""The public register: organizations with their sites, permits and vehicles."""
 from sqlalchemy import or_, select
 
 from wastechain.domain.errors import NotFound
 from wastechain.domain.regions import jurisdiction_prefix
 from wastechain.domain.text import N_
-from wastechain.models import Approval, Organization, Permit, User, Vehicle
+from wastechain.models import Organization, Permit, Vehicle
 from wastechain.services import access
 from wastechain.services.common import Page, paginate, whole
 
@@ -39,9 +39,3 @@ def list_vehicles(session, organization_id: int) -> Page[Vehicle]:
     """A transporter's vehicles."""
     org = get_organization(session, organization_id)
     return whole(session.scalars(select(Vehicle).where(Vehicle.organization_id == org.id).order_by(Vehicle.id)).all())
-
-
-def list_approvals(session, *, actor: User, page: int = 1, per_page: int = 50) -> Page[Approval]:
-    """Approvals granted to the user's organization, or in a regulator's jurisdiction, newest first."""
-    return paginate(session, access.visible_approvals(actor).order_by(Approval.id.desc()), page=page,
-                    per_page=per_page)

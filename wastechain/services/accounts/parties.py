@@ -1,4 +1,4 @@
-"""Organizations, their sites, permits and vehicles, users, and regulators' approvals."""
+"""Organizations, their sites, permits and vehicles, and users (approvals: services/accounts/approvals.py)."""
 import re
 from datetime import date
 from decimal import Decimal
@@ -6,11 +6,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from wastechain.domain.credit_code import credit_code_problem
-from wastechain.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wastechain.domain.errors import Conflict, Forbidden, ValidationFailed
 from wastechain.domain.regions import level_of
 from wastechain.domain.text import N_
-from wastechain.domain.vocabulary import ISSUER_ROLES, Role
-from wastechain.models import Approval, Organization, Permit, Region, Site, User, Vehicle, WasteCode
+from wastechain.domain.vocabulary import Role
+from wastechain.models import Organization, Permit, Region, Site, User, Vehicle, WasteCode
 from wastechain.services import access
 from wastechain.services.accounts.auth import add_user
 from wastechain.services.common import transactional
@@ -78,7 +78,7 @@ def add_site(session, *, actor: User, organization_id: int, name: str, kind: str
     return site
 
 
-def _known_codes_or_categories(session, items: list[str]) -> None:
+def known_codes_or_categories(session, items: list[str]) -> None:
     codes = set(session.scalars(select(WasteCode.code).where(WasteCode.code.in_(items))))
     categories = set(session.scalars(select(WasteCode.category).where(WasteCode.category.in_(items))))
     unknown = [i for i in items if i not in codes and i not in categories]
@@ -101,7 +101,7 @@ def add_permit(session, *, actor: User, organization_id: int, number: str, kind:
         raise ValidationFailed(N_("有效期结束日期早于开始日期"), details={"valid_to": "before valid_from"})
     if kind == "hw_operation" and not waste_codes:
         raise ValidationFailed(N_("经营许可证必须列明核准的废物代码或类别"), details={"waste_codes": "required"})
-    _known_codes_or_categories(session, waste_codes)
+    known_codes_or_categories(session, waste_codes)
     bad = [m for m in methods if not METHOD_PATTERN.match(m)]
     if bad:
         raise ValidationFailed(N_("利用/处置方式代码无效：{methods}（应如 R4、D10、C1）"), params={"methods": ", ".join(bad)},
@@ -180,31 +180,3 @@ def create_user(session, *, actor: User, username: str, password: str, role: str
     user.created_by_id = actor.id
     session.flush()
     return user
-
-
-@transactional
-def grant_approval(session, *, actor: User, producer_id: int, waste_codes: list[str], destination_site_id: int,
-                   max_quantity_kg: Decimal, valid_from: date, valid_to: date) -> Approval:
-    """跨区域转移审批: a regulator of the producer's region lets named waste go to a named site beyond the limit."""
-    access.require_role(actor, Role.REGULATOR, doing=N_("审批跨区域转移"))
-    producer = session.get(Organization, producer_id)
-    if producer is None or not access.in_jurisdiction(actor, producer.region_code):
-        raise NotFound(N_("组织 {producer_id} 不存在或不在您的辖区内"), params={"producer_id": producer_id})
-    if not any(producer.has_role(role) for role in ISSUER_ROLES):
-        raise ValidationFailed(N_("「{name}」不是产废或收集单位"), params={"name": producer.name},
-                               details={"producer_id": "not a producer"})
-    if session.get(Site, destination_site_id) is None:
-        raise ValidationFailed(N_("目的地场所 {destination_site_id} 不存在"),
-                               params={"destination_site_id": destination_site_id},
-                               details={"destination_site_id": "unknown"})
-    if not waste_codes:
-        raise ValidationFailed(N_("必须列明审批的废物代码"), details={"waste_codes": "required"})
-    _known_codes_or_categories(session, waste_codes)
-    if valid_to < valid_from:
-        raise ValidationFailed(N_("有效期结束日期早于开始日期"), details={"valid_to": "before valid_from"})
-    approval = Approval(producer_id=producer.id, waste_codes=waste_codes, destination_site_id=destination_site_id,
-                        max_quantity_kg=max_quantity_kg, reserved_kg=Decimal(0), valid_from=valid_from,
-                        valid_to=valid_to, granted_by_id=actor.id)
-    session.add(approval)
-    session.flush()
-    return approval

@@ -8,8 +8,9 @@ from sqlalchemy import exists, literal_column, select
 
 from wastechain.domain.anomalies import day_window
 from wastechain.domain.credit import CreditRule, CreditRules
+from wastechain.domain.tipoffs import Finding
 from wastechain.domain.vocabulary import AnomalyStatus, Severity
-from wastechain.models import Anomaly, Manifest, ManifestEvent
+from wastechain.models import Anomaly, Manifest, ManifestEvent, Tipoff, TipoffLink
 
 
 def _grouped(rows) -> dict[int, list[int]]:
@@ -61,12 +62,14 @@ def refusals(session, *, day: date, rule: CreditRule, rules: CreditRules) -> dic
 
 
 def upheld_tipoffs(session, *, day: date, rule: CreditRule, rules: CreditRules) -> dict[int, list[int]]:
-    """Tip-offs (有奖举报) closed as upheld against the enterprise in the window.
-
-    The tip-off table is built in another branch: until it is merged this source counts nothing, so the rule
-    `tipoff_upheld` is in the table (and documented) but never moves a score.
-    """
-    return {}
+    """Tip-offs (有奖举报) closed as upheld in the window that a regulator linked to the enterprise itself (a linked
+    manifest alone blames none of its parties)."""
+    start = day_window(day - timedelta(days=rule.window_days - 1)).start
+    return _grouped(session.execute(
+        select(TipoffLink.organization_id, Tipoff.id).join(Tipoff, Tipoff.id == TipoffLink.tipoff_id)
+        .where(TipoffLink.organization_id.is_not(None), Tipoff.finding == Finding.UPHELD,
+               Tipoff.closed_at >= start, Tipoff.closed_at < day_window(day).end)
+        .order_by(Tipoff.id)))
 
 
 COUNTERS = {"critical_anomaly_open": critical_anomalies_open, "receipt_overdue": receipts_overdue,

@@ -223,7 +223,8 @@ def receiver_choices(session, *, actor: User, lines: list[LineRequest], planned_
     choices = []
     for site in sites:
         candidates = [a for a in approvals if a.id == approval_id] if approval_id else \
-            [a for a in approvals if a.destination_site_id == site.id and a.valid_from <= planned_on <= a.valid_to]
+            [a for a in approvals if a.destination_site_id == site.id and a.valid_from <= planned_on <= a.valid_to
+             and a.revoked_at is None]
         best = None
         for approval in candidates + [None]:
             verdicts, crossed_kg = [], Decimal(0)
@@ -433,6 +434,8 @@ def _approval_problem(approval: Approval | None, batch: Batch, quantity_kg: Deci
     if approval is None:
         return crossing
     notes = []
+    if approval.revoked_at is not None:
+        notes.append((N_("审批已于 {revoked_on} 撤销"), {"revoked_on": local_date(approval.revoked_at).isoformat()}))
     if approval.destination_site_id != receiver_site_id:
         notes.append((N_("目的地不符"), {}))
     if not approval.valid_from <= on <= approval.valid_to:

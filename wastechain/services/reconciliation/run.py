@@ -17,6 +17,7 @@ from wastechain.models import DaySeal, User
 from wastechain.services import access
 from wastechain.services.common import transactional
 from wastechain.services.credit import refresh_credit
+from wastechain.services.statistics import refresh_rollups
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.enterprises import (backfill_intake, check_capacity_exceeded,
                                                             check_declaration_missing, check_long_distance,
@@ -137,6 +138,7 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
     timed("recheck_seals", summary.seals_rechecked)
     chain, _ = check_seal_chain(session, day=day, secret=secret)
     timed("seal_chain", record(problems + rechecked + chain))
+    timed("rollups", refresh_rollups(session, day, receipt_working_days=thresholds.receipt_overdue_working_days))
     if progress:
         progress("seal", total_checks, total_checks)
     timed("credit", refresh_credit(session, day=day, now=now, rules=credit_rules))  # after the day's findings

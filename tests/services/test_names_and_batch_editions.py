@@ -104,3 +104,24 @@ def test_an_old_batch_keeps_its_edition_after_a_newer_one_is_loaded(session, wor
     old.generated_at = datetime(2099, 6, 1, tzinfo=UTC)  # even dated after the change: the recorded edition wins
     assert editions.batch_edition(session, old).name == "2021"
     assert editions.batch_edition(session, _register(session, e2099.MERGED_INTO, date(2099, 2, 1), world)).name == "2099"
+
+
+def test_the_regulators_statistics_add_up_a_year_that_spans_a_merge_and_a_split(session, world):
+    """The rollups group by HW category, which a code keeps through the 2099 merge and split: the old codes'
+    kilograms before the change and their successors' after it land in one category."""
+    from sqlalchemy import func
+
+    from wastechain.models import DailyFigures
+    from wastechain.services.statistics import rebuild_rollups
+
+    imports.apply_import(session, actor=None, kind="hazardous", edition="2099", effective_from=e2099.EFFECTIVE,
+                         rows=e2099.numbered(e2099.edition_2099()), mapping=e2099.numbered(e2099.mapping_rows()))
+    before, after = date(2098, 12, 30), date(2099, 1, 2)
+    for code in (e2099.MERGED_AWAY, e2099.SPLIT):
+        _register(session, code, before, world)
+    for code in (e2099.MERGED_INTO, *e2099.SPLIT_INTO):
+        _register(session, code, after, world)
+    rebuild_rollups(session, before, after)
+    by_category = dict(session.execute(select(DailyFigures.category, func.sum(DailyFigures.produced_kg))
+                                       .group_by(DailyFigures.category)).all())
+    assert by_category == {"HW48": Decimal("500")}

@@ -36,7 +36,7 @@ def test_a_company_admin_adds_a_driver_by_name_and_the_list_shows_it(client, ses
                                                    "role": "driver", "display_name": "赵磊"})
     assert response.status_code == 302
     page = _page(client.get("/company?q=赵磊"))
-    assert re.search(r'data-username="driver_zhao".*?<td class="person-name">赵磊</td>', page, re.S)
+    assert re.search(r'data-username="driver_zhao".*?<small class="person-name">赵磊</small>', page, re.S)
     assert 'data-username="driver2"' not in page
     assert _name_of(session, "driver_zhao") == "赵磊"
 

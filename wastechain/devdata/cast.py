@@ -28,6 +28,10 @@ METHODS = ["R4", "D10", "R2"]
 # Generated accounts get a random password nobody is told, so the cheapest hash will do (thousands of accounts).
 PASSWORD_HASH = "pbkdf2:sha256:1"
 BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# People's names, drawn in turn (not from the city's random stream, so the city's figures stay as they were).
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾"
+GIVEN_NAMES = ("建国", "芳", "伟", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
+               "明", "超", "秀兰", "霞", "平", "刚", "桂英", "志强", "海燕", "晓东", "丹", "文", "建华", "玉兰", "国庆")
 
 
 @dataclass
@@ -69,6 +73,7 @@ class Cast:
         self.password = secrets.token_urlsafe(18)
         self.tag = session.scalar(select(func.coalesce(func.max(User.id), 0)))  # usernames, permit numbers
         self.serial = count(1)
+        self.people = count(0)
         self.bodies = count(session.scalar(select(func.coalesce(func.max(Organization.id), 0))) + 1)
         self.plates = count(session.scalar(select(func.coalesce(func.max(Vehicle.id), 0))) + 1)
         self.declarers: dict[int, int] = {}  # organization → the account that files its declarations
@@ -78,6 +83,11 @@ class Cast:
 
     def name(self, what: str) -> str:
         return f"gen{self.tag}-{what}{next(self.serial)}"
+
+    def person(self) -> str:
+        """A realistic Chinese name for the next account (王建国, 李芳, …)."""
+        n = next(self.people)
+        return SURNAMES[n % len(SURNAMES)] + GIVEN_NAMES[(n // len(SURNAMES) + n) % len(GIVEN_NAMES)]
 
     def org(self, name: str, roles: list[str], region: str) -> int:
         body = f"G{next(self.bodies):07d}"
@@ -92,7 +102,8 @@ class Cast:
 
     def user(self, role: str, org: int | None = None, region: str | None = None) -> int:
         return parties.create_user(self.session, actor=self.admin, username=self.name(role), password=self.password,
-                                   role=role, hash_method=PASSWORD_HASH, organization_id=org, region_code=region).id
+                                   role=role, hash_method=PASSWORD_HASH, organization_id=org, region_code=region,
+                                   display_name=self.person()).id
 
     def permit(self, org: int, kind: str, codes: list[str], capacity: Decimal | None = None,
                valid_to: date = date(2035, 12, 31)) -> None:

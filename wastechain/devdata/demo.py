@@ -22,27 +22,30 @@ ADMIN = "admin"
 
 
 def _accounts(chem, clinic, food, burner, reuse, collector, carrier):
+    """(login, role, organization, jurisdiction, the person's name): every account is a named person."""
     return [
-        ("quzhou_eb", Role.REGULATOR, None, "330800"),
-        ("kecheng_eb", Role.REGULATOR, None, "330802"),
-        ("changshan_eb", Role.REGULATOR, None, "330822"),
-        ("chem_producer", Role.PRODUCER, chem, None),
-        ("clinic_producer", Role.PRODUCER, clinic, None),
-        ("food_producer", Role.PRODUCER, food, None),
-        ("burner_receiver", Role.RECEIVER, burner, None),
-        ("reuse_receiver", Role.RECEIVER, reuse, None),
-        ("collector", Role.COLLECTOR, collector, None),
-        ("carrier", Role.TRANSPORTER, carrier, None),
-        ("driver1", Role.DRIVER, carrier, None),
-        ("driver2", Role.DRIVER, carrier, None),
+        ("quzhou_eb", Role.REGULATOR, None, "330800", "陈志强"),
+        ("kecheng_eb", Role.REGULATOR, None, "330802", "王建国"),
+        ("kecheng_eb2", Role.REGULATOR, None, "330802", "李芳"),
+        ("changshan_eb", Role.REGULATOR, None, "330822", "刘洋"),
+        ("chem_producer", Role.PRODUCER, chem, None, "张伟"),
+        ("clinic_producer", Role.PRODUCER, clinic, None, "周敏"),
+        ("food_producer", Role.PRODUCER, food, None, "徐丽华"),
+        ("burner_receiver", Role.RECEIVER, burner, None, "杨帆"),
+        ("reuse_receiver", Role.RECEIVER, reuse, None, "吴海燕"),
+        ("collector", Role.COLLECTOR, collector, None, "郑国庆"),
+        ("carrier", Role.TRANSPORTER, carrier, None, "孙明"),
+        ("driver1", Role.DRIVER, carrier, None, "赵磊"),
+        ("driver2", Role.DRIVER, carrier, None, "钱勇"),
     ]
 
 
 DEMO_LOGINS = [
     (ADMIN, "系统管理员"),
-    ("quzhou_eb", "衢州市生态环境局（全市监管）"),
-    ("kecheng_eb", "柯城分局（柯城区监管）"),
-    ("changshan_eb", "常山分局（常山县监管）"),
+    ("quzhou_eb", "衢州市生态环境局（全市监管）陈志强"),
+    ("kecheng_eb", "柯城分局（柯城区监管）王建国"),
+    ("kecheng_eb2", "柯城分局（柯城区监管）李芳"),
+    ("changshan_eb", "常山分局（常山县监管）刘洋"),
     ("chem_producer", "产废企业：衢州示范氟化工（柯城）"),
     ("clinic_producer", "产废单位：龙游县人民医院（医疗废物）"),
     ("food_producer", "产废企业：常山胡柚食品（一般工业固废）"),
@@ -113,10 +116,10 @@ def _build(session, *, password: str, hash_method: str, now: datetime, secret: s
     parties.add_vehicle(session, actor=admin, organization_id=carrier.id, plate="浙H6789D")
 
     users = {}
-    for username, role, owner, region in _accounts(chem, clinic, food, burner, reuse, collector, carrier):
+    for username, role, owner, region, name in _accounts(chem, clinic, food, burner, reuse, collector, carrier):
         users[username] = parties.create_user(session, actor=admin, username=username, password=password, role=role,
                                               hash_method=hash_method, organization_id=owner.id if owner else None,
-                                              region_code=region)
+                                              region_code=region, display_name=name)
 
     def ago(hours):  # every action happens at its own moment of the past days: `now` for the service is that moment
         return now - timedelta(hours=hours)

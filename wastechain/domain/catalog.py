@@ -67,6 +67,13 @@ def in_force(editions: list, kind: str, on: date):
     return max(candidates, key=lambda e: e.effective_from, default=None)
 
 
+def kind_of_code(code: str) -> str:
+    """Which catalog a code's shape belongs to: 900-041-49 the hazardous list, SW13 the general classes, else ours."""
+    if HAZARDOUS_CODE.fullmatch(code):
+        return HAZARDOUS
+    return GENERAL if GENERAL_CODE.fullmatch(code) else OWN
+
+
 def hazard_problem(hazard: str) -> str | None:
     """危险特性: traits T C I R In joined by "," (the first certain, the others possible) or "/" (one or more)."""
     separators = {s for s in hazard if s in ",/"}

@@ -22,6 +22,7 @@ FIELD_NAMES = {
     # accounts and organizations
     "username": N_("用户名"), "password": N_("密码"), "name": N_("名称"), "address": N_("地址"),
     "credit_code": N_("统一社会信用代码"), "role": N_("角色"), "organization_id": N_("单位"),
+    "display_name": N_("姓名"),
     # payments, ledger, lists
     "amount": N_("金额"), "payee_id": N_("收款单位"), "payer_id": N_("付款单位"), "paid_at": N_("付款时间"),
     "reference": N_("付款凭证号"), "period": N_("周期"), "format": N_("格式"), "date": N_("日期"),

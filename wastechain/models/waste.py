@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wastechain.db import Base, Mass, UTCDateTime, stored_enum, utcnow
 from wastechain.domain.states import ManifestStatus, Step
 from wastechain.domain.vocabulary import BatchStatus, Role
-from wastechain.models.catalog import WasteCode
+from wastechain.models.catalog import CatalogEdition, WasteCode
 from wastechain.models.parties import Organization, Site
 
 
@@ -41,6 +41,7 @@ class Batch(Base):
     organization: Mapped[Organization] = relationship()
     site: Mapped[Site] = relationship()
     waste: Mapped[WasteCode] = relationship()
+    code_edition: Mapped[CatalogEdition | None] = relationship()
 
 
 class ManifestSerial(Base):

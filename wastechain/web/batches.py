@@ -14,6 +14,7 @@ from wastechain.api.batches.schemas import BatchArgs, BatchIn
 from wastechain.api.catalog.schemas import WasteCodeArgs
 from wastechain.domain.batchinfo import (BATCH_FIELD_NAMES, BATCH_STATUS_NAMES, CONTAINER_KIND_NAMES,
                                          CONTAINER_STATUS_NAMES, HAZARD_NAMES, STORAGE_STATE_NAMES, WASTE_FORM_NAMES)
+from wastechain.domain.catalog import KIND_NAMES
 from wastechain.domain.errors import DomainError, ValidationFailed
 from wastechain.domain.states import STATUS_NAMES
 from wastechain.domain.streams import STREAM_NAMES
@@ -22,6 +23,7 @@ from wastechain.domain.timeutil import CHINA
 from wastechain.domain.vocabulary import ISSUER_ROLES
 from wastechain.i18n import language, message_of
 from wastechain.services import catalog
+from wastechain.services.catalog.editions import batch_edition
 from wastechain.services.rendering import labels
 from wastechain.services.storage import batch_import, batches, containers
 from wastechain.web.common import actor, db, now, roles_required, scan_path, secret, settings
@@ -206,7 +208,9 @@ def detail(batch_id):
     carrying = batches.manifests_carrying(db(), actor=user, batch_id=batch.id)
     held_in = [c for c in containers.list_containers(db(), actor=user, site_id=batch.site_id, per_page=200).items
                if c.batch_id == batch.id]
-    return render_template("batches/detail.html", batch=batch, code=_code_view(batch.waste),
+    edition = batch_edition(db(), batch)
+    return render_template("batches/detail.html", batch=batch, edition=edition, catalog_names=KIND_NAMES,
+                           code=_code_view(batch.waste, edition.verified if edition else True),
                            storage=batches.time_in_storage(batch, now=now(), thresholds=settings().thresholds),
                            storage_names=STORAGE_STATE_NAMES, status_names=BATCH_STATUS_NAMES, forms=WASTE_FORM_NAMES,
                            manifests=carrying, manifest_status_names=STATUS_NAMES, containers=held_in,

@@ -2,7 +2,7 @@
 
 /company: the company's people (add staff and drivers, reset a password, deactivate, confirm an account a regulator
 created, make a colleague admin), its sites, its vehicles (a carrier) and its API keys (shown once). /account: change
-one's own password (every other page login and every bearer token ends). The forms are read by the API's schemas.
+one's own name (shown beside one's work) and password (every other page login and every bearer token ends). The forms are read by the API's schemas.
 """
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from wastechain.domain.vocabulary import ROLE_NAMES
 from wastechain.i18n import message_of
 from wastechain.domain.quantities import parse_kg
 from wastechain.services import catalog
-from wastechain.services.accounts import auth, company, keys
+from wastechain.services.accounts import auth, company, keys, profile
 from wastechain.services.accounts.parties import SITE_KINDS
 from wastechain.web import sessions
 from wastechain.web.common import actor, attempt, db, now, roles_required, settings
@@ -28,7 +28,7 @@ PER_PAGE = 50
 FIELD_LABELS = {"username": N_("用户名"), "password": N_("密码"), "role": N_("角色"), "name": N_("名称"),
                 "user_id": N_("账号"), "current_password": N_("当前密码"), "new_password": N_("新密码"),
                 "kind": N_("场所类型"), "region_code": N_("所在区县"), "address": N_("地址"), "plate": N_("车牌号"),
-                "max_load_kg": N_("核定载重（kg）"), "org_admin": N_("单位管理员")}
+                "max_load_kg": N_("核定载重（kg）"), "org_admin": N_("单位管理员"), "display_name": N_("姓名")}
 SITE_KIND_NAMES = {"production": N_("生产场所"), "storage": N_("贮存点"), "facility": N_("利用处置设施")}
 
 
@@ -272,11 +272,15 @@ def revoke_key(key_id):
 
 # ---------------------------------------------------------------- one's own account
 
+def _account_page(status=200, typed_name=None):
+    return render_template("company/account.html", role_names=ROLE_NAMES, typed_name=typed_name), status
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @roles_required()
 def account():
     if request.method == "GET":
-        return render_template("company/account.html", role_names=ROLE_NAMES)
+        return _account_page()
 
     def act():
         body = _load(PasswordIn(), request.form)
@@ -292,6 +296,24 @@ def account():
 
     def refused(error):
         _refused(error)
-        return render_template("company/account.html", role_names=ROLE_NAMES), 422
+        return _account_page(422)
+
+    return attempt(act, on_refusal=refused)
+
+
+@bp.post("/account/name")
+@roles_required()
+def account_name():
+    typed = request.form.get("display_name", "")
+
+    def act():
+        saved = profile.set_display_name(db(), user=actor(), display_name=typed)
+        flash(_("姓名已保存：%(name)s", name=saved.display_name) if saved.display_name
+              else _("已清除姓名，页面将显示您的用户名"), "info")
+        return redirect(url_for("company.account"))
+
+    def refused(error):
+        _refused(error)
+        return _account_page(422, typed_name=typed)
 
     return attempt(act, on_refusal=refused)

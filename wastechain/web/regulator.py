@@ -188,15 +188,20 @@ def report():
 @bp.get("/digest")
 @roles_required(*VIEWERS)
 def digest():
-    """预警日报: the day's new anomalies of the jurisdiction by severity and type, counts per county, links."""
-    day = _day("date") or local_date(now())
+    """预警日报: the day's new anomalies of the jurisdiction by severity and type, counts per county, links.
+
+    Read in the morning: without ?date= it shows yesterday (China time), the day the night's reconciliation
+    checked; the previous and next days are one link away (no link past today)."""
+    today = local_date(now())
+    day = _day("date") or today - timedelta(days=1)
     user = actor()
     totals = lifecycle.counts(db(), actor=user, day=day)
     found = lifecycle.list_anomalies(db(), actor=user, day=day, queue=True, per_page=DIGEST_LIMIT)
     names = catalog.region_names(db(), list(totals["by_region"]) + [user.region_code or ""])
     return render_template("regulator/digest.html", day=day, totals=totals, found=found, catalog=CATALOG,
                            severities=SEVERITY_NAMES, statuses=STATUS_LABELS, region_names=names,
-                           previous=day - timedelta(days=1), next=day + timedelta(days=1))
+                           previous=day - timedelta(days=1),
+                           next=day + timedelta(days=1) if day < today else None)
 
 
 @bp.post("/acknowledge")

@@ -11,6 +11,7 @@ class TokenRequest(ma.Schema):
 class UserOut(ma.Schema):
     id = ma.fields.Integer()
     username = ma.fields.String()
+    display_name = ma.fields.String(allow_none=True, metadata={"description": "the person's name, if given"})
     role = ma.fields.String()
     organization_id = ma.fields.Integer(allow_none=True)
     region_code = ma.fields.String(allow_none=True)

@@ -1,8 +1,9 @@
 import marshmallow as ma
 
-from wastechain.api.common import Day, Id, Kg, PageArgs, Text, Time, now, qr_url_for, settings
+from wastechain.api.common import Day, Id, Kg, PageArgs, Text, Time, db, now, qr_url_for, settings
 from wastechain.domain.batchinfo import WasteForm
 from wastechain.domain.vocabulary import BatchStatus, values
+from wastechain.services.catalog.editions import batch_edition
 from wastechain.services.storage.batches import time_in_storage
 
 PHONE = r"^[0-9+\-() ]{5,30}$"
@@ -38,6 +39,11 @@ class StorageOut(ma.Schema):
     state = ma.fields.String(metadata={"description": "no_limit | ok | due_soon | overdue"})
 
 
+def _edition(batch, field: str):
+    edition = batch_edition(db(), batch)
+    return getattr(edition, field) if edition else None
+
+
 class BatchOut(ma.Schema):
     id = ma.fields.Integer()
     unit_code = ma.fields.String()
@@ -49,6 +55,11 @@ class BatchOut(ma.Schema):
     category = ma.fields.String(attribute="waste.category")
     hazard = ma.fields.String(attribute="waste.hazard")
     stream = ma.fields.String(attribute="waste.stream")
+    edition = ma.fields.Function(lambda batch: _edition(batch, "name"), allow_none=True, metadata={
+        "description": "the catalog edition of the code (2021): recorded at registration, else the one in force on "
+                       "the day it was produced"})
+    code_verified = ma.fields.Function(lambda batch: _edition(batch, "verified"), allow_none=True, metadata={
+        "description": "false for a provisional class (general solid waste) not checked against an official table"})
     quantity_kg = Kg()
     remaining_kg = Kg()
     status = ma.fields.String()

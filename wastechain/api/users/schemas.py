@@ -5,6 +5,11 @@ from wastechain.services.accounts.auth import ROLES
 USERNAME = ma.validate.Regexp(r"^[A-Za-z0-9_.\-]{3,64}$", error="3-64 位字母、数字、_ . -")
 
 
+def display_name_field():
+    return ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=64),
+                            metadata={"description": "the person's name (王建国), shown beside their work"})
+
+
 class UserIn(ma.Schema):
     username = ma.fields.String(required=True, validate=USERNAME)
     password = ma.fields.String(required=True, load_only=True)
@@ -13,6 +18,7 @@ class UserIn(ma.Schema):
     region_code = ma.fields.String(load_default=None, allow_none=True)
     org_admin = ma.fields.Boolean(load_default=False,
                                   metadata={"description": "the enterprise's own administrator"})
+    display_name = display_name_field()
 
 
 class RevokedOut(ma.Schema):
@@ -28,6 +34,7 @@ class CompanyUserIn(ma.Schema):
     password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=8, max=200))
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
     org_admin = ma.fields.Boolean(load_default=False)
+    display_name = display_name_field()
 
 
 class ResetPasswordIn(ma.Schema):

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wastechain.domain.errors import Busy, Conflict, NotFound, Unauthorized, ValidationFailed
-from wastechain.domain.text import N_
+from wastechain.domain.text import N_, clean_text
 from wastechain.domain.vocabulary import Role, values
 from wastechain.models import ApiToken, User, UserLogin
 from wastechain.services import access
@@ -20,6 +20,7 @@ from wastechain.services.common import transactional
 
 ROLES = values(Role)
 MIN_PASSWORD = 8
+NAME_LENGTH = 64  # User.display_name
 
 
 def _token_hash(token: str) -> str:
@@ -32,15 +33,21 @@ def hash_password(password: str, method: str) -> str:
     return generate_password_hash(password, method=method)
 
 
+def person_name(value: str | None) -> str | None:
+    """A person's name as typed (王建国), trimmed; empty means none (pages then show the login)."""
+    return clean_text(value, field="display_name", max_length=NAME_LENGTH) or None
+
+
 def add_user(session, *, username: str, password: str, role: str, hash_method: str,
-             organization_id: int | None = None, region_code: str | None = None) -> User:
+             organization_id: int | None = None, region_code: str | None = None,
+             display_name: str | None = None) -> User:
     """Adds a user to the session (the caller commits); usernames are unique."""
     if role not in ROLES:
         raise ValidationFailed(N_("未知角色：{role}"), params={"role": role}, details={"role": f"one of {', '.join(ROLES)}"})
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(N_("用户名 {username} 已存在"), params={"username": username}, code="DUPLICATE")
     user = User(username=username, password_hash=hash_password(password, hash_method), role=role,
-                organization_id=organization_id, region_code=region_code)
+                organization_id=organization_id, region_code=region_code, display_name=person_name(display_name))
     session.add(user)
     session.flush()
     return user

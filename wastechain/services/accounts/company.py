@@ -7,7 +7,7 @@ confirmation before they can act (issue 11 item 10).
 """
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from wastechain.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wastechain.domain.text import N_
@@ -39,7 +39,7 @@ def list_users(session, *, actor: User, q: str | None = None, role: str | None =
     org_id = access.require_org_admin(actor)
     query = select(User).where(User.organization_id == org_id)
     if q:
-        query = query.where(User.username.like(f"%{q}%"))
+        query = query.where(or_(User.username.like(f"%{q}%"), User.display_name.like(f"%{q}%")))
     if role:
         query = query.where(User.role == role)
     query = query.order_by(User.pending_confirmation.desc(), User.username)
@@ -58,12 +58,12 @@ def _role_allowed(org: Organization, role: str) -> None:
 
 @transactional
 def add_company_user(session, *, actor: User, username: str, password: str, role: str, hash_method: str,
-                     org_admin: bool = False) -> User:
+                     org_admin: bool = False, display_name: str | None = None) -> User:
     """The admin adds a staff member or a driver to its own company; the account can log in at once."""
     org = own_organization(session, actor=actor)
     _role_allowed(org, role)
     user = add_user(session, username=username, password=password, role=role, hash_method=hash_method,
-                    organization_id=org.id)
+                    organization_id=org.id, display_name=display_name)
     user.org_admin = bool(org_admin)
     user.created_by_id = actor.id
     session.flush()

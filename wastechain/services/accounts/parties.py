@@ -142,8 +142,9 @@ USER_ORG_ROLE = {Role.PRODUCER: Role.PRODUCER, Role.COLLECTOR: Role.COLLECTOR, R
 
 @transactional
 def create_user(session, *, actor: User, username: str, password: str, role: str, hash_method: str,
-                organization_id: int | None = None, region_code: str | None = None, org_admin: bool = False) -> User:
-    """Creates an account: enterprise users belong to an organization of the matching role; regulators have a
+                organization_id: int | None = None, region_code: str | None = None, org_admin: bool = False,
+                display_name: str | None = None) -> User:
+    """Creates an account (with the person's name, shown beside their work): enterprise users belong to an organization of the matching role; regulators have a
     jurisdiction (a county or a city).
 
     An enterprise account a regulator creates is flagged: it cannot log in or act until the enterprise's own admin
@@ -171,7 +172,8 @@ def create_user(session, *, actor: User, username: str, password: str, role: str
                                    details={"role": "organization lacks this role"})
         region_code = None
     user = add_user(session, username=username, password=password, role=role, hash_method=hash_method,
-                    organization_id=organization_id if role in USER_ORG_ROLE else None, region_code=region_code)
+                    organization_id=organization_id if role in USER_ORG_ROLE else None, region_code=region_code,
+                    display_name=display_name)
     enterprise = role in USER_ORG_ROLE
     user.org_admin = bool(org_admin) and enterprise and role != Role.DRIVER
     user.pending_confirmation = enterprise and access.is_regulator(actor)

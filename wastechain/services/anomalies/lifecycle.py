@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from wastechain.domain.anomalies import ANOMALY_STATUS_NAMES, STATUS_MOVES
 from wastechain.domain.errors import Forbidden, InvalidTransition, ValidationFailed
@@ -215,7 +215,7 @@ def evidence_names(session, evidence: dict) -> dict[str, str]:
 def history(session, anomaly: Anomaly) -> list[AnomalyNote]:
     """The anomaly's notes and status changes, oldest first."""
     return session.scalars(select(AnomalyNote).where(AnomalyNote.anomaly_id == anomaly.id)
-                           .order_by(AnomalyNote.id)).all()
+                           .options(joinedload(AnomalyNote.author)).order_by(AnomalyNote.id)).all()
 
 
 def manifest_events(session, anomaly: Anomaly) -> list:

@@ -1,5 +1,6 @@
 """Which edition a code belongs to on a day, what replaces a code a newer edition merged, split or removed, the
 pending editions administrators must load, the exemptions in force, and the reporting groups across editions."""
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -7,12 +8,55 @@ from sqlalchemy import select
 from wastechain.domain import catalog as rules
 from wastechain.domain.errors import ValidationFailed
 from wastechain.domain.text import N_
+from wastechain.domain.timeutil import local_date
 from wastechain.models import CatalogEdition, CatalogEntry, CatalogExemption, CatalogSuccession
 
 
 def all_editions(session) -> list[CatalogEdition]:
     """Every edition of every catalog, by kind and date."""
     return list(session.scalars(select(CatalogEdition).order_by(CatalogEdition.kind, CatalogEdition.effective_from)))
+
+
+@dataclass(frozen=True)
+class EditionLabel:
+    """What a page or the API says of an edition beside a record: its short name (2021), title and whether the
+    table was checked against the official text."""
+
+    kind: str
+    name: str
+    title: str
+    effective_from: date
+    loaded: bool
+    verified: bool
+
+    @classmethod
+    def of(cls, edition: CatalogEdition) -> "EditionLabel":
+        return cls(edition.kind, edition.name, edition.title, edition.effective_from, edition.loaded,
+                   edition.verified)
+
+
+EDITIONS_KEY = "wastechain.catalog_editions"
+
+
+def _labels(session) -> list[EditionLabel]:
+    """Every edition, read once per session (a request): a list page names the edition of each row at no cost."""
+    if EDITIONS_KEY not in session.info:
+        session.info[EDITIONS_KEY] = [EditionLabel.of(e) for e in all_editions(session)]
+    return session.info[EDITIONS_KEY]
+
+
+def forget_editions(session) -> None:
+    """After an import changed the editions."""
+    session.info.pop(EDITIONS_KEY, None)
+
+
+def batch_edition(session, batch) -> EditionLabel | None:
+    """The edition of a batch's code: the one recorded at registration (load Batch.code_edition with the batch),
+    else — a batch from before editions were recorded — the edition of the code's catalog in force on the day it
+    was produced."""
+    if batch.code_edition_id is not None:
+        return EditionLabel.of(batch.code_edition)
+    return rules.in_force(_labels(session), rules.kind_of_code(batch.waste_code), local_date(batch.generated_at))
 
 
 def _loaded(editions, kind: str) -> list[CatalogEdition]:

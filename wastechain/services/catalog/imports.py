@@ -16,7 +16,7 @@ from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import Role
 from wastechain.models import CatalogEdition, CatalogEntry, CatalogExemption, CatalogSuccession, User, WasteCode
 from wastechain.services import access
-from wastechain.services.catalog.editions import all_editions
+from wastechain.services.catalog.editions import all_editions, forget_editions
 from wastechain.services.common import transactional
 
 MAX_ROWS = 5000
@@ -182,6 +182,7 @@ def apply_import(session, *, actor: User | None, kind: str, edition: str, effect
         session.execute(CatalogSuccession.__table__.insert(),
                         [{"edition_id": target.id, "old_code": old, "new_code": new} for old, new in plan.mapping])
     _end_predecessors(session, target)
+    forget_editions(session)
     plan.applied = True
     return plan
 

@@ -96,7 +96,7 @@ def manifest_pdf(session, *, actor: User, manifest_id: int, qr_data: str, transl
             _("拒收 %(kg)s") % {"kg": _kg(event.rejected_kg)} if event.rejected_kg else "",
             event.method or "", event.reason or "") if x)
         events.append([p(_(STEP_NAMES[event.type])), p(_time(event.occurred_at)),
-                       p(_("%(who)s（%(role)s）") % {"who": who.username if who else "",
+                       p(_("%(who)s（%(role)s）") % {"who": who.shown_name if who else "",
                                                      "role": _(ROLE_NAMES.get(event.actor_role, event.actor_role))},
                          small),
                        p(said, small), p(event.hash[:16], small)])
@@ -109,7 +109,7 @@ def manifest_pdf(session, *, actor: User, manifest_id: int, qr_data: str, transl
     for label, steps in SIGNERS:
         signed = [_("%(step)s：%(who)s %(at)s") % {
             "step": _(STEP_NAMES[s]), "at": _time(by_type[s].occurred_at),
-            "who": users[by_type[s].actor_id].username if by_type[s].actor_id in users else ""}
+            "who": users[by_type[s].actor_id].shown_name if by_type[s].actor_id in users else ""}
             for s in steps if s in by_type]
         text = "<br/>".join(escape(line) for line in signed) if signed else escape(_("待签"))
         signatures.append([p(_(label)), Paragraph(text, small), ""])

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from wastechain.domain.anomalies import Thresholds
 from wastechain.domain.batchinfo import BATCH_FIELD_NAMES, LABEL_TEXT_FIELDS, StorageTime, WasteForm, storage_time
@@ -145,7 +145,8 @@ def list_batches(session, *, actor: User, status: str | None = None, site_id: in
     if date_to:
         query = query.where(Batch.generated_at < _day_start(date_to + timedelta(days=1)))
     query = query.order_by(Batch.generated_at.desc(), Batch.id.desc()).options(
-        selectinload(Batch.waste), selectinload(Batch.site))  # names per page, not per row
+        selectinload(Batch.waste), selectinload(Batch.site),  # names per page, not per row
+        joinedload(Batch.code_edition))  # the edition in the same query
     return paginate(session, query, page=page, per_page=per_page)
 
 

@@ -92,7 +92,8 @@ def _generate_and_reconcile(template, folder, plan):
     engine = make_engine(url)
     tables = [t for t in Base.metadata.sorted_tables if t.name not in KEPT_TABLES]
     try:
-        city = generate_city(engine, CityPlan(**{"start": START, "days": DAYS, "manifests_per_day": 4, **plan}))
+        city = generate_city(engine, CityPlan(**{"start": START, "days": DAYS, "manifests_per_day": 4, **plan}),
+                             keys=SECRET)
         with make_session_factory(engine)() as session:
             reconcile(session, city.first_day, city.last_day)
             rows = [(t.name, [dict(row) for row in session.execute(select(t).order_by(*t.primary_key.columns))

@@ -129,6 +129,8 @@ class ManifestEvent(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # "<key id>:<HMAC of hash>" under the keyring's event key (domain/hashing.py); NULL on events written before it
+    mac: Mapped[str | None] = mapped_column(String(80))
 
     manifest: Mapped[Manifest] = relationship(back_populates="events")
 

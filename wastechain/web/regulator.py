@@ -94,6 +94,7 @@ EVIDENCE_LABELS = {
     "threshold_kg": N_("限值（kg）"), "vehicle_id": N_("车辆"), "receiver_id": N_("接收单位"),
     "receiver_site": N_("接收场所"), "party": N_("相关单位"), "date": N_("日期"), "manifest_id": N_("联单编号"),
     "number": N_("联单编号"), "total_kg": N_("联单量（kg）"), "region_code": N_("区域"),
+    "mac_ok": N_("密钥校验码有效"), "mac_problem": N_("校验码问题"), "mac_key_id": N_("校验码密钥编号"),
 }
 REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region")
 STATUS_KEYS = ("status", "manifest_status", "last_event_status")
@@ -105,6 +106,9 @@ EVIDENCE_KINDS = {
     "annual": N_("年度申报"), "monthly": N_("月度申报"), "paid_to_transporter": N_("付款给运输单位"),
     "no_payment": N_("无付款记录"),
 }
+# What is wrong with an event's keyed MAC (CHAIN_BROKEN evidence `mac_problem`, domain/hashing.py).
+MAC_PROBLEMS = {"mac_missing": N_("事件缺少密钥校验码"), "mac_invalid": N_("事件密钥校验码不符"),
+                "mac_unknown_key": N_("校验码使用了未知的密钥")}
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
 SOURCE_NAMES = {AnomalySource.RUNTIME: N_("运行时发现"), AnomalySource.NIGHTLY: N_("每日对账")}
 NOTE_KINDS = {"explanation": N_("企业说明"), "comment": N_("备注")}
@@ -139,7 +143,8 @@ def evidence_value(key: str, value, region_names: dict) -> str:
         except ArithmeticError:
             return text
     names = STATUS_NAMES if key in STATUS_KEYS else {"stream": STREAM_NAMES, "step": STEP_NAMES,
-                                                      "kind": EVIDENCE_KINDS}.get(key)
+                                                      "kind": EVIDENCE_KINDS,
+                                                      "mac_problem": MAC_PROBLEMS}.get(key)
     if names and text in names:
         return _(names[text])
     return text

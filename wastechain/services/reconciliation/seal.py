@@ -17,9 +17,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, union
 
 from wastechain.domain.anomalies import day_window, rolling_recheck
-from wastechain.domain.hashing import verify_chain
+from wastechain.domain.hashing import check_macs, verify_chain
 from wastechain.domain.keys import Keyring
 from wastechain.domain.sealing import seal_signed, sign_seal
+from wastechain.domain.timeutil import local_date
 from wastechain.models import DaySeal, ManifestEvent
 from wastechain.services.manifests.events import day_root
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
@@ -27,8 +28,15 @@ from wastechain.services.reconciliation.sql import CHUNK, E, M
 
 # ---------------------------------------------------------------- tamper evidence
 
-def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[Candidate], int]:
-    """Recomputes the hash chain of every manifest touched on the day; the manifest's state must match its last event."""
+def check_chains(ctx: Context, progress: Progress | None = None, *,
+                 keys: Keyring | str) -> tuple[list[Candidate], int]:
+    """Recomputes the hash chain of every manifest touched on the day and checks its events' MACs; the manifest's
+    state must match its last event.
+
+    An event without a MAC (written before MACs existed) passes on a day with a signed seal; that the seal's root
+    still matches the day's events is the seal checks' part (`seal_day`, `recheck_seals`).
+    """
+    keys = Keyring.of(keys)
     e = E.alias("e")
     touched = select(e.c.manifest_id).where(ctx.scope(e))
     if ctx.nightly:
@@ -41,7 +49,15 @@ def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[C
              .join(M, M.c.id == E.c.manifest_id)
              .where(E.c.manifest_id.in_(select(touched.c[0])))
              .order_by(E.c.manifest_id, E.c.seq))
-    current, chain, last_status = None, [], None
+    current, chain, macs, last_status = None, [], [], None
+    signed_days: set[date] | None = None
+
+    def sealed(day: date) -> bool:
+        nonlocal signed_days
+        if signed_days is None:  # read once, and only when an event without a MAC turns up
+            signed_days = {row.day for row in _seal_rows(ctx.session, S.c.merkle_root.is_not(None))
+                           if _signature_ok(keys, row)}
+        return day in signed_days
 
     def finish():
         nonlocal verified
@@ -49,12 +65,17 @@ def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[C
             return
         verified += 1
         check = verify_chain(chain)
+        keyed = check_macs(keys, macs, sealed)
         last_after = last_status[0]
-        if not check.ok or last_after != last_status[1]:
-            found.append(Candidate("CHAIN_BROKEN", f"m:{current}", {
-                "kind": "manifest_chain", "events": check.events, "broken_at_seq": check.broken_at,
-                "manifest_status": last_status[1], "last_event_status": last_after,
-                "hash_chain_ok": check.ok}, manifest_id=current, responsible="issuer"))
+        if not check.ok or not keyed.ok or last_after != last_status[1]:
+            evidence = {"kind": "manifest_chain", "events": check.events,
+                        "broken_at_seq": check.broken_at if not check.ok else keyed.broken_at,
+                        "manifest_status": last_status[1], "last_event_status": last_after,
+                        "hash_chain_ok": check.ok, "mac_ok": keyed.ok}
+            if not keyed.ok:
+                evidence.update(mac_problem=keyed.problem, mac_key_id=keyed.key_id)
+            found.append(Candidate("CHAIN_BROKEN", f"m:{current}", evidence, manifest_id=current,
+                                   responsible="issuer"))
         if progress and verified % 10000 == 0:
             progress("hash chains", verified, 0)
 
@@ -63,9 +84,10 @@ def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[C
         event = row._mapping
         if event["manifest_id"] != current:
             finish()
-            current, chain = event["manifest_id"], []
+            current, chain, macs = event["manifest_id"], [], []
         chain.append((event["seq"], event["prev_hash"], event["hash"],
                       {name: event[name] for name in ManifestEvent.HASHED_FIELDS}))
+        macs.append((event["seq"], event["hash"], event["mac"], local_date(event["recorded_at"])))
         last_status = (event["status_after"], event["manifest_status"])
     finish()
     return found, verified

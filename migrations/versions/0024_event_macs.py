@@ -1,0 +1,28 @@
+"""event MACs: each event carries an HMAC of its hash under the keyring's event key
+
+Revision ID: 0024_event_macs
+Revises: 0016_key_ids
+Create Date: 2026-12-01 23:20:00
+
+Events written before this revision keep no MAC (their hashes and the day roots sealed over them are unchanged): they
+are accepted only on days covered by a signed day seal (see wastechain/domain/hashing.py `check_macs`).
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0024_event_macs'
+down_revision = '0016_key_ids'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # A plain ADD COLUMN (no batch copy on SQLite): the table keeps its rows, ids and, on PostgreSQL, its
+    # append-only trigger.
+    op.add_column('manifest_event', sa.Column('mac', sa.String(length=80), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('manifest_event') as batch:
+        batch.drop_column('mac')

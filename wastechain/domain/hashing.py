@@ -89,17 +89,17 @@ class MacCheck:
     key_id: int | None = None  # the key id the failing MAC names
 
 
-def check_macs(keys: Keyring, events: Iterable[tuple[int, str, str | None, date]],
-               sealed: Callable[[date], bool]) -> MacCheck:
-    """Checks the MACs of a manifest's events given (seq, hash, mac, business day) in order.
+def check_macs(keys: Keyring, events: Iterable[tuple[int, int, str, str | None, date]],
+               legacy_ok: Callable[[int, date], bool]) -> MacCheck:
+    """Checks the MACs of a manifest's events given (seq, id, hash, mac, business day) in order.
 
-    An event without a MAC was written before MACs existed: it passes only when its day is `sealed` (a signed day
-    seal covers it) and no earlier event of the chain has a MAC (a MAC stripped later in a chain is found).
+    An event without a MAC passes only as one written before MACs existed: no earlier event of its chain has a MAC
+    (else one was stripped) and `legacy_ok(id, day)` (the service's rule: its day's signed seal still matches).
     """
     keyed = False
-    for seq, hash_, mac, day in events:
+    for seq, event_id, hash_, mac, day in events:
         problem = mac_problem(keys, hash_, mac)
-        if problem == MAC_MISSING and not keyed and sealed(day):
+        if problem == MAC_MISSING and not keyed and legacy_ok(event_id, day):
             continue
         if problem:
             return MacCheck(False, seq, problem, mac_key_id(mac))

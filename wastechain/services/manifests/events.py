@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -128,8 +129,31 @@ class ManifestCheck:
     macs_ok: bool = True
 
 
+def first_keyed_event_id(session) -> int | None:
+    """The id of the first event written with a MAC (a partial index finds it). Events without a MAC below it were
+    written before MACs existed (migration 0024); above it, an event without one had its MAC stripped."""
+    return session.scalar(select(ManifestEvent.id).where(ManifestEvent.mac.is_not(None))
+                          .order_by(ManifestEvent.id).limit(1))
+
+
+def legacy_rule(session, covered: Callable[[date], bool], tonight: date | None = None) -> Callable[[int, date], bool]:
+    """Whether an event without a MAC passes: written before MACs existed, and its day `covered` by a signed seal
+    that still matches — or its day is `tonight`, the day the nightly run seals after its checks (the day of the
+    upgrade: its events from before it are sealed that night, as all events were before MACs)."""
+    boundary: list[int | None] = []
+
+    def legacy_ok(event_id: int, day: date) -> bool:
+        if not boundary:  # read once, and only when an event without a MAC turns up
+            boundary.append(first_keyed_event_id(session))
+        if boundary[0] is not None and event_id > boundary[0]:
+            return False
+        return day == tonight or covered(day)
+
+    return legacy_ok
+
+
 MAC_REASONS = {
-    MAC_MISSING: "第 {seq} 个事件没有密钥校验码，其所在日也没有有效的日封签（校验码可能被删除）",
+    MAC_MISSING: "第 {seq} 个事件没有密钥校验码，且不是有效日封签所覆盖的早期事件（校验码可能被删除）",
     MAC_INVALID: "第 {seq} 个事件的密钥校验码不符（事件可能被改写并重算了哈希）",
 }
 UNKNOWN_KEY_REASON = "第 {seq} 个事件的密钥校验码使用了未知的密钥编号 {key_id}"
@@ -166,8 +190,8 @@ def verify_manifest_events(session, manifest: Manifest, keys: Keyring | str | No
         else:
             matching.add(day)
     seals_ok = len(matching) == len(sealed)
-    macs = check_macs(keys, [(e.seq, e.hash, e.mac, local_date(e.recorded_at)) for e in events],
-                      sealed=matching.__contains__)
+    macs = check_macs(keys, [(e.seq, e.id, e.hash, e.mac, local_date(e.recorded_at)) for e in events],
+                      legacy_rule(session, matching.__contains__))
     if not macs.ok:
         reasons.append(MAC_REASONS[macs.problem].format(seq=macs.broken_at) if macs.problem in MAC_REASONS
                        else UNKNOWN_KEY_REASON.format(seq=macs.broken_at, key_id=macs.key_id))

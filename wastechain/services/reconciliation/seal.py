@@ -22,7 +22,7 @@ from wastechain.domain.keys import Keyring
 from wastechain.domain.sealing import seal_signed, sign_seal
 from wastechain.domain.timeutil import local_date
 from wastechain.models import DaySeal, ManifestEvent
-from wastechain.services.manifests.events import day_root
+from wastechain.services.manifests.events import day_root, legacy_rule
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.sql import CHUNK, E, M
 
@@ -33,8 +33,8 @@ def check_chains(ctx: Context, progress: Progress | None = None, *,
     """Recomputes the hash chain of every manifest touched on the day and checks its events' MACs; the manifest's
     state must match its last event.
 
-    An event without a MAC (written before MACs existed) passes on a day with a signed seal; that the seal's root
-    still matches the day's events is the seal checks' part (`seal_day`, `recheck_seals`).
+    An event without a MAC passes only as one written before MACs existed, on a day whose signed seal still
+    matches (`legacy_rule`).
     """
     keys = Keyring.of(keys)
     e = E.alias("e")
@@ -50,14 +50,16 @@ def check_chains(ctx: Context, progress: Progress | None = None, *,
              .where(E.c.manifest_id.in_(select(touched.c[0])))
              .order_by(E.c.manifest_id, E.c.seq))
     current, chain, macs, last_status = None, [], [], None
-    signed_days: set[date] | None = None
+    covered: dict[date, bool] = {}
 
-    def sealed(day: date) -> bool:
-        nonlocal signed_days
-        if signed_days is None:  # read once, and only when an event without a MAC turns up
-            signed_days = {row.day for row in _seal_rows(ctx.session, S.c.merkle_root.is_not(None))
-                           if _signature_ok(keys, row)}
-        return day in signed_days
+    def sealed_and_matching(day: date) -> bool:  # asked only for an event without a MAC, once per day
+        if day not in covered:
+            seal = _seal_rows(ctx.session, (S.c.day == day) & S.c.merkle_root.is_not(None))
+            covered[day] = bool(seal) and _signature_ok(keys, seal[0]) and \
+                _day_root(ctx.session, day) == (seal[0].event_count, seal[0].merkle_root)
+        return covered[day]
+
+    legacy_ok = legacy_rule(ctx.session, sealed_and_matching, tonight=ctx.day if ctx.nightly else None)
 
     def finish():
         nonlocal verified
@@ -65,7 +67,7 @@ def check_chains(ctx: Context, progress: Progress | None = None, *,
             return
         verified += 1
         check = verify_chain(chain)
-        keyed = check_macs(keys, macs, sealed)
+        keyed = check_macs(keys, macs, legacy_ok)
         last_after = last_status[0]
         if not check.ok or not keyed.ok or last_after != last_status[1]:
             evidence = {"kind": "manifest_chain", "events": check.events,
@@ -87,7 +89,7 @@ def check_chains(ctx: Context, progress: Progress | None = None, *,
             current, chain, macs = event["manifest_id"], [], []
         chain.append((event["seq"], event["prev_hash"], event["hash"],
                       {name: event[name] for name in ManifestEvent.HASHED_FIELDS}))
-        macs.append((event["seq"], event["hash"], event["mac"], local_date(event["recorded_at"])))
+        macs.append((event["seq"], event["id"], event["hash"], event["mac"], local_date(event["recorded_at"])))
         last_status = (event["status_after"], event["manifest_status"])
     finish()
     return found, verified

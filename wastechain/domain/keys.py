@@ -15,6 +15,7 @@ made with the master key itself under the earlier scheme; they are checked again
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Mapping
 
 LEGACY_KEY_ID = 0
@@ -36,6 +37,12 @@ def hkdf_sha256(master: bytes, info: bytes, length: int = 32) -> bytes:
         block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
         okm, counter = okm + block, counter + 1
     return okm[:length]
+
+
+@lru_cache(maxsize=64)
+def _derived(master: str, info: str) -> bytes:
+    """A purpose's key, derived once per process: the night verifies an event MAC per event."""
+    return hkdf_sha256(master.encode(), info.encode())
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ class Keyring:
         if purpose not in PURPOSES:
             raise ValueError(f"unknown key purpose {purpose!r}")
         key_id = self.current_id if key_id is None else key_id
-        return hkdf_sha256(self.masters[key_id].encode(), f"wastechain|{purpose}|key {key_id}".encode())
+        return _derived(self.masters[key_id], f"wastechain|{purpose}|key {key_id}")
 
     def fingerprint(self, key_id: int | None = None) -> str:
         """Names a master key without revealing it (16 hex digits), for logs and exported seals."""

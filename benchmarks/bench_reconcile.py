@@ -25,8 +25,8 @@ How the data is built. Millions of manifests cannot go through the services one 
    and payments, new ids, every time shifted by the same whole number of days.
 3. The day is cloned and re-sealed: the seed's manifests of the measured day are copied up to --day-size, each copy
    with new ids and vehicles of its own. The night verifies every chain touched on its day, so these copies' event
-   hashes are recomputed with the domain's event_hash, the function the services use; that is the only hashing the
-   benchmark does.
+   hashes are recomputed with the domain's event_hash and keyed with event_mac under the benchmark's key, the
+   functions the services use; that is the only hashing the benchmark does.
 4. The declarations that the cloned production calls for are filed through the anomalies service.
 
 What is and is not valid in the clones:
@@ -61,7 +61,8 @@ from wastechain.db import UTCDateTime, make_engine, make_session_factory  # noqa
 from wastechain.devdata import session_for  # noqa: E402
 from wastechain.devdata.city import CityPlan, generate_city  # noqa: E402
 from wastechain.domain.anomalies import Thresholds, day_window  # noqa: E402
-from wastechain.domain.hashing import GENESIS_HASH, event_hash  # noqa: E402
+from wastechain.domain.hashing import GENESIS_HASH, event_hash, event_mac  # noqa: E402
+from wastechain.domain.keys import Keyring  # noqa: E402
 from wastechain.domain.streams import HAZARDOUS_STREAMS  # noqa: E402
 from wastechain.models import (Anomaly, Batch, DaySeal, Declaration, Manifest, ManifestEvent,  # noqa: E402
                                ManifestLine, Payment, User, Vehicle, WasteCode)
@@ -73,6 +74,7 @@ PER_DAY = 1300  # history density: < 1,000,000 manifests per city and year (the 
 SEED_DAYS = 14  # real days ending on DAY: the tails of their manifests reach DAY, so their chains must verify
 SOURCE_DAYS = 3  # the seed's first days, cloned into history: every manifest of them is closed and paid by DAY
 SECRET = "bench-secret"
+KEYS = Keyring.single(SECRET)
 M, L, B, E, P, V = (t.__table__ for t in (Manifest, ManifestLine, Batch, ManifestEvent, Payment, Vehicle))
 
 
@@ -217,6 +219,7 @@ def _resealed(events, new_manifest_id) -> list[dict]:
         row["manifest_id"] = new_manifest_id(event["manifest_id"])
         row["prev_hash"] = GENESIS_HASH if event["seq"] == 1 else previous
         row["hash"] = previous = event_hash(row["prev_hash"], {name: row[name] for name in ManifestEvent.HASHED_FIELDS})
+        row["mac"] = event_mac(KEYS, row["hash"])  # and keyed, as the service would
         rows.append(row)
     return rows
 
@@ -339,7 +342,7 @@ def run(url: str, history: int, more_history: int, day_size: int, seed_per_day: 
     started = time.perf_counter()
     city = generate_city(engine, CityPlan(start=DAY - timedelta(days=SEED_DAYS - 1), days=SEED_DAYS,
                                           manifests_per_day=seed_per_day, faults=False, tail_until=DAY),
-                         progress=_progress)
+                         progress=_progress, keys=SECRET)
     log(f"seeded {city.manifests:,} manifests, {city.events:,} events in {time.perf_counter() - started:.0f} s")
     log(f"the day: {day_size:,} manifests on {DAY}")
     log(f"  {clone_day(engine, day_size):,} copied from the seed's own and re-sealed")

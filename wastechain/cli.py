@@ -178,8 +178,21 @@ def verify_history_command(correct, actor, accept_key_file, accept_development_k
         check = verify_history(session, secret=keys)
     click.echo(f"{check.manifests_verified} manifest chains and {check.seals_verified} day seals verified")
     for problem in check.problems:
-        click.echo(f"  broken: {problem['fingerprint']}", err=True)
+        click.echo(f"  broken: {problem['fingerprint']}{_mac_detail(problem)}", err=True)
     raise SystemExit(0 if check.ok else 1)
+
+
+MAC_DETAILS = {"mac_missing": "has no MAC and no signed seal covers its day",
+               "mac_invalid": "has a MAC that does not verify (edited, hash recomputed?)",
+               "mac_unknown_key": "has a MAC under key id {key_id}, which is not in the keyring"}
+
+
+def _mac_detail(problem: dict) -> str:
+    """What is wrong with an event's MAC: an unknown key id names a key missing from the keyring (or a forgery)."""
+    if not problem.get("mac_problem"):
+        return ""
+    what = MAC_DETAILS[problem["mac_problem"]].format(key_id=problem.get("mac_key_id"))
+    return f" (event {problem.get('broken_at_seq')} {what})"
 
 
 seals_group = AppGroup("seals", help="Day seals kept outside the database (a notary, a write-once store).")

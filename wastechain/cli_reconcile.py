@@ -74,7 +74,8 @@ def generate(app, *, start: str, days: int, per_day: int, seed: int, faults: boo
         click.echo(f"error: {error}", err=True)
         return 2
     try:
-        city = generate_city(app.extensions["wastechain.engine"], plan, progress=_progress())
+        city = generate_city(app.extensions["wastechain.engine"], plan, progress=_progress(),
+                             keys=app.extensions["wastechain.settings"].secret_key)
     except Exception as error:
         click.echo(f"error: generation failed: {type(error).__name__}: {error}", err=True)
         return 1

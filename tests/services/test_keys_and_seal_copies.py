@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
+from tests.conftest import TEST_CONFIG
 from tests.factories import as_database_administrator, row_count
+from wastechain import create_app
 from wastechain.domain.anomalies import Thresholds, day_window
 from wastechain.domain.errors import Forbidden
 from wastechain.domain.keys import Keyring, parse_keyring
@@ -20,6 +22,14 @@ from wastechain.settings import DEVELOPMENT_SECRET_KEY
 KEY_1, KEY_2, WRONG = "1" * 64, "2" * 64, "w" * 64
 BEFORE = Keyring.single(KEY_1, 1)
 ROTATED = parse_keyring(KEY_2, 2, f"1:{KEY_1}")
+
+
+@pytest.fixture
+def app(database_url):
+    """The service runs on key 1 (BEFORE): the events it writes carry MACs under it."""
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "SECRET_KEY": KEY_1})
+    yield app
+    app.extensions["wastechain.engine"].dispose()
 
 
 @pytest.fixture

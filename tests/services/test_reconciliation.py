@@ -19,6 +19,7 @@ from wastechain.models import Anomaly, DaySeal, ManifestEvent
 from wastechain.services.manifests.events import day_root, verify_manifest_events
 from wastechain.models import Manifest
 from wastechain.services.reconciliation import run_reconciliation
+from wastechain.services.reconciliation.history import verify_history
 
 START = date(2026, 3, 1)
 DAYS = 46  # holds a monthly (03-15) and the annual (03-31) declaration deadline, and 30-day follow-ups
@@ -92,7 +93,8 @@ def _generate_and_reconcile(template, folder, plan):
     engine = make_engine(url)
     tables = [t for t in Base.metadata.sorted_tables if t.name not in KEPT_TABLES]
     try:
-        city = generate_city(engine, CityPlan(**{"start": START, "days": DAYS, "manifests_per_day": 4, **plan}))
+        city = generate_city(engine, CityPlan(**{"start": START, "days": DAYS, "manifests_per_day": 4, **plan}),
+                             keys=SECRET)
         with make_session_factory(engine)() as session:
             reconcile(session, city.first_day, city.last_day)
             rows = [(t.name, [dict(row) for row in session.execute(select(t).order_by(*t.primary_key.columns))
@@ -232,9 +234,12 @@ def test_a_manifest_chain_rewritten_consistently_is_caught_by_the_day_seal(sessi
     later = day + timedelta(days=3)
     summary = run_reconciliation(session, day=later, now=NOW, thresholds=Thresholds(), secret=SECRET)
     found = fingerprints(session)
-    assert f"CHAIN_BROKEN:m:{manifest_id}" not in found  # the chain itself is consistent again…
-    assert f"CHAIN_BROKEN:seal:{day.isoformat()}" in found  # …but the night after, the seal no longer matches
+    assert f"CHAIN_BROKEN:seal:{day.isoformat()}" in found  # the seal no longer matches the day's events
     assert summary.seals_rechecked >= 3
+    # …and the recomputed hashes no longer match their MACs, which the forger cannot make without the key
+    verify_history_problems = verify_history(session, secret=SECRET).problems
+    chain = next(p for p in verify_history_problems if p["fingerprint"] == f"CHAIN_BROKEN:m:{manifest_id}")
+    assert (chain["hash_chain_ok"], chain["mac_problem"]) == (True, "mac_invalid")
 
 
 def test_a_deleted_event_breaks_the_seal_of_its_day(session, clean_city):
@@ -381,5 +386,6 @@ def test_verify_finds_a_chain_rewritten_over_a_sealed_day(session, clean_city):
     day = clean_city.first_day + timedelta(days=5)
     event = _rewrite_last_event(session, day)
     check = verify_manifest_events(session, session.get(Manifest, event.manifest_id))
-    assert (check.ok, check.broken_at, check.status_ok, check.seals_ok) == (False, None, True, False)
+    assert (check.ok, check.status_ok, check.seals_ok, check.macs_ok) == (False, True, False, False)
+    assert check.broken_at == event.seq  # the hashes chain again, but the rewritten event's MAC fails
     assert day in check.sealed_days and check.reasons

@@ -1,8 +1,10 @@
 """The event hash chain: intact chains verify; altered, removed or reordered events are found."""
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from wastechain.domain.hashing import GENESIS_HASH, canonical_bytes, event_hash, verify_chain
+from wastechain.domain.hashing import (GENESIS_HASH, MAC_INVALID, MAC_MISSING, MAC_UNKNOWN_KEY, MacCheck,
+                                       canonical_bytes, check_macs, event_hash, event_mac, verify_chain)
+from wastechain.domain.keys import Keyring, parse_keyring
 
 T0 = datetime(2026, 6, 1, 8, 30, tzinfo=timezone.utc)
 
@@ -100,3 +102,42 @@ def test_an_event_hashes_alike_whether_its_vocabulary_is_strings_or_enum_members
     assert canonical_bytes(as_members.hashed_content()) == canonical_bytes(as_strings.hashed_content())
     assert b'"type":"pickup"' in canonical_bytes(as_members.hashed_content())
     assert event_hash(GENESIS_HASH, as_members.hashed_content()) == event_hash(GENESIS_HASH, as_strings.hashed_content())
+
+
+# ---------------------------------------------------------------- keyed MACs (issue 11)
+
+KEYS = parse_keyring("2" * 64, 2, f"1:{'1' * 64}")
+
+
+def _chain_with_macs(keys, n=3):
+    prev, events = GENESIS_HASH, []
+    for seq in range(1, n + 1):
+        digest = event_hash(prev, {"seq": seq})
+        events.append((seq, seq, digest, event_mac(keys, digest), date(2026, 3, 1)))
+        prev = digest
+    return events
+
+
+def test_a_mac_names_its_key_and_verifies_under_a_retired_key_while_that_key_is_in_the_ring():
+    old = _chain_with_macs(Keyring.single("1" * 64, 1))
+    assert old[0][3].startswith("1:")
+    assert check_macs(KEYS, old, lambda *_: False).ok
+    assert check_macs(Keyring.single("2" * 64, 2), old, lambda *_: False) == MacCheck(False, 1, MAC_UNKNOWN_KEY, 1)
+    assert _chain_with_macs(KEYS)[0][3].startswith("2:")
+
+
+def test_a_hash_recomputed_without_the_key_fails_its_mac():
+    events = _chain_with_macs(KEYS)
+    seq, event_id, _, mac, day = events[1]
+    events[1] = (seq, event_id, event_hash(GENESIS_HASH, {"forged": True}), mac, day)
+    assert check_macs(KEYS, events, lambda *_: True) == MacCheck(False, 2, MAC_INVALID, 2)
+
+
+def test_an_event_without_a_mac_passes_only_where_the_service_vouches_and_never_after_a_keyed_one():
+    events = _chain_with_macs(KEYS)
+    legacy = [(seq, i, digest, None, day) for seq, i, digest, _, day in events]
+    assert check_macs(KEYS, legacy, lambda *_: True).ok
+    assert check_macs(KEYS, legacy, lambda *_: False) == MacCheck(False, 1, MAC_MISSING, None)
+    stripped = events[:1] + legacy[1:]
+    assert check_macs(KEYS, stripped, lambda *_: True) == MacCheck(False, 2, MAC_MISSING, None)
+    assert check_macs(KEYS, legacy[:1] + events[1:], lambda *_: True).ok  # written before MACs, then with them

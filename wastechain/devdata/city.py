@@ -5,13 +5,19 @@ from wastechain.devdata import session_for
 from wastechain.devdata.faults import inject_faults
 from wastechain.devdata.synthetic import City, CityPlan, GeneratedCity
 from wastechain.domain.anomalies import day_window
+from wastechain.domain.keys import Keyring
+from wastechain.settings import Settings
 
 __all__ = ["CityPlan", "GeneratedCity", "generate_city"]
 
 
-def generate_city(bind, plan: CityPlan, progress=None) -> GeneratedCity:
-    """Simulates the plan's days through the services (which commit as they go); returns what was injected."""
-    with session_for(bind) as session:
+def generate_city(bind, plan: CityPlan, progress=None, keys: Keyring | str | None = None) -> GeneratedCity:
+    """Simulates the plan's days through the services (which commit as they go); returns what was injected.
+
+    `keys` MACs the events: the keyring the city will be reconciled and verified with (default: a key of its own).
+    """
+    settings = Settings(secret_key=keys, runtime_checks=False) if keys is not None else None
+    with session_for(bind, settings) as session:
         city = City(session, plan)
         city.cast.populate(plan)
         for i in range(plan.days):

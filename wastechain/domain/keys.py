@@ -1,13 +1,13 @@
 """The service's master keys, each with a key id, and the keys derived from them, one per purpose.
 
-One master key signs nothing itself: each purpose (page sessions, QR tokens, handover codes, day seals) uses its
-own key, derived with HKDF-SHA256 (RFC 5869) from the master key, the purpose's label and the key id. A key made
-for QR tokens therefore cannot sign a session, and a leaked derived key does not reveal the master key.
+One master key signs nothing itself: each purpose (page sessions, QR tokens, handover codes, day seals, event MACs)
+uses its own key, derived with HKDF-SHA256 (RFC 5869) from the master key, the purpose's label and the key id. A key
+made for QR tokens therefore cannot sign a session, and a leaked derived key does not reveal the master key.
 
 Rotation: a new master key gets a new id (1-255) and becomes current; the old ones stay in the keyring as retired.
 What is signed records the id of the key that signed it (a QR token carries it in one byte, a day seal in its
-`key_id` column), so whatever an old key signed keeps verifying while the old key stays in the keyring; removing a
-key from the keyring (after a compromise) makes everything it signed fail.
+`key_id` column, an event's MAC as its prefix), so whatever an old key signed keeps verifying while the old key stays
+in the keyring; removing a key from the keyring (after a compromise) makes everything it signed fail.
 
 Key id 0 is what was signed before key ids existed: QR tokens whose id byte is 0 and seals without a key id were
 made with the master key itself under the earlier scheme; they are checked against every master key in the ring.
@@ -15,13 +15,14 @@ made with the master key itself under the earlier scheme; they are checked again
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Mapping
 
 LEGACY_KEY_ID = 0
 MAX_KEY_ID = 255
-SESSION, QR, HANDOVER, DAY_SEAL = "session", "qr-token", "handover-code", "day-seal"
+SESSION, QR, HANDOVER, DAY_SEAL, EVENT_MAC = "session", "qr-token", "handover-code", "day-seal", "event-mac"
 TIPOFF = "tipoff-form"  # the public tip-off form's signed challenge (domain/tipoffs.py)
-PURPOSES = (SESSION, QR, HANDOVER, DAY_SEAL, TIPOFF)
+PURPOSES = (SESSION, QR, HANDOVER, DAY_SEAL, EVENT_MAC, TIPOFF)
 _SALT = b"wastechain-keyring-v1"
 
 
@@ -37,6 +38,12 @@ def hkdf_sha256(master: bytes, info: bytes, length: int = 32) -> bytes:
         block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
         okm, counter = okm + block, counter + 1
     return okm[:length]
+
+
+@lru_cache(maxsize=64)
+def _derived(master: str, info: str) -> bytes:
+    """A purpose's key, derived once per process: the night verifies an event MAC per event."""
+    return hkdf_sha256(master.encode(), info.encode())
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ class Keyring:
         if purpose not in PURPOSES:
             raise ValueError(f"unknown key purpose {purpose!r}")
         key_id = self.current_id if key_id is None else key_id
-        return hkdf_sha256(self.masters[key_id].encode(), f"wastechain|{purpose}|key {key_id}".encode())
+        return _derived(self.masters[key_id], f"wastechain|{purpose}|key {key_id}")
 
     def fingerprint(self, key_id: int | None = None) -> str:
         """Names a master key without revealing it (16 hex digits), for logs and exported seals."""

@@ -1,7 +1,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wastechain.db import Base, Mass, UTCDateTime, stored_enum, utcnow
@@ -118,6 +118,9 @@ class ManifestEvent(Base):
     __table_args__ = (
         UniqueConstraint("manifest_id", "seq"),  # two concurrent steps cannot both become step N
         UniqueConstraint("manifest_id", "idempotency_key"),  # a retried step finds the first one
+        # the first event with a MAC (services/manifests/events.py), found without reading the events before MACs
+        Index("ix_manifest_event_keyed", "id", postgresql_where=text("mac IS NOT NULL"),
+              sqlite_where=text("mac IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     manifest_id: Mapped[int] = mapped_column(ForeignKey("manifest.id"))
@@ -139,6 +142,8 @@ class ManifestEvent(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # "<key id>:<HMAC of hash>" under the keyring's event key (domain/hashing.py); NULL on events written before it
+    mac: Mapped[str | None] = mapped_column(String(80))
 
     manifest: Mapped[Manifest] = relationship(back_populates="events")
 

@@ -98,6 +98,7 @@ EVIDENCE_LABELS = {
     "period_kind": N_("申报类型"), "declared_stored_kg": N_("申报贮存量（kg）"), "ledger_stored_kg": N_("台账库存（kg）"),
     "rejected_kg": N_("拒收量（kg）"), "lines": N_("拒收或不符的行"), "quantity_kg": N_("联单行数量（kg）"),
     "refused_at": N_("拒收时间"), "in_custody_kg": N_("运输单位保管中（kg）"),
+    "mac_ok": N_("密钥校验码有效"), "mac_problem": N_("校验码问题"), "mac_key_id": N_("校验码密钥编号"),
 }
 REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region")
 STATUS_KEYS = ("status", "manifest_status", "last_event_status")
@@ -110,6 +111,9 @@ EVIDENCE_KINDS = {
     "no_payment": N_("无付款记录"), "declared_storage": N_("申报贮存量与台账不符"),
     "not_moved_on": N_("拒收的废物逾期未以退运或改运联单运离"),
 }
+# What is wrong with an event's keyed MAC (CHAIN_BROKEN evidence `mac_problem`, domain/hashing.py).
+MAC_PROBLEMS = {"mac_missing": N_("事件缺少密钥校验码"), "mac_invalid": N_("事件密钥校验码不符"),
+                "mac_unknown_key": N_("校验码使用了未知的密钥")}
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
 SOURCE_NAMES = {AnomalySource.RUNTIME: N_("运行时发现"), AnomalySource.NIGHTLY: N_("每日对账")}
 NOTE_KINDS = {"explanation": N_("企业说明"), "comment": N_("备注")}
@@ -144,7 +148,8 @@ def evidence_value(key: str, value, region_names: dict) -> str:
         except ArithmeticError:
             return text
     names = STATUS_NAMES if key in STATUS_KEYS else {"stream": STREAM_NAMES, "step": STEP_NAMES,
-                                                      "kind": EVIDENCE_KINDS, "period_kind": EVIDENCE_KINDS}.get(key)
+                                                      "kind": EVIDENCE_KINDS, "period_kind": EVIDENCE_KINDS,
+                                                      "mac_problem": MAC_PROBLEMS}.get(key)
     if names and text in names:
         return _(names[text])
     return text

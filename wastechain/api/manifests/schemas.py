@@ -170,6 +170,8 @@ class VerifyOut(ma.Schema):
     broken_at = ma.fields.Integer(allow_none=True)
     status_ok = ma.fields.Boolean(metadata={"description": "the manifest's status is its last event's"})
     seals_ok = ma.fields.Boolean(metadata={"description": "each sealed day of its events still has the sealed root"})
+    macs_ok = ma.fields.Boolean(metadata={"description": "each event's MAC (HMAC of its hash under the service's key) "
+                                                         "verifies; events from before MACs only on a matching sealed day"})
     sealed_days = ma.fields.List(ma.fields.Date())
     unsealed_days = ma.fields.List(ma.fields.Date(), metadata={"description": "not sealed yet (e.g. today)"})
     reasons = ma.fields.List(ma.fields.String(), metadata={"description": "why ok is false, in Chinese"})

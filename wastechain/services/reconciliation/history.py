@@ -40,7 +40,7 @@ def verify_history(session, *, secret: Keyring | str) -> HistoryCheck:
     """Recomputes every manifest's chain (and its status against its last event), every day seal and their chain."""
     ensure_sqlite_math(session)
     ctx = Context(session, date.max, ALL_TIME[0], ALL_TIME[1], Thresholds())
-    broken, manifests = check_chains(ctx)
+    broken, manifests = check_chains(ctx, keys=secret)
     bad_seals, seals = recheck_seals(session, day=date.max, secret=secret, days=(date.max - date.min).days)
     bad_chain, _ = check_seal_chain(session, day=date.max, secret=secret)
     problems = [{"fingerprint": f"{c.code}:{c.key}", **c.evidence} for c in broken + bad_seals + bad_chain]

@@ -130,7 +130,7 @@ def run_reconciliation(session, *, day: date, now: datetime, thresholds: Thresho
         timed(name, record(_within_calendar(check(ctx), name, summary.changes)))
         if progress:
             progress(name, i, total_checks)
-    broken, summary.manifests_verified = check_chains(ctx, progress)
+    broken, summary.manifests_verified = check_chains(ctx, progress, keys=secret)
     timed("chains", record(broken))
     status, problems, summary.events_sealed = seal_day(session, day=day, secret=secret, now=now, seal=seal)
     summary.seal = status

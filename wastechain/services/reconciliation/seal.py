@@ -17,18 +17,26 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, union
 
 from wastechain.domain.anomalies import day_window, rolling_recheck
-from wastechain.domain.hashing import verify_chain
+from wastechain.domain.hashing import check_macs, verify_chain
 from wastechain.domain.keys import Keyring
 from wastechain.domain.sealing import seal_signed, sign_seal
+from wastechain.domain.timeutil import local_date
 from wastechain.models import DaySeal, ManifestEvent
-from wastechain.services.manifests.events import day_root
+from wastechain.services.manifests.events import day_root, legacy_rule
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.sql import CHUNK, E, M
 
 # ---------------------------------------------------------------- tamper evidence
 
-def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[Candidate], int]:
-    """Recomputes the hash chain of every manifest touched on the day; the manifest's state must match its last event."""
+def check_chains(ctx: Context, progress: Progress | None = None, *,
+                 keys: Keyring | str) -> tuple[list[Candidate], int]:
+    """Recomputes the hash chain of every manifest touched on the day and checks its events' MACs; the manifest's
+    state must match its last event.
+
+    An event without a MAC passes only as one written before MACs existed, on a day whose signed seal still
+    matches (`legacy_rule`).
+    """
+    keys = Keyring.of(keys)
     e = E.alias("e")
     touched = select(e.c.manifest_id).where(ctx.scope(e))
     if ctx.nightly:
@@ -41,7 +49,17 @@ def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[C
              .join(M, M.c.id == E.c.manifest_id)
              .where(E.c.manifest_id.in_(select(touched.c[0])))
              .order_by(E.c.manifest_id, E.c.seq))
-    current, chain, last_status = None, [], None
+    current, chain, macs, last_status = None, [], [], None
+    covered: dict[date, bool] = {}
+
+    def sealed_and_matching(day: date) -> bool:  # asked only for an event without a MAC, once per day
+        if day not in covered:
+            seal = _seal_rows(ctx.session, (S.c.day == day) & S.c.merkle_root.is_not(None))
+            covered[day] = bool(seal) and _signature_ok(keys, seal[0]) and \
+                _day_root(ctx.session, day) == (seal[0].event_count, seal[0].merkle_root)
+        return covered[day]
+
+    legacy_ok = legacy_rule(ctx.session, sealed_and_matching, tonight=ctx.day if ctx.nightly else None)
 
     def finish():
         nonlocal verified
@@ -49,12 +67,17 @@ def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[C
             return
         verified += 1
         check = verify_chain(chain)
+        keyed = check_macs(keys, macs, legacy_ok)
         last_after = last_status[0]
-        if not check.ok or last_after != last_status[1]:
-            found.append(Candidate("CHAIN_BROKEN", f"m:{current}", {
-                "kind": "manifest_chain", "events": check.events, "broken_at_seq": check.broken_at,
-                "manifest_status": last_status[1], "last_event_status": last_after,
-                "hash_chain_ok": check.ok}, manifest_id=current, responsible="issuer"))
+        if not check.ok or not keyed.ok or last_after != last_status[1]:
+            evidence = {"kind": "manifest_chain", "events": check.events,
+                        "broken_at_seq": check.broken_at if not check.ok else keyed.broken_at,
+                        "manifest_status": last_status[1], "last_event_status": last_after,
+                        "hash_chain_ok": check.ok, "mac_ok": keyed.ok}
+            if not keyed.ok:
+                evidence.update(mac_problem=keyed.problem, mac_key_id=keyed.key_id)
+            found.append(Candidate("CHAIN_BROKEN", f"m:{current}", evidence, manifest_id=current,
+                                   responsible="issuer"))
         if progress and verified % 10000 == 0:
             progress("hash chains", verified, 0)
 
@@ -63,9 +86,10 @@ def check_chains(ctx: Context, progress: Progress | None = None) -> tuple[list[C
         event = row._mapping
         if event["manifest_id"] != current:
             finish()
-            current, chain = event["manifest_id"], []
+            current, chain, macs = event["manifest_id"], [], []
         chain.append((event["seq"], event["prev_hash"], event["hash"],
                       {name: event[name] for name in ManifestEvent.HASHED_FIELDS}))
+        macs.append((event["seq"], event["id"], event["hash"], event["mac"], local_date(event["recorded_at"])))
         last_status = (event["status_after"], event["manifest_status"])
     finish()
     return found, verified

@@ -169,11 +169,11 @@ def verify_history_command(correct, actor, accept_key_file, accept_development_k
                 raise click.ClickException(error.message) from None
         for correction in corrections:
             how = ", re-signed with the current key" if correction.resigned else ""
-            click.echo(f"  resolved as a false alarm: anomaly {correction.anomaly_id}, seal of {correction.day} "
+            click.echo(f"  resolved as a false alarm: anomaly {correction.anomaly_id} of {correction.day} "
                        f"(verifies under key {correction.key_id}{how})")
         for left in kept:
-            click.echo(f"  left open: seal of {left['day']}: {left['why']}", err=True)
-        click.echo(f"{len(corrections)} false alarms resolved, {len(kept)} seal alarms left open")
+            click.echo(f"  left open: {left['day']}: {left['why']}", err=True)
+        click.echo(f"{len(corrections)} false alarms resolved, {len(kept)} alarms left open")
     with _session() as session:
         check = verify_history(session, secret=keys)
     click.echo(f"{check.manifests_verified} manifest chains and {check.seals_verified} day seals verified")

@@ -67,7 +67,7 @@ def test_verify_history_resolves_the_false_alarms_of_a_wrong_key(app, session, s
     assert refused.exit_code == 2 and "--as ADMIN_USERNAME" in refused.output
 
     result = _invoke(app, "verify-history", "--resolve-false-alarms", "--as", "admin", "--accept-development-key")
-    assert "resolved as a false alarm: anomaly" in result.output and f"seal of {sealed_day}" in result.output
+    assert "resolved as a false alarm: anomaly" in result.output and f"of {sealed_day}" in result.output
     session.expire_all()
     assert session.scalar(select(Anomaly.status).where(
         Anomaly.fingerprint == f"CHAIN_BROKEN:seal:{sealed_day.isoformat()}")) == "resolved"
@@ -87,5 +87,5 @@ def test_a_seal_signed_by_a_key_given_in_a_file_is_accepted_and_re_signed(app, s
     key_file.write_text(f"7:{old}\n")
     result = _invoke(app, "verify-history", "--resolve-false-alarms", "--as", "admin", "--accept-key-file",
                      str(key_file))
-    assert f"seal of {later} (verifies under key 1, re-signed with the current key)" in result.output
+    assert f"of {later} (verifies under key 1, re-signed with the current key)" in result.output
     assert result.exit_code == 0, result.output

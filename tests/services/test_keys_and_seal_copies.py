@@ -179,3 +179,39 @@ def test_an_alarm_about_changed_events_is_not_resolved_even_once_they_match_agai
     corrections, kept = resolve_false_alarms(session, keys=BEFORE, actor_username="admin", now=day_window(day).end)
     assert corrections == [] and kept[0]["why"].startswith("not only about a signature")
     assert _alarm(session, day).status == "open"
+
+
+def _manifest_alarm(session, manifest_id) -> Anomaly | None:
+    session.expire_all()
+    return session.scalar(select(Anomaly).where(Anomaly.fingerprint == f"CHAIN_BROKEN:m:{manifest_id}"))
+
+
+def test_a_mac_alarm_raised_by_a_run_with_another_key_is_resolved_when_the_manifest_verifies(session, sealed_day):
+    day, manifest_id = sealed_day
+    _reconcile(session, day, Keyring.single(WRONG))  # the day rerun by a command with another key: MACs fail under it
+    alarm = _manifest_alarm(session, manifest_id)
+    assert alarm.status == "open" and alarm.evidence["mac_problem"] == "mac_invalid"
+
+    corrections, kept = resolve_false_alarms(session, keys=BEFORE, actor_username="admin",
+                                             now=day_window(day).end + timedelta(days=1))
+    assert alarm.id in [c.anomaly_id for c in corrections]
+    alarm = _manifest_alarm(session, manifest_id)
+    assert alarm.status == "resolved"
+    note = session.scalar(select(AnomalyNote).where(AnomalyNote.anomaly_id == alarm.id))
+    assert "错误的密钥" in note.note and BEFORE.fingerprint() in note.note
+
+
+def test_a_mac_alarm_stays_open_when_the_mac_fails_under_the_services_own_key(api, world, batch, session):
+    manifest_id = api.issue(world, batch).json["id"]
+    event = session.scalars(select(ManifestEvent)).one()
+    day = local_date(event.recorded_at)
+    with as_database_administrator(session):
+        session.execute(text("UPDATE manifest_event SET mac = :m WHERE id = :id"), {"m": "1:" + "0" * 64, "id": event.id})
+    session.commit()
+    _reconcile(session, day, BEFORE)
+    assert _manifest_alarm(session, manifest_id).evidence["mac_problem"] == "mac_invalid"
+
+    corrections, kept = resolve_false_alarms(session, keys=BEFORE, actor_username="admin",
+                                             now=day_window(day).end + timedelta(days=1))
+    assert corrections == [] and len(kept) == 1
+    assert _manifest_alarm(session, manifest_id).status == "open"

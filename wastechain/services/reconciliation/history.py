@@ -15,9 +15,9 @@ from wastechain.domain.keys import Keyring
 from wastechain.domain.sealing import sign_seal, signing_key
 from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import AnomalyStatus, Role
-from wastechain.models import Anomaly, DaySeal, User
+from wastechain.models import Anomaly, DaySeal, Manifest, User
 from wastechain.services.anomalies.lifecycle import change_status
-from wastechain.services.manifests.events import day_root
+from wastechain.services.manifests.events import day_root, verify_manifest_events
 from wastechain.services.reconciliation.context import Context
 from wastechain.services.reconciliation.seal import check_chains, check_seal_chain, recheck_seals
 from wastechain.services.reconciliation.sql import E, M, ensure_sqlite_math
@@ -66,6 +66,12 @@ FALSE_ALARM_NOTE = (
     "更正命令：flask verify-history --resolve-false-alarms。")
 RESIGNED_NOTE = ("该封签当时由 {origin} 签名，复核后已改用当前密钥（编号 {current_id}）重新签名，"
                  "事件与默克尔根未变。")
+
+
+MAC_FALSE_ALARM_NOTE = (
+    "系统复核更正：联单 {number} 的 {events} 个事件用服务密钥（指纹 {fingerprint}）重新核验，哈希链、密钥校验码、"
+    "状态与封存日均有效。此前「记录被篡改」的告警是对账时使用了错误的密钥核验所致，记录并未被改动。"
+    "更正命令：flask verify-history --resolve-false-alarms。")
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,34 @@ def resolve_false_alarms(session, *, keys: Keyring | str, actor_username: str, n
         session.commit()
         corrections.append(Correction(anomaly.id, day, key_id, resigned=bool(origin)))
     session.rollback()
+    corrections += _resolve_mac_false_alarms(session, keys=keys, actor=actor, now=now, kept=kept)
     return corrections, kept
+
+
+def _resolve_mac_false_alarms(session, *, keys: Keyring, actor: User, now: datetime, kept: list) -> list[Correction]:
+    """Open CHAIN_BROKEN alarms about a manifest's event MACs whose manifest verifies now under the service's keys
+    (hash chain, MACs, status and sealed days): a run that checked with another key raised them."""
+    candidates = session.scalars(
+        select(Anomaly).where(Anomaly.code == "CHAIN_BROKEN", Anomaly.fingerprint.like("CHAIN_BROKEN:m:%"),
+                              Anomaly.status != AnomalyStatus.RESOLVED).order_by(Anomaly.id)).all()
+    corrections = []
+    for anomaly in candidates:
+        evidence = anomaly.evidence or {}
+        manifest = session.get(Manifest, anomaly.manifest_id) if anomaly.manifest_id else None
+        if manifest is None or not evidence.get("mac_problem") or evidence.get("hash_chain_ok") is False:
+            kept.append({"day": anomaly.day, "why": f"manifest alarm {anomaly.id} is not only about MACs"})
+            continue
+        check = verify_manifest_events(session, manifest, keys)
+        if not check.ok:
+            kept.append({"day": anomaly.day, "why": f"manifest {manifest.number} still fails: {'; '.join(check.reasons)}"})
+            continue
+        change_status(session, actor=actor, anomaly_id=anomaly.id, status=AnomalyStatus.RESOLVED, now=now,
+                      note=MAC_FALSE_ALARM_NOTE.format(number=manifest.number, events=check.events,
+                                                       fingerprint=keys.fingerprint()))
+        session.commit()
+        corrections.append(Correction(anomaly.id, anomaly.day, keys.current_id, resigned=False))
+    session.rollback()
+    return corrections
 
 
 def _only_the_signature(evidence: dict) -> bool:

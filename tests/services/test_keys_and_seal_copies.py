@@ -206,7 +206,8 @@ def test_a_mac_alarm_stays_open_when_the_mac_fails_under_the_services_own_key(ap
     event = session.scalars(select(ManifestEvent)).one()
     day = local_date(event.recorded_at)
     with as_database_administrator(session):
-        session.execute(text("UPDATE manifest_event SET mac = :m WHERE id = :id"), {"m": "1:" + "0" * 64, "id": event.id})
+        session.execute(text("UPDATE manifest_event SET mac = :m WHERE id = :id"),
+                        {"m": "1:" + "0" * 64, "id": event.id})
     session.commit()
     _reconcile(session, day, BEFORE)
     assert _manifest_alarm(session, manifest_id).evidence["mac_problem"] == "mac_invalid"

@@ -157,7 +157,8 @@ def _resolve_mac_false_alarms(session, *, keys: Keyring, actor: User, now: datet
             continue
         check = verify_manifest_events(session, manifest, keys)
         if not check.ok:
-            kept.append({"day": anomaly.day, "why": f"manifest {manifest.number} still fails: {'; '.join(check.reasons)}"})
+            reasons = "; ".join(check.reasons)
+            kept.append({"day": anomaly.day, "why": f"manifest {manifest.number} still fails: {reasons}"})
             continue
         change_status(session, actor=actor, anomaly_id=anomaly.id, status=AnomalyStatus.RESOLVED, now=now,
                       note=MAC_FALSE_ALARM_NOTE.format(number=manifest.number, events=check.events,

@@ -15,16 +15,16 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from scratch import scratch_database  # noqa: E402
 from wastechain import schema  # noqa: E402
 from wastechain.catalog import seed_catalog  # noqa: E402
 from wastechain.db import make_engine, make_session_factory  # noqa: E402
@@ -219,17 +219,8 @@ def main() -> None:
             Path(path).unlink()
         run(args.url, args.manifests, args.samples)
         return
-    name = f"wastechain_bench_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        run(make_url(args.url).set(database=name).render_as_string(hide_password=False), args.manifests, args.samples)
-    finally:
-        if not args.keep:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(args.url, "wastechain_bench", keep=args.keep) as url:
+        run(url, args.manifests, args.samples)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,8 @@ def test_a_county_regulator_works_the_queue(phone, session, world):
     expect(page.locator("#warning-badge")).to_have_text("1")
     expect(rows).to_have_count(1)  # the open ones: only today's critical is left
 
-    page.locator("#digest-link").click()
+    page.locator("#digest-link").click()  # the digest opens on yesterday, the night's findings
+    page.locator("#next-day").click()  # today's: the new critical one
     expect(page.locator("#digest-summary")).to_contain_text("当日新发现异常 1 条")
     expect(page.locator("#by-severity")).to_contain_text("严重")
     expect(page.locator("#by-region")).to_contain_text("柯城区")

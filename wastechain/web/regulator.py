@@ -1,6 +1,5 @@
 """The regulators' anomaly work queue (异常工作台): the jurisdiction's open anomalies of any date, filters, bulk
 acknowledge, assignment to an officer, evidence in plain words, the day's digest (预警日报) and the header's badge."""
-import math
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +18,7 @@ from wastechain.i18n import message_of
 from wastechain.services import catalog
 from wastechain.services.anomalies import lifecycle
 from wastechain.services.rendering import tables
+from wastechain.web.plots import gps_plot
 from wastechain.web.common import actor, attempt, cn_time, db, kg, now, roles_required, settings
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
@@ -295,34 +295,6 @@ def _act(anomaly_id: int, done: str, service, **fields):
 
     attempt(act, on_refusal=lambda error: flash(message_of(error), "error"))
     return redirect(url_for("regulator.detail", anomaly_id=anomaly_id))
-
-
-# ---------------------------------------------------------------- the coordinate plot
-
-PLOT_SIZE = 240  # the SVG's view box, in its own units
-
-
-def gps_plot(evidence: dict) -> dict | None:
-    """Where a step was scanned against its site, for a small SVG: the site in the middle, the tolerance as a
-    circle, the scan point; metres on a local flat projection (a few km: the error is far below a GPS fix's)."""
-    try:
-        scan_lat, scan_lon, site_lat, site_lon = (float(evidence[k]) for k in
-                                                  ("scan_lat", "scan_lon", "site_lat", "site_lon"))
-    except (KeyError, TypeError, ValueError):
-        return None
-    metres_per_degree = 111_195.0
-    east = (scan_lon - site_lon) * metres_per_degree * math.cos(math.radians(site_lat))
-    north = (scan_lat - site_lat) * metres_per_degree
-    distance = math.hypot(east, north)
-    try:
-        tolerance = float(evidence.get("tolerance_m") or settings().thresholds.location_tolerance_m)
-    except (TypeError, ValueError):
-        tolerance = float(settings().thresholds.location_tolerance_m)
-    scale = (PLOT_SIZE / 2 - 16) / max(distance, tolerance, 1.0)
-    centre = PLOT_SIZE / 2
-    return {"size": PLOT_SIZE, "cx": centre, "cy": centre, "r": round(tolerance * scale, 1),
-            "x": round(centre + east * scale, 1), "y": round(centre - north * scale, 1),
-            "distance_m": round(distance), "tolerance_m": round(tolerance)}
 
 
 # ---------------------------------------------------------------- export

@@ -98,9 +98,12 @@ EVIDENCE_LABELS = {
     "period_kind": N_("申报类型"), "declared_stored_kg": N_("申报贮存量（kg）"), "ledger_stored_kg": N_("台账库存（kg）"),
     "rejected_kg": N_("拒收量（kg）"), "lines": N_("拒收或不符的行"), "quantity_kg": N_("联单行数量（kg）"),
     "refused_at": N_("拒收时间"), "in_custody_kg": N_("运输单位保管中（kg）"),
+    "track_km": N_("轨迹长度（公里）"), "track_points": N_("轨迹点数"), "allowed_region": N_("允许区域"),
+    "points_outside": N_("区域外位置点数"), "delivery_scan_outside": N_("送达扫码在区域外"),
+    "outside_at": N_("首次出区域时间"), "outside_lat": N_("区域外纬度"), "outside_lon": N_("区域外经度"),
     "mac_ok": N_("密钥校验码有效"), "mac_problem": N_("校验码问题"), "mac_key_id": N_("校验码密钥编号"),
 }
-REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region")
+REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region", "allowed_region")
 STATUS_KEYS = ("status", "manifest_status", "last_event_status")
 # The kinds a finding's evidence names (CHAIN_BROKEN, DECLARATION_MISSING, PAYMENT_ANOMALY).
 EVIDENCE_KINDS = {

@@ -196,7 +196,7 @@
         if (res.status === 401 || res.status >= 500 || (!res.ok && !code)) { return; }  // kept: sent again later
         // stored, or refused for good (no longer in transit, too old): either way not sent again
         var keys = points.map(function (p) { return p.client_key; });
-        if (res.ok && target === token) { trackSent += points.length; }
+        if (res.ok && target === token) { trackSent += data.created || 0; }
         saveTrack(loadTrack().filter(function (p) { return keys.indexOf(p.client_key) < 0; }));
       });
     }, function () {});

@@ -170,7 +170,7 @@
 
   // Route track: while the manifest is in transit and this page is open, a GPS point every few minutes, queued
   // on the phone like the steps (each with its own key, resent until the server answers).
-  var TRACK = "wastechain.track.v1", trackBox = document.getElementById("track-status"), trackSent = 0;
+  var TRACK = "wastechain.track.v1", TRACK_ACCURACY_M = 5000, trackBox = document.getElementById("track-status"), trackSent = 0;
   function loadTrack() { try { return JSON.parse(localStorage.getItem(TRACK) || "[]"); } catch (e) { return []; } }
   function saveTrack(points) {
     localStorage.setItem(TRACK, JSON.stringify(points));
@@ -210,7 +210,7 @@
   }
   function takePoint() {
     return position().then(function (pos) {
-      if (!pos) { return; }
+      if (!pos || !(pos.accuracy <= TRACK_ACCURACY_M)) { return; }  // no fix, or one too rough to draw a road
       saveTrack(loadTrack().concat([{ client_key: newKey(), token: token, user: user, lat: pos.lat, lon: pos.lon,
                                       accuracy_m: pos.accuracy == null ? null : pos.accuracy,
                                       occurred_at: new Date().toISOString() }]));

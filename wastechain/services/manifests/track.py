@@ -38,9 +38,8 @@ class TrackResult:
 def record_track(session, *, actor: User, manifest_id: int, points: list[PointRequest], now: datetime) -> TrackResult:
     """Stores a batch of points: all of them or, on any refusal, none. A point already stored under its key is
     answered as it was stored (a replay), not stored again."""
-    manifest = locked(session, access.visible_manifests(actor).where(Manifest.id == manifest_id)).first()
-    if manifest is None:
-        access.get_manifest(session, actor, manifest_id)  # the one "not found or not yours" answer
+    manifest = (locked(session, access.visible_manifests(actor).where(Manifest.id == manifest_id)).first()
+                or access.get_manifest(session, actor, manifest_id))  # the one "not found or not yours" answer
     if Party.DRIVER not in access.manifest_parties(actor, manifest):
         raise Forbidden(N_("只有联单 {number} 的驾驶员可以上传运输轨迹"), params={"number": manifest.number},
                         details={"allowed": [Party.DRIVER]})

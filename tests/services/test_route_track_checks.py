@@ -58,6 +58,21 @@ def test_a_route_inside_the_city_raises_nothing(app, api, in_transit):
     assert _found(api, "JURISDICTION_BREACH", in_transit) == [] and _found(api, "LONG_DISTANCE", in_transit) == []
 
 
+def test_general_waste_scanned_in_the_next_county_is_a_breach_where_hazardous_waste_is_not(app, api, session, world,
+                                                                                          in_transit):
+    general = make_batch(session, world.producer, world.producer_site, code="SW17", kg="500")
+    session.commit()
+    mid = api.issue(world, general, "100", receiver_site=world.county_site).json["id"]  # within 柯城 on paper
+    api.step(mid, "pickup", as_="driver", lat=28.97, lon=118.87)
+    next_county = {"lat": world.receiver_site.lat, "lon": world.receiver_site.lon}  # the 衢江 receiver's gate
+    api.step(mid, "deliver", as_="driver", **next_county)
+    api.step(in_transit, "deliver", as_="driver", **next_county)  # hazardous: 衢江 is still in the city
+    run_checks(app)
+    [breach] = _found(api, "JURISDICTION_BREACH", mid)
+    assert breach["evidence"]["allowed_region"] == "330802" and breach["evidence"]["rule"] == "一般固体废物不出县"
+    assert _found(api, "JURISDICTION_BREACH", in_transit) == []
+
+
 def test_a_long_track_between_near_sites_is_long_distance(app, api, in_transit):
     zigzag = [(28.97, 118.87) if i % 2 else (28.98, 118.95) for i in range(30)]  # ~7.8 km a leg, inside the city
     _track(api, in_transit, zigzag)

@@ -52,7 +52,8 @@ def route_plot(manifest, points) -> dict | None:
                                                                    ("receiver", manifest.receiver_site))
              if site is not None and site.lat is not None and site.lon is not None]
     everything = route + [p for _, p in sites]
-    ref = Point(sum(p.lat for p in everything) / len(everything), sum(p.lon for p in everything) / len(everything))
+    lats, lons = [p.lat for p in everything], [p.lon for p in everything]
+    ref = Point((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)  # the middle of what is drawn
     flat = [_metres(p.lat, p.lon, ref.lat, ref.lon) for p in everything]
     half = max(max(abs(e) for e, _ in flat), max(abs(n) for _, n in flat), 1.0)
     scale = (PLOT_SIZE / 2 - MARGIN) / half

@@ -112,7 +112,8 @@
     // A step is sent only under the account that took it: a shared phone never files it as someone else's.
     var pending = load().filter(function (i) { return i.state === "pending" && (!i.user || i.user === user); });
     var reload = false, failure = null;
-    var chain = sendTrack().then(function () { return "start"; });  // the route first, then the delivery
+    var start = function () { return "start"; };
+    var chain = sendTrack().then(start, start);  // the route first, then the delivery
     pending.forEach(function (item) {
       chain = chain.then(function (previous) {
         if (previous === "wait") { return "wait"; }
@@ -170,7 +171,8 @@
 
   // Route track: while the manifest is in transit and this page is open, a GPS point every few minutes, queued
   // on the phone like the steps (each with its own key, resent until the server answers).
-  var TRACK = "wastechain.track.v1", TRACK_ACCURACY_M = 5000, trackBox = document.getElementById("track-status"), trackSent = 0;
+  var TRACK = "wastechain.track.v1", TRACK_ACCURACY_M = 5000;
+  var trackBox = document.getElementById("track-status"), trackSent = 0;
   function loadTrack() { try { return JSON.parse(localStorage.getItem(TRACK) || "[]"); } catch (e) { return []; } }
   function saveTrack(points) {
     localStorage.setItem(TRACK, JSON.stringify(points));
@@ -185,7 +187,8 @@
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ points: points.map(function (p) {
-        return { client_key: p.client_key, lat: p.lat, lon: p.lon, accuracy_m: p.accuracy_m, occurred_at: p.occurred_at };
+        return { client_key: p.client_key, lat: p.lat, lon: p.lon, accuracy_m: p.accuracy_m,
+                 occurred_at: p.occurred_at };
       }) })
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) {
@@ -203,7 +206,8 @@
   }
   function sendTrack() {
     var mine = loadTrack().filter(function (p) { return !p.user || p.user === user; });
-    var targets = mine.map(function (p) { return p.token; }).filter(function (t, i, all) { return all.indexOf(t) === i; });
+    var targets = mine.map(function (p) { return p.token; })
+      .filter(function (t, i, all) { return all.indexOf(t) === i; });
     return Promise.all(targets.map(function (target) {
       return sendTrackOf(target, mine.filter(function (p) { return p.token === target; }).slice(0, 500));
     }));
@@ -227,7 +231,8 @@
   if (sync_now) { sync_now.addEventListener("click", sync); }
   window.addEventListener("online", sync);
   setInterval(function () {
-    if (load().some(function (i) { return i.state === "pending"; })) { sync(); } else if (loadTrack().length) { sendTrack(); }
+    if (load().some(function (i) { return i.state === "pending"; })) { sync(); }
+    else if (loadTrack().length) { sendTrack(); }
   }, 15000);
   render();
   sync();

@@ -13,7 +13,8 @@ def _in_transit(api, session, world):
     batch = make_batch(session, world.producer, world.producer_site, kg="1000")
     session.commit()
     manifest = api.issue(world, batch, "60").json
-    assert api.step(manifest["id"], "pickup", as_="driver", lat=GATE["latitude"], lon=GATE["longitude"]).status_code == 201
+    picked_up = api.step(manifest["id"], "pickup", as_="driver", lat=GATE["latitude"], lon=GATE["longitude"])
+    assert picked_up.status_code == 201
     return manifest
 
 

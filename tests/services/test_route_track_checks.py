@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.factories import NOW, assert_refused, make_batch, row_count, run_checks, user_named
+from tests.factories import NOW, make_batch, row_count, run_checks, user_named
 from wastechain.domain.errors import Forbidden, NotFound, ValidationFailed
 from wastechain.domain.timeutil import local_date
 from wastechain.models import TrackPoint
@@ -24,7 +24,8 @@ def in_transit(api, world, batch):
 def _track(api, mid, coordinates):
     start = datetime.now(timezone.utc) - timedelta(minutes=3 * len(coordinates))
     points = [{"client_key": f"p-{mid}-{i:04d}", "lat": lat, "lon": lon,
-               "occurred_at": (start + timedelta(minutes=3 * i)).isoformat()} for i, (lat, lon) in enumerate(coordinates)]
+               "occurred_at": (start + timedelta(minutes=3 * i)).isoformat()}
+              for i, (lat, lon) in enumerate(coordinates)]
     response = api.post(f"/manifests/{mid}/track", {"points": points}, as_="driver")
     assert response.status_code == 201, response.json
 
@@ -124,6 +125,7 @@ def test_the_service_lets_only_the_driver_write_and_only_who_sees_the_manifest_r
     session.rollback()
     manifests.record_track(session, actor=user_named(session, "driver"), manifest_id=in_transit,
                            points=[_point("svc-0005")], now=now)
-    assert len(manifests.read_track(session, actor=user_named(session, "kecheng_regulator"), manifest_id=in_transit)) == 1
+    kecheng = user_named(session, "kecheng_regulator")
+    assert len(manifests.read_track(session, actor=kecheng, manifest_id=in_transit)) == 1
     with pytest.raises(NotFound):
         manifests.read_track(session, actor=user_named(session, "jiangshan_regulator"), manifest_id=in_transit)

@@ -38,7 +38,8 @@ class RegionBox:
     def holds(self, point: Point, margin_m: float = REGION_MARGIN_M) -> bool:
         lat_margin = margin_m / METRES_PER_DEGREE
         # a degree of longitude shrinks with the latitude; the box's pole-side edge is the narrower one
-        lon_margin = margin_m / (METRES_PER_DEGREE * max(math.cos(math.radians(max(abs(self.south), abs(self.north)))), 0.01))
+        narrowest = math.cos(math.radians(max(abs(self.south), abs(self.north))))
+        lon_margin = margin_m / (METRES_PER_DEGREE * max(narrowest, 0.01))
         return (self.south - lat_margin <= point.lat <= self.north + lat_margin
                 and self.west - lon_margin <= point.lon <= self.east + lon_margin)
 

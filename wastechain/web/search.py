@@ -73,8 +73,9 @@ def manifest(manifest_id: int):
     """A manifest's whole file for a roadside check: parties, lines, timeline in China time, GPS points, origins."""
     found = oversight.manifest_file(db(), actor=actor(), manifest_id=manifest_id)
     track = route_plot(found["manifest"], manifests.read_track(db(), actor=actor(), manifest_id=manifest_id))
-    return render_template("search/manifest.html", **found, track=track, status_names=STATUS_NAMES, step_names=STEP_NAMES,
-                           catalog=CATALOG, severities=SEVERITY_NAMES, anomaly_statuses=ANOMALY_STATUS_NAMES)
+    return render_template("search/manifest.html", **found, track=track, status_names=STATUS_NAMES,
+                           step_names=STEP_NAMES, catalog=CATALOG, severities=SEVERITY_NAMES,
+                           anomaly_statuses=ANOMALY_STATUS_NAMES)
 
 
 @bp.get("/batches/<int:batch_id>/trace")

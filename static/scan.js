@@ -38,7 +38,7 @@
     return new Promise(function (resolve) {
       if (!navigator.geolocation) { return resolve(null); }
       navigator.geolocation.getCurrentPosition(
-        function (p) { resolve({ lat: p.coords.latitude, lon: p.coords.longitude }); },
+        function (p) { resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy }); },
         function () { resolve(null); },
         { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
     });
@@ -112,7 +112,8 @@
     // A step is sent only under the account that took it: a shared phone never files it as someone else's.
     var pending = load().filter(function (i) { return i.state === "pending" && (!i.user || i.user === user); });
     var reload = false, failure = null;
-    var chain = Promise.resolve("start");
+    var start = function () { return "start"; };
+    var chain = sendTrack().then(start, start);  // the route first, then the delivery
     pending.forEach(function (item) {
       chain = chain.then(function (previous) {
         if (previous === "wait") { return "wait"; }
@@ -168,12 +169,71 @@
     });
   });
 
+  // Route track: while the manifest is in transit and this page is open, a GPS point every few minutes, queued
+  // on the phone like the steps (each with its own key, resent until the server answers).
+  var TRACK = "wastechain.track.v1", TRACK_ACCURACY_M = 5000;
+  var trackBox = document.getElementById("track-status"), trackSent = 0;
+  function loadTrack() { try { return JSON.parse(localStorage.getItem(TRACK) || "[]"); } catch (e) { return []; } }
+  function saveTrack(points) {
+    localStorage.setItem(TRACK, JSON.stringify(points));
+    var waiting = points.filter(function (p) { return p.token === token; }).length;
+    if (trackBox) {
+      trackBox.textContent = waiting ? trackBox.dataset.waiting.replace("{n}", waiting)
+        : trackSent ? trackBox.dataset.sent.replace("{n}", trackSent) : trackBox.dataset.idle;
+    }
+  }
+  function sendTrackOf(target, points, retried) {
+    return fetch("/s/" + target + "/track", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ points: points.map(function (p) {
+        return { client_key: p.client_key, lat: p.lat, lon: p.lon, accuracy_m: p.accuracy_m,
+                 occurred_at: p.occurred_at };
+      }) })
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        var code = (data.error || {}).code;
+        if (res.status === 400 && code === "CSRF_INVALID" && !retried) {
+          return refreshCsrf().then(function () { return sendTrackOf(target, points, true); });
+        }
+        if (res.status === 401 || res.status >= 500 || (!res.ok && !code)) { return; }  // kept: sent again later
+        // stored, or refused for good (no longer in transit, too old): either way not sent again
+        var keys = points.map(function (p) { return p.client_key; });
+        if (res.ok && target === token) { trackSent += data.created || 0; }
+        saveTrack(loadTrack().filter(function (p) { return keys.indexOf(p.client_key) < 0; }));
+      });
+    }, function () {});
+  }
+  function sendTrack() {
+    var mine = loadTrack().filter(function (p) { return !p.user || p.user === user; });
+    var targets = mine.map(function (p) { return p.token; })
+      .filter(function (t, i, all) { return all.indexOf(t) === i; });
+    return Promise.all(targets.map(function (target) {
+      return sendTrackOf(target, mine.filter(function (p) { return p.token === target; }).slice(0, 500));
+    }));
+  }
+  function takePoint() {
+    return position().then(function (pos) {
+      if (!pos || !(pos.accuracy <= TRACK_ACCURACY_M)) { return; }  // no fix, or one too rough to draw a road
+      saveTrack(loadTrack().concat([{ client_key: newKey(), token: token, user: user, lat: pos.lat, lon: pos.lon,
+                                      accuracy_m: pos.accuracy == null ? null : pos.accuracy,
+                                      occurred_at: new Date().toISOString() }]));
+      return navigator.onLine ? sendTrack() : null;
+    });
+  }
+  var trackEvery = scan ? Number(scan.dataset.trackEvery) * 1000 : 0;
+  if (token && trackEvery > 0) { takePoint(); setInterval(takePoint, trackEvery); }
+  window.addEventListener("online", sendTrack);
+
   var flash = sessionStorage.getItem(FLASH);
   if (flash) { sessionStorage.removeItem(FLASH); confirmBox(flash); }
   var sync_now = document.getElementById("sync-now");
   if (sync_now) { sync_now.addEventListener("click", sync); }
   window.addEventListener("online", sync);
-  setInterval(function () { if (load().some(function (i) { return i.state === "pending"; })) { sync(); } }, 15000);
+  setInterval(function () {
+    if (load().some(function (i) { return i.state === "pending"; })) { sync(); }
+    else if (loadTrack().length) { sendTrack(); }
+  }, 15000);
   render();
   sync();
 })();

@@ -2,7 +2,7 @@
    Scan pages: network first (the state may have changed), else the copy from the last visit, else the offline
    shell, which can still queue a step. Static files: the cached copy at once, refreshed in the background.
    Posts are never touched: scan.js queues them itself and resends with the same idempotency key. */
-var VERSION = "wastechain-v3";  // v3: the offline shell and scan.js carry their texts in the page language
+var VERSION = "wastechain-v4";  // v4: scan.js sends the route track
 var SHELL = ["/offline", "/static/app.css", "/static/app.js", "/static/scan.js"];
 
 self.addEventListener("install", function (event) {

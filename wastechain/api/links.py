@@ -14,7 +14,8 @@ _MANIFEST = ["GET /manifests/{manifest_id}", "POST /manifests/{manifest_id}/even
              "GET /manifests/{manifest_id}/qr.png", "GET /manifests/{manifest_id}/qr.svg",
              "GET /manifests/{manifest_id}/origins", "GET /manifests/{manifest_id}/corrections",
              "POST /manifests/{manifest_id}/corrections", "POST /manifests/{manifest_id}/correction-asks",
-             "POST /manifests/{manifest_id}/paper-entries"]
+             "POST /manifests/{manifest_id}/paper-entries", "POST /manifests/{manifest_id}/track",
+             "GET /manifests/{manifest_id}/track"]
 _BATCH = ["GET /batches/{batch_id}", "GET /batches/{batch_id}/label.png", "GET /batches/{batch_id}/label.svg",
           "GET /batches/{batch_id}/label.pdf", "GET /batches/{batch_id}/trace", "GET /batches/{batch_id}/certificate.pdf"]
 _ORGANIZATION = ["GET /organizations/{org_id}", "POST /organizations/{org_id}/sites",

@@ -1,10 +1,10 @@
-"""The synthetic city's injected faults: 27 of them, covering the 18 anomaly codes, each with its fingerprint.
+"""The synthetic city's injected faults: 29 of them, covering the 18 anomaly codes, each with its fingerprint.
 
 Most faults are things the services allow, so they are made the way they happen, through the services: a truck
-that never arrives, a receipt weighed light, a pickup scanned 5 km from the gate, a transport licence or a
-cross-county approval that lapses overnight before a late pickup or delivery, loads weighed a little heavy that
-push a small incinerator past its annual capacity, a fee paid to the carrier, a declaration never filed, waste
-kept too long in storage, a correction (修订) no other party ever answers.
+that never arrives, a receipt weighed light, a pickup scanned 5 km from the gate, a delivery scanned in another
+city, a transport licence or a cross-county approval that lapses overnight before a late pickup or delivery, loads
+weighed a little heavy that push a small incinerator past its annual capacity, a fee paid to the carrier, a
+declaration never filed, waste kept too long in storage, a correction (修订) no other party ever answers.
 
 Two are by nature things the services never do: they are edits of stored records behind the services' back. They
 are the two small `tamper_*` functions below, run as actions of the simulation after the fact (a plain SQL
@@ -190,6 +190,12 @@ def inject_faults(city: City) -> None:
                 session, actor=city.actor(haz.user), manifest_id=unanswered.manifest_id, field="pickup_kg",
                 value=Decimal(399), reason="提货重量少记 1 kg", now=now).id))
     city.expect("CORRECTION_PENDING", lambda: f"correction:{filed['id']}")
+
+    # Delivered astray: a hazardous load for a receiver in the city, its delivery scanned in Ningbo (the route
+    # check reads the scan's GPS, not only the registered sites).
+    astray = m(haz, hazardous_receiver, HAZARDOUS_CODES[0], 350, at(fault_day), deliver_gps=NINGBO[1:])
+    city.expect("JURISDICTION_BREACH", manifest_key(astray))
+    city.expect("LOCATION_MISMATCH", manifest_key(astray, ":deliver"))
 
     _declarations_not_filed(city, ind, haz)
 

@@ -182,7 +182,7 @@ class City:
              stock: Stock | None = None, generated_before: timedelta | None = None, medical: bool = False,
              pickup_delay=None, transit=None, receive_delay=None, dispose_delay=None, received=None,
              stop_after: str | None = None, planned_at: datetime | None = None, payee: str | None = "receiver",
-             pickup_gps=None, approval_id: int | None = None, handover: bool = True, refused=None,
+             pickup_gps=None, deliver_gps=None, approval_id: int | None = None, handover: bool = True, refused=None,
              return_after: timedelta | None = None) -> Trip:
         """Plans one manifest and schedules its steps; the keyword arguments are how a fault bends it."""
         rng, kg = self.rng, _kg(kg)
@@ -207,7 +207,7 @@ class City:
                     steps["deliver"], steps["receive"], steps["dispose"],
                     closed_at + timedelta(days=rng.uniform(1, 3)) if closed_at and payee else None,
                     weighed, rng.choice(("R4", "D10")), pickup_gps or jitter(rng, producer.lat, producer.lon, 150),
-                    jitter(rng, receiver.lat, receiver.lon, 150), payee, approval_id, handover,
+                    deliver_gps or jitter(rng, receiver.lat, receiver.lon, 150), payee, approval_id, handover,
                     refused=_kg(refused or 0))
         self.at(issued_at, self._issue, trip)
         if trip.refused and trip.receive_at and return_after:

@@ -33,6 +33,9 @@ class PermitFacts:
         return waste_code in self.waste_codes or category in self.waste_codes
 
 
+JURISDICTION_RULES = {True: N_("危险废物不出市"), False: N_("一般固体废物不出县")}  # by "is hazardous"
+
+
 def jurisdiction_violation(
     *, stream: Stream, waste_code: str, origin_region: str, destination_region: str, approved: bool,
     origin_name: str | None = None, destination_name: str | None = None,
@@ -43,10 +46,10 @@ def jurisdiction_violation(
     """
     if is_hazardous(stream):
         scope, same = N_("跨市"), city_of(origin_region) == city_of(destination_region)
-        rule = N_("危险废物不出市")
+        rule = JURISDICTION_RULES[True]
     else:
         scope, same = N_("跨县"), county_of(origin_region) == county_of(destination_region)
-        rule = N_("一般固体废物不出县")
+        rule = JURISDICTION_RULES[False]
     if same or approved:
         return None
     return RuleViolation(

@@ -15,6 +15,7 @@ from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 from wastechain.models.tipoffs import Tipoff, TipoffAction, TipoffLink, TipoffPhoto
 from wastechain.models.corrections import Correction, CorrectionDecision
 from wastechain.models.paper import PaperEntry
+from wastechain.models.track import TrackPoint
 
 __all__ = [
     "Anomaly", "AnomalyNote", "DaySeal", "Declaration", "Notification", "Payment", "ReceiverIntake",
@@ -23,5 +24,5 @@ __all__ = [
     "DailyFlow", "DisposalRecord", "HandoverCode", "LineageFlow",
     "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
     "Organization", "PaperEntry", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User",
-    "UserLogin", "Vehicle", "Tipoff", "TipoffAction", "TipoffLink", "TipoffPhoto", "WasteCode",
+    "UserLogin", "Vehicle", "Tipoff", "TipoffAction", "TipoffLink", "TipoffPhoto", "TrackPoint", "WasteCode",
 ]

@@ -6,6 +6,7 @@ from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus
 from wastechain.domain.vocabulary import Role
 from wastechain.services import manifests
 from wastechain.services.accounts import company
+from wastechain.web.plots import route_plot
 from wastechain.web.common import actor, db, roles_required
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier")
@@ -32,7 +33,9 @@ def index():
 @roles_required(Role.TRANSPORTER)
 def manifest(manifest_id: int):
     found = manifests.get_manifest(db(), actor=actor(), manifest_id=manifest_id)
-    return render_template("carrier/manifest.html", manifest=found, status_names=STATUS_NAMES, step_names=STEP_NAMES)
+    track = route_plot(found, manifests.read_track(db(), actor=actor(), manifest_id=found.id))
+    return render_template("carrier/manifest.html", manifest=found, status_names=STATUS_NAMES, step_names=STEP_NAMES,
+                           track=track)
 
 
 @bp.get("/fleet")

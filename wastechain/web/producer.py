@@ -21,6 +21,7 @@ from wastechain.services.manifests import drafts, handover
 from wastechain.services.manifests.issue import place_names
 from wastechain.services.rendering import labels, manifest_pdf, qr
 from wastechain.services.storage import batches
+from wastechain.web.plots import route_plot
 from wastechain.web.common import (actor, attempt, db, new_key, now, roles_required, scan_path, secret, settings,
                                    step_fields)
 
@@ -224,7 +225,8 @@ def _manifest_page(manifest_id: int, issued=None) -> str:
                            scan_url=scan_path("manifest", found.id),
                            custody=manifests.refused_in_custody(db(), actor=actor(), manifest=found)
                            if found.rejected_kg else [],
-                           can_take_back=Step.RECEIVE.value in access.manifest_steps(actor(), found), key=new_key())
+                           can_take_back=Step.RECEIVE.value in access.manifest_steps(actor(), found), key=new_key(),
+                           track=route_plot(found, manifests.read_track(db(), actor=actor(), manifest_id=found.id)))
 
 
 @bp.get("/producer/manifests/<int:manifest_id>")

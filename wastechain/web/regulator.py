@@ -1,6 +1,5 @@
 """The regulators' anomaly work queue (异常工作台): the jurisdiction's open anomalies of any date, filters, bulk
 acknowledge, assignment to an officer, evidence in plain words, the day's digest (预警日报) and the header's badge."""
-import math
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +18,7 @@ from wastechain.i18n import message_of
 from wastechain.services import catalog
 from wastechain.services.anomalies import lifecycle
 from wastechain.services.rendering import tables
+from wastechain.web.plots import gps_plot
 from wastechain.web.common import actor, attempt, cn_time, db, kg, now, roles_required, settings
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
@@ -98,9 +98,12 @@ EVIDENCE_LABELS = {
     "period_kind": N_("申报类型"), "declared_stored_kg": N_("申报贮存量（kg）"), "ledger_stored_kg": N_("台账库存（kg）"),
     "rejected_kg": N_("拒收量（kg）"), "lines": N_("拒收或不符的行"), "quantity_kg": N_("联单行数量（kg）"),
     "refused_at": N_("拒收时间"), "in_custody_kg": N_("运输单位保管中（kg）"),
+    "track_km": N_("轨迹长度（公里）"), "track_points": N_("轨迹点数"), "allowed_region": N_("允许区域"),
+    "points_outside": N_("区域外位置点数"), "delivery_scan_outside": N_("送达扫码在区域外"),
+    "outside_at": N_("首次出区域时间"), "outside_lat": N_("区域外纬度"), "outside_lon": N_("区域外经度"),
     "mac_ok": N_("密钥校验码有效"), "mac_problem": N_("校验码问题"), "mac_key_id": N_("校验码密钥编号"),
 }
-REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region")
+REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region", "allowed_region")
 STATUS_KEYS = ("status", "manifest_status", "last_event_status")
 # The kinds a finding's evidence names (CHAIN_BROKEN, DECLARATION_MISSING, PAYMENT_ANOMALY).
 EVIDENCE_KINDS = {
@@ -295,34 +298,6 @@ def _act(anomaly_id: int, done: str, service, **fields):
 
     attempt(act, on_refusal=lambda error: flash(message_of(error), "error"))
     return redirect(url_for("regulator.detail", anomaly_id=anomaly_id))
-
-
-# ---------------------------------------------------------------- the coordinate plot
-
-PLOT_SIZE = 240  # the SVG's view box, in its own units
-
-
-def gps_plot(evidence: dict) -> dict | None:
-    """Where a step was scanned against its site, for a small SVG: the site in the middle, the tolerance as a
-    circle, the scan point; metres on a local flat projection (a few km: the error is far below a GPS fix's)."""
-    try:
-        scan_lat, scan_lon, site_lat, site_lon = (float(evidence[k]) for k in
-                                                  ("scan_lat", "scan_lon", "site_lat", "site_lon"))
-    except (KeyError, TypeError, ValueError):
-        return None
-    metres_per_degree = 111_195.0
-    east = (scan_lon - site_lon) * metres_per_degree * math.cos(math.radians(site_lat))
-    north = (scan_lat - site_lat) * metres_per_degree
-    distance = math.hypot(east, north)
-    try:
-        tolerance = float(evidence.get("tolerance_m") or settings().thresholds.location_tolerance_m)
-    except (TypeError, ValueError):
-        tolerance = float(settings().thresholds.location_tolerance_m)
-    scale = (PLOT_SIZE / 2 - 16) / max(distance, tolerance, 1.0)
-    centre = PLOT_SIZE / 2
-    return {"size": PLOT_SIZE, "cx": centre, "cy": centre, "r": round(tolerance * scale, 1),
-            "x": round(centre + east * scale, 1), "y": round(centre - north * scale, 1),
-            "distance_m": round(distance), "tolerance_m": round(tolerance)}
 
 
 # ---------------------------------------------------------------- export

@@ -8,6 +8,8 @@ sync much later. The endpoint is CSRF-protected (X-CSRFToken header; the page fe
 """
 from decimal import Decimal
 
+import marshmallow as ma
+
 from flask import (Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request,
                    send_from_directory, url_for)
 from flask_babel import gettext as _
@@ -15,6 +17,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from wastechain import throttle
+from wastechain.api.manifests.schemas import TrackIn
 from wastechain.domain.errors import DomainError, InvalidQR, ValidationFailed
 from wastechain.domain.fieldnames import field_name
 from wastechain.domain.qrtoken import make_token, read_token
@@ -68,13 +71,16 @@ def page(token):
     if view["kind"] == "manifest" and view["detail"]:
         manifest = manifests.get_manifest(db(), actor=actor(), manifest_id=view["id"])
     steps = [s for s in view.get("allowed_steps", []) if s in DRIVER_STEPS]
+    tracking = TRACK_EVERY_SECONDS if Step.DELIVER.value in steps else None  # in transit, and his to deliver
     return render_template("scan/page.html", token=token, view=view, manifest=manifest, steps=steps,
+                           tracking=tracking,
                            notice=_driver_notice(view), step_names=STEP_NAMES, key=new_key(),
                            status_names=STATUS_NAMES, batch_status_names=BATCH_STATUS_NAMES,
                            container_status_names=CONTAINER_STATUS_NAMES, kind_names=KIND_NAMES)
 
 
 OPEN_FOR_DRIVERS = (ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT)
+TRACK_EVERY_SECONDS = 180  # a route point every 3 minutes while the page is open: a few km at road speed
 
 
 def _batch_manifests(view: dict):
@@ -152,6 +158,23 @@ def step(token):
     flash(_("✓ %(step)s已记录：联单 %(number)s 现为「%(status)s」", step=_(STEP_NAMES[Step(event.type)]),
             number=manifest.number, status=_(STATUS_NAMES[manifest.status])), "info")
     return redirect(request.path.removesuffix("/step"))
+
+
+@bp.post("/s/<token>/track")
+@roles_required(Role.DRIVER)
+def track(token):
+    """Route track points from the scan page's script (also replays of its offline queue): JSON
+    {"points": [{client_key, lat, lon, occurred_at, accuracy_m}]}, checked by the API's schema."""
+    subject = read_token(secret(), token)
+    if subject.kind != "manifest":
+        raise ValidationFailed(N_("这个二维码不是转移联单，不能提货或送达"), details={"kind": subject.kind})
+    try:
+        body = TrackIn().load(request.get_json(silent=True) or {})
+    except ma.ValidationError as error:
+        raise ValidationFailed(N_("轨迹数据无效"), details=error.messages) from None
+    points = [manifests.PointRequest(**point) for point in body["points"]]
+    result = manifests.record_track(db(), actor=actor(), manifest_id=subject.id, points=points, now=now())
+    return jsonify({"created": result.created, "stored": len(result.points)}), 201 if result.created else 200
 
 
 @bp.get("/csrf-token")

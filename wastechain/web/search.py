@@ -14,8 +14,9 @@ from wastechain.domain.anomalies import ANOMALY_STATUS_NAMES, CATALOG, SEVERITY_
 from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import AUTHORITY_ROLES
 from wastechain.i18n import message_of
-from wastechain.services import oversight
+from wastechain.services import manifests, oversight
 from wastechain.web.common import actor, db, roles_required, secret
+from wastechain.web.plots import route_plot
 
 bp = Blueprint("search", __name__, url_prefix="/oversight")
 KIND_NAMES = {"manifest": N_("联单"), "batch": N_("废物批次"), "container": N_("容器"), "enterprise": N_("企业")}
@@ -71,8 +72,10 @@ def index():
 def manifest(manifest_id: int):
     """A manifest's whole file for a roadside check: parties, lines, timeline in China time, GPS points, origins."""
     found = oversight.manifest_file(db(), actor=actor(), manifest_id=manifest_id)
-    return render_template("search/manifest.html", **found, status_names=STATUS_NAMES, step_names=STEP_NAMES,
-                           catalog=CATALOG, severities=SEVERITY_NAMES, anomaly_statuses=ANOMALY_STATUS_NAMES)
+    track = route_plot(found["manifest"], manifests.read_track(db(), actor=actor(), manifest_id=manifest_id))
+    return render_template("search/manifest.html", **found, track=track, status_names=STATUS_NAMES,
+                           step_names=STEP_NAMES, catalog=CATALOG, severities=SEVERITY_NAMES,
+                           anomaly_statuses=ANOMALY_STATUS_NAMES)
 
 
 @bp.get("/batches/<int:batch_id>/trace")

@@ -7,9 +7,10 @@ from wastechain.api.common import (Blueprint, current_user, db, listed, login_re
 from flask_babel import gettext
 
 from wastechain.api.manifests.schemas import (CheckOut, HandoverCodeOut, ManifestArgs, ManifestDetailOut, ManifestIn,
-                                              ManifestOut, StepEventOut, StepIn, VerifyOut)
+                                              ManifestOut, StepEventOut, StepIn, TrackIn, TrackOut, VerifyOut)
 from wastechain.domain.errors import ValidationFailed
 from wastechain.domain.text import N_
+from wastechain.domain.track import Point, track_length_m
 from wastechain.services import manifests
 from wastechain.services.rendering import manifest_pdf, qr
 
@@ -115,6 +116,37 @@ def step_idempotency_key(from_body: str | None) -> str:
         raise ValidationFailed(N_("请求体的 idempotency_key 与 Idempotency-Key 头不一致"),
                                details={"idempotency_key": "differs from the Idempotency-Key header"})
     return key
+
+
+@bp.post("/manifests/<int:manifest_id>/track")
+@login_required
+@bp.arguments(TrackIn)
+@bp.response(201, TrackOut)
+@bp.alt_response(200, schema=TrackOut, description="every point already stored under its key: nothing new")
+def record_track(body, manifest_id):
+    """Add GPS points to the route track of a manifest in transit (its driver only; up to 500 points a request).
+
+    Each point carries the phone's `client_key`: a point resent under the same key is stored once. A point older
+    than 7 days or more than 5 minutes ahead is refused like a step (422, nothing stored); a manifest not in
+    transit answers 409 NOT_IN_TRANSIT. The answer lists the request's points as stored.
+    """
+    points = [manifests.PointRequest(**point) for point in body["points"]]
+    result = manifests.record_track(db(), actor=current_user(), manifest_id=manifest_id, points=points, now=now())
+    return track_out(manifest_id, result.points, created=result.created), 201 if result.created else 200
+
+
+@bp.get("/manifests/<int:manifest_id>/track")
+@login_required
+@bp.response(200, TrackOut)
+def read_track(manifest_id):
+    """The manifest's route track in the order driven (its parties, regulators)."""
+    points = manifests.read_track(db(), actor=current_user(), manifest_id=manifest_id)
+    return track_out(manifest_id, points, created=0)
+
+
+def track_out(manifest_id: int, points, *, created: int) -> dict:
+    return {"manifest_id": manifest_id, "created": created, "points": points,
+            "length_km": round(track_length_m([Point(p.lat, p.lon) for p in points]) / 1000, 3)}
 
 
 @bp.post("/manifests/<int:manifest_id>/handover-code")

@@ -195,3 +195,33 @@ class VerdictOut(ma.Schema):
 class CheckOut(ma.Schema):
     ok = ma.fields.Boolean(metadata={"description": "POST /manifests with this body would issue the manifest"})
     verdicts = ma.fields.List(ma.fields.Nested(VerdictOut))
+
+
+class TrackPointIn(ma.Schema):
+    client_key = Text(required=True, min_length=8, max_length=100, metadata={
+        "description": "the phone's key of this point: a point resent under the same key is stored once"})
+    lat = ma.fields.Float(required=True, validate=ma.validate.Range(-90, 90))
+    lon = ma.fields.Float(required=True, validate=ma.validate.Range(-180, 180))
+    occurred_at = Time(load_default=None, allow_none=True, metadata={
+        "description": "the device's time of the fix: at most 7 days old, at most 5 minutes ahead; omitted: now"})
+    accuracy_m = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(0, 100_000))
+
+
+class TrackIn(ma.Schema):
+    points = ma.fields.List(ma.fields.Nested(TrackPointIn), required=True, validate=ma.validate.Length(1, 500))
+
+
+class TrackPointOut(ma.Schema):
+    client_key = ma.fields.String()
+    lat = ma.fields.Float()
+    lon = ma.fields.Float()
+    accuracy_m = ma.fields.Float(allow_none=True)
+    occurred_at = ma.fields.DateTime()
+    recorded_at = ma.fields.DateTime()
+
+
+class TrackOut(ma.Schema):
+    manifest_id = ma.fields.Integer()
+    created = ma.fields.Integer(metadata={"description": "points stored by this request (the others were replays)"})
+    points = ma.fields.List(ma.fields.Nested(TrackPointOut))
+    length_km = ma.fields.Float(metadata={"description": "the track's length through its points in time order"})

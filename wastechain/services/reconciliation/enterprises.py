@@ -10,9 +10,11 @@ from wastechain.domain import anomalies as catalog
 from wastechain.domain.anomalies import Thresholds, day_window, kg
 from wastechain.domain.quantities import GRAMS_PER_KG
 from wastechain.domain.states import ManifestStatus as MS
+from wastechain.domain.track import Point, track_length_m
 from wastechain.models import (DaySeal, Declaration, Organization, Payment, ReceiverIntake, ReceiverIntakeTotal, Site,
                                Vehicle)
 from wastechain.services.anomalies.declarations import period_stock
+from wastechain.services.reconciliation import routes
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
 from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, g, haversine_m,
                                                     permits_of)
@@ -239,6 +241,27 @@ def check_long_distance(ctx: Context) -> Iterator[Candidate]:
             "origin_site": row.origin, "destination_site": row.destination,
             "distance_km": round(row.distance / 1000, 1), "threshold_km": km}, manifest_id=row.id,
             responsible="issuer")
+    yield from _long_track(ctx, km)
+
+
+def _long_track(ctx: Context, km: int) -> Iterator[Candidate]:
+    """At the delivery: the route driven (pickup scan, track points, delivery scan) longer than LONG_DISTANCE_KM,
+    however close the sites are. A manifest with no track point is judged on its sites alone."""
+    d = E.alias("d")
+    tracked = exists().where(routes.T.c.manifest_id == d.c.manifest_id)
+    rows = list(ctx.stream(select(d.c.manifest_id, d.c.lat, d.c.lon, d.c.occurred_at)
+                           .where(d.c.type == "deliver", ctx.scope(d), tracked)))
+    ids = [row.manifest_id for row in rows]
+    tracks, pickups = routes.track_points(ctx.session, ids), routes.pickup_scans(ctx.session, ids)
+    for row in rows:
+        delivery = [Point(row.lat, row.lon)] if row.lat is not None and row.lon is not None else []
+        points = tracks.get(row.manifest_id, [])
+        route = ([pickups[row.manifest_id]] if row.manifest_id in pickups else []) + points + delivery
+        length = track_length_m(route)
+        if length > km * 1000:
+            yield Candidate("LONG_DISTANCE", f"m:{row.manifest_id}", {
+                "track_km": round(length / 1000, 1), "track_points": len(points), "delivered_at": row.occurred_at,
+                "threshold_km": km}, manifest_id=row.manifest_id, responsible="transporter")
 
 
 def check_overweight_load(ctx: Context) -> Iterator[Candidate]:

@@ -8,13 +8,17 @@ from sqlalchemy import and_, exists, func, or_, select, union
 
 from wastechain.domain import anomalies as catalog
 from wastechain.domain import rules
+from wastechain.domain.rules import JURISDICTION_RULES
 from wastechain.domain.anomalies import day_window, kg
 from wastechain.domain.states import ManifestStatus as MS
 from wastechain.domain.streams import Stream
+from wastechain.domain.regions import city_of, within
 from wastechain.domain.timeutil import deadline_passed, local_date, receipt_deadline
+from wastechain.domain.track import Point, points_outside
 from wastechain.domain.vocabulary import BatchStatus
 from wastechain.models import Approval, Site
 from wastechain.services.catalog.editions import exemptions
+from wastechain.services.reconciliation import routes
 from wastechain.services.reconciliation.context import Candidate, Context
 from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, epoch, g, haversine_m,
                                                     permits_of, same_permit_spans)
@@ -242,6 +246,44 @@ def check_jurisdiction_breach(ctx: Context) -> Iterator[Candidate]:
         yield Candidate("JURISDICTION_BREACH", f"m:{row.id}", {
             **violation.details, "delivered_at": row.occurred_at, "approval_id": row.approval_id,
             "message": violation.message}, manifest_id=row.id, responsible="issuer")
+    yield from _left_the_region_on_the_road(ctx, seen)
+
+
+def _left_the_region_on_the_road(ctx: Context, seen: set[int]) -> Iterator[Candidate]:
+    """Registered inside the allowed region, but the delivery was scanned, or track points lie, outside it (the
+    city for hazardous waste, the county for general waste). Where a point lies is approximated from the sites'
+    extent per county (domain.track); a manifest approved across regions is not judged on its route."""
+    d = E.alias("d")
+    hazardous = exists().where(L.c.manifest_id == M.c.id, W.c.code == L.c.waste_code,
+                               W.c.stream.in_(HAZARDOUS_STREAMS))
+    located = or_(and_(d.c.lat.is_not(None), d.c.lon.is_not(None)),
+                  exists().where(routes.T.c.manifest_id == d.c.manifest_id))
+    query = (select(M.c.id, M.c.origin_region_code, M.c.destination_region_code, d.c.occurred_at, d.c.lat, d.c.lon,
+                    hazardous.label("hazardous"))
+             .select_from(d.join(M, M.c.id == d.c.manifest_id))
+             .where(d.c.type == "deliver", ctx.scope(d), located))
+    rows = []
+    for row in ctx.stream(query):
+        allowed = city_of(row.origin_region_code) if row.hazardous else row.origin_region_code
+        if row.id not in seen and within(row.destination_region_code, allowed):
+            rows.append((row, allowed))
+    if not rows:
+        return
+    boxes = routes.region_boxes(ctx.session)
+    tracks = routes.track_points(ctx.session, [row.id for row, _ in rows])
+    for row, allowed in rows:
+        delivery = [Point(row.lat, row.lon, aware(row.occurred_at))] if row.lat is not None and row.lon is not None \
+            else []
+        outside = points_outside(tracks.get(row.id, []) + delivery, allowed, boxes)
+        if not outside:
+            continue
+        first = outside[0]
+        yield Candidate("JURISDICTION_BREACH", f"m:{row.id}", {
+            "rule": JURISDICTION_RULES[bool(row.hazardous)], "origin_region": row.origin_region_code,
+            "destination_region": row.destination_region_code, "allowed_region": allowed,
+            "points_outside": len(outside), "delivery_scan_outside": bool(delivery) and outside[-1] == delivery[0],
+            "outside_at": first.at, "outside_lat": first.lat, "outside_lon": first.lon,
+            "delivered_at": row.occurred_at}, manifest_id=row.id, responsible="transporter")
 
 
 def check_location_mismatch(ctx: Context) -> Iterator[Candidate]:

@@ -144,3 +144,84 @@ def test_a_single_carrier_manifest_has_no_hand_over(api, world, batch):
     assert_refused(_code(api, mid), 403, "FORBIDDEN")
     assert_refused(api.step(mid, "transfer", as_="driver", handover_code="123456"), 403, "FORBIDDEN")
     assert manifest_state(api, mid) == ("in_transit", 2)
+
+
+# each leg is judged on its own: TRANSIT_OVERDUE and OVERWEIGHT_LOAD
+
+def _anomalies(session, code):
+    from sqlalchemy import select
+
+    from wastechain.models import Anomaly
+
+    found = list(session.scalars(select(Anomaly).where(Anomaly.code == code).order_by(Anomaly.id)))
+    session.commit()
+    return found
+
+
+def _hand_over(api, mid):
+    code = _code(api, mid).json["code"]
+    response = api.step(mid, "transfer", as_="rival_driver", handover_code=code)
+    assert response.status_code == 201, response.json
+    return response
+
+
+def test_a_leg_that_took_too_long_is_overdue_on_its_own(app, api, two_legs, session, world):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.factories import run_checks
+
+    long_ago = (datetime.now(timezone.utc) - timedelta(hours=50)).isoformat()
+    assert api.step(two_legs, "pickup", as_="driver", occurred_at=long_ago,
+                    handover_exception_reason="门卫不在").status_code == 201
+    _hand_over(api, two_legs)  # leg 1 lasted 50 hours
+    assert api.step(two_legs, "deliver", as_="rival_driver").status_code == 201  # leg 2 a moment
+    run_checks(app)
+    [overdue] = _anomalies(session, "TRANSIT_OVERDUE")
+    assert overdue.fingerprint == f"TRANSIT_OVERDUE:m:{two_legs}:leg:1" and overdue.evidence["leg"] == 1
+    assert overdue.organization_id == world.transporter.id and overdue.evidence["hours_in_transit"] >= 50
+
+
+def test_the_night_judges_the_leg_that_holds_the_load(api, two_legs, session, rival):
+    from datetime import datetime, timedelta, timezone
+
+    from wastechain.domain.anomalies import Thresholds
+    from wastechain.domain.timeutil import local_date
+    from wastechain.services.reconciliation import run_reconciliation
+
+    now = datetime.now(timezone.utc)
+    picked = (now - timedelta(hours=40)).isoformat()
+    api.step(two_legs, "pickup", as_="driver", occurred_at=picked, handover_exception_reason="门卫不在")
+    _hand_over(api, two_legs)
+    run_reconciliation(session, day=local_date(now) + timedelta(days=2), now=now + timedelta(days=3),
+                       thresholds=Thresholds(), secret="test-secret")
+    [overdue] = _anomalies(session, "TRANSIT_OVERDUE")  # leg 2 from its hand-over, not the whole trip from pickup
+    assert overdue.fingerprint == f"TRANSIT_OVERDUE:m:{two_legs}:leg:2" and overdue.evidence["leg"] == 2
+    assert overdue.organization_id == rival.id
+
+
+def test_each_legs_vehicle_carries_the_load_of_its_leg(app, api, world, session, rival):
+    from decimal import Decimal
+
+    from tests.factories import make_batch, run_checks
+    from wastechain.models import Vehicle
+
+    from sqlalchemy import select
+
+    truck = session.scalar(select(Vehicle).where(Vehicle.organization_id == rival.id))
+    truck.max_load_kg = world.vehicle.max_load_kg = Decimal("1000")
+    session.commit()
+    batch = make_batch(session, world.producer, world.producer_site, kg="3000")
+    session.commit()
+    leg = {"transporter_id": rival.id, "vehicle_id": truck.id}
+    first, second = (api.issue(world, batch, "600", vehicle_id=world.vehicle.id, legs=[leg]).json["id"]
+                     for _ in range(2))
+    _picked_up(api, first)
+    _hand_over(api, first)  # off the first truck, onto the rival's
+    _picked_up(api, second)  # 600 kg on the first truck: fine
+    run_checks(app)
+    assert _anomalies(session, "OVERWEIGHT_LOAD") == []
+    _hand_over(api, second)  # 1200 kg on the rival's 1000 kg truck
+    run_checks(app)
+    [overweight] = _anomalies(session, "OVERWEIGHT_LOAD")
+    assert overweight.manifest_id == second and overweight.organization_id == rival.id
+    assert overweight.evidence["vehicle"] == truck.plate and overweight.evidence["load_kg"] == "1200.000"

@@ -98,6 +98,7 @@ EVIDENCE_LABELS = {
     "period_kind": N_("申报类型"), "declared_stored_kg": N_("申报贮存量（kg）"), "ledger_stored_kg": N_("台账库存（kg）"),
     "rejected_kg": N_("拒收量（kg）"), "lines": N_("拒收或不符的行"), "quantity_kg": N_("联单行数量（kg）"),
     "refused_at": N_("拒收时间"), "in_custody_kg": N_("运输单位保管中（kg）"),
+    "leg": N_("运输区段"), "handed_over_at": N_("交接时间"),
     "mac_ok": N_("密钥校验码有效"), "mac_problem": N_("校验码问题"), "mac_key_id": N_("校验码密钥编号"),
 }
 REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region")

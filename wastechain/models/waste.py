@@ -8,7 +8,7 @@ from wastechain.db import Base, Mass, UTCDateTime, stored_enum, utcnow
 from wastechain.domain.states import ManifestStatus, Step
 from wastechain.domain.vocabulary import BatchStatus, Role
 from wastechain.models.catalog import CatalogEdition, WasteCode
-from wastechain.models.parties import Organization, Site
+from wastechain.models.parties import Organization, Site, User, Vehicle
 
 
 class Batch(Base):
@@ -134,6 +134,8 @@ class ManifestLeg(Base):
 
     manifest: Mapped[Manifest] = relationship(back_populates="legs")
     transporter: Mapped[Organization] = relationship()
+    vehicle: Mapped[Vehicle | None] = relationship()
+    driver: Mapped[User | None] = relationship()
     handover_site: Mapped[Site | None] = relationship()
 
 

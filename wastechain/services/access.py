@@ -227,6 +227,11 @@ def manifest_parties(actor: User, manifest: Manifest) -> frozenset[Party]:
                                                next_driver_id=following[1] if following else None))
 
 
+def holds_last_leg(manifest: Manifest) -> bool:
+    """Whether the carrier holding the load is the last one (always, with one carrier): only it delivers."""
+    return manifest.current_leg is None or current_legs(manifest)[1] is None
+
+
 def current_legs(manifest: Manifest) -> tuple[tuple[int, int | None], tuple[int, int | None] | None]:
     """(transporter, driver) of the carrier holding the load, and of the one taking it over next (联运), or None.
     The legs are read only on a multi-carrier manifest: a single-carrier step path stays as lean as before."""

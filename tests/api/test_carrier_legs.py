@@ -225,3 +225,16 @@ def test_each_legs_vehicle_carries_the_load_of_its_leg(app, api, world, session,
     [overweight] = _anomalies(session, "OVERWEIGHT_LOAD")
     assert overweight.manifest_id == second and overweight.organization_id == rival.id
     assert overweight.evidence["vehicle"] == truck.plate and overweight.evidence["load_kg"] == "1200.000"
+
+
+def test_each_driver_finds_the_manifest_in_his_queue_while_his_leg_is_to_come(app, api, two_legs, session):
+    from wastechain.services.manifests import driver_queue
+
+    def queued(username):
+        with app.extensions["wastechain.sessions"]() as own:
+            return two_legs in {m.id for m in driver_queue(own, actor=user_named(own, username))}
+
+    assert queued("driver") and queued("rival_driver") and not queued("driver2")
+    _picked_up(api, two_legs)
+    _hand_over(api, two_legs)
+    assert not queued("driver") and queued("rival_driver")

@@ -53,3 +53,13 @@ def test_a_manifest_with_one_carrier_shows_no_legs(client, world, batch):
     issued = client.post("/producer/manifests/new", data=data)
     assert issued.status_code == 302
     assert "联运区段" not in _text(client.get(issued.headers["Location"]))
+
+
+def test_the_next_legs_driver_is_told_to_wait_for_the_hand_over(client, api, world, batch, session):
+    from urllib.parse import urlparse
+
+    rival = make_rival_transporter(session)
+    manifest = api.issue(world, batch, "100", legs=[{"transporter_id": rival.id}]).json
+    login(client, "rival_driver")
+    page = _text(client.get(urlparse(manifest["qr_url"]).path))
+    assert "您负责后续运输区段" in page and "确认提货" not in page and "确认送达" not in page

@@ -6,7 +6,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from wastechain.domain.errors import Forbidden, NotFound
 from wastechain.domain.regions import jurisdiction_prefix, within
 from wastechain.domain.text import N_
-from wastechain.domain.states import ManifestParties, Party, allowed_steps, parties_of
+from wastechain.domain.states import ManifestParties, ManifestStatus, Party, allowed_steps, parties_of
 from wastechain.domain.vocabulary import (AUTHORITY_ROLES, DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, ROLE_NAMES,
                                          Role)
 from wastechain.models import (Anomaly, Approval, Batch, Container, Declaration, Manifest, ManifestLeg, Organization,
@@ -225,6 +225,14 @@ def manifest_parties(actor: User, manifest: Manifest) -> frozenset[Party]:
                                                origin_region=manifest.origin_region_code,
                                                next_transporter_id=following[0] if following else None,
                                                next_driver_id=following[1] if following else None))
+
+
+def waits_for_leg(actor: User, manifest: Manifest) -> bool:
+    """联运: the actor drives a leg still to come after the next one's hand-over (or the next one before pickup)."""
+    if manifest.current_leg is None or manifest.status not in (ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT):
+        return False
+    return any(leg.seq > manifest.current_leg and leg.transporter_id == actor.organization_id
+               and leg.driver_id in (None, actor.id) for leg in manifest.legs)
 
 
 def holds_last_leg(manifest: Manifest) -> bool:

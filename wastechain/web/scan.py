@@ -91,9 +91,12 @@ def _page(token, issued=None):
     if manifest is not None and not access.holds_last_leg(manifest):  # 联运: the last leg delivers
         steps = [s for s in steps if s != Step.DELIVER]
     hand_over = manifest is not None and manifest.current_leg is not None and handover.can_issue_code(actor(), manifest)
+    notice = _driver_notice(view)
+    if notice and not steps and manifest is not None and access.waits_for_leg(actor(), manifest):
+        notice = _("联运：您负责后续运输区段，请在上一程驾驶员生成交接码后扫码接手。")
     return render_template("scan/page.html", token=token, view=view, manifest=manifest, steps=steps,
                            hand_over=hand_over, issued=issued,
-                           notice=_driver_notice(view), step_names=STEP_NAMES, key=new_key(),
+                           notice=notice, step_names=STEP_NAMES, key=new_key(),
                            status_names=STATUS_NAMES, batch_status_names=BATCH_STATUS_NAMES,
                            container_status_names=CONTAINER_STATUS_NAMES, kind_names=KIND_NAMES)
 

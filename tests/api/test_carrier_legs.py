@@ -238,3 +238,11 @@ def test_each_driver_finds_the_manifest_in_his_queue_while_his_leg_is_to_come(ap
     _picked_up(api, two_legs)
     _hand_over(api, two_legs)
     assert not queued("driver") and queued("rival_driver")
+
+
+def test_a_producers_code_left_unused_does_not_hand_the_load_over(api, two_legs):
+    producers = api.handover_code(two_legs)  # issued, then the pickup is recorded without it
+    assert api.step(two_legs, "pickup", as_="driver", handover_exception_reason="门卫不在").status_code == 201
+    assert_refused(api.step(two_legs, "transfer", as_="rival_driver", handover_code=producers), 422,
+                   "HANDOVER_CODE_MISSING")
+    assert manifest_state(api, two_legs) == ("in_transit", 2) and _detail(api, two_legs)["current_leg"] == 1

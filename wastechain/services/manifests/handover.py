@@ -187,7 +187,8 @@ class _Gate:
             .values(used_at=self.now, used_by_id=self.actor.id)
             .returning(H.c.code_hash, H.c.issued_at, H.c.expires_at, H.c.issued_by_id)).first()
         if (row is None or not hmac.compare_digest(row.code_hash, _hash(self.secret, manifest.id, self.code))
-                or not (row.issued_at - CLOCK_SKEW <= occurred_at <= row.expires_at)):
+                or not (row.issued_at - CLOCK_SKEW <= occurred_at <= row.expires_at)
+                or (self.step == Step.TRANSFER and not _from_carrier(session, row.issued_by_id, manifest))):
             raise _NotAccepted()
         evidence = {"handover_confirmed": True, "handover_code_issued_by": row.issued_by_id,
                     "handover_code_issued_at": row.issued_at.isoformat()}
@@ -196,6 +197,13 @@ class _Gate:
             evidence |= {"leg": manifest.current_leg + 1, "from_transporter_id": giver,
                          "to_transporter_id": taker[0]}
         return evidence
+
+
+def _from_carrier(session, user_id: int, manifest: Manifest) -> bool:
+    """A hand-over code counts only when a driver of the carrier holding the load made it: not, say, a pickup code
+    of the producer's left unused when the pickup was recorded with an exception."""
+    user = session.get(User, user_id)
+    return user is not None and Party.DRIVER in access.manifest_parties(user, manifest)
 
 
 def _recorded(session, manifest_id: int, key: str) -> bool:
@@ -213,6 +221,9 @@ _TRANSFER_REFUSALS = {  # the code of a hand-over between carriers comes from th
 
 def _check(session, row: HandoverCode | None, manifest_id: int, code: str, occurred_at: datetime, secret: str,
            now: datetime, step: Step = Step.PICKUP) -> None:
+    if step == Step.TRANSFER and row is not None and not _from_carrier(session, row.issued_by_id,
+                                                                       session.get(Manifest, manifest_id)):
+        row = None  # not a code of the carrier handing over
     try:
         _check_code(session, row, manifest_id, code, occurred_at, secret, now)
     except HandoverRefused as refused:

@@ -13,14 +13,15 @@ from hypothesis import strategies as st
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
-from tests.factories import NOW, build_collection, make_batch, user_named
+from tests.factories import NOW, build_collection, make_batch, make_rival_transporter, user_named
 from wastechain.domain.errors import DomainError
 from wastechain.domain.quantities import kg_from_grams
 from wastechain.models import Batch, LineageFlow, Manifest, Site
 from wastechain.services import lineage
 from wastechain.services.lineage import flows
 from wastechain.services.storage import ledger
-from wastechain.services.manifests import LineReceipt, LineRequest, StepRequest, issue_manifest, record_step
+from wastechain.services.manifests import (LegRequest, LineReceipt, LineRequest, StepRequest, confirm_transfer,
+                                          issue_code, issue_manifest, record_step)
 from wastechain.services.manifests.onward import refused_part_arrived
 
 ACTIONS = st.lists(st.tuples(st.sampled_from(["issue", "issue", "advance", "advance", "advance", "advance", "onward",
@@ -41,7 +42,10 @@ class Chain:
     def __init__(self, session, world):
         self.session, self.world = session, world
         self.extra = world.extra if "collector" in world.extra else build_collection(session, world)
-        self.users = {n: user_named(session, n) for n in ("producer", "collector", "receiver", "driver")}
+        if "rival" not in world.extra:  # 联运: a second carrier for some manifests
+            world.extra["rival"] = make_rival_transporter(session)
+        self.users = {n: user_named(session, n) for n in ("producer", "collector", "receiver", "driver",
+                                                            "rival_driver")}
         self.keys = 0
 
     def step(self, manifest: Manifest, type_: str, user: str, **fields):
@@ -50,10 +54,20 @@ class Chain:
         return record_step(self.session, actor=self.users[user], manifest_id=manifest.id, request=request,
                            now=NOW + timedelta(minutes=self.keys))
 
-    def issue(self, user: str, batch: Batch, kg: Decimal, receiver_site: Site):
+    def issue(self, user: str, batch: Batch, kg: Decimal, receiver_site: Site, *, legs: bool = False):
         return issue_manifest(self.session, actor=self.users[user], lines=[LineRequest(batch.id, kg)],
                               receiver_site_id=receiver_site.id, transporter_id=self.world.transporter.id,
-                              planned_pickup_at=NOW + timedelta(hours=1), now=NOW)
+                              planned_pickup_at=NOW + timedelta(hours=1), now=NOW,
+                              legs=[LegRequest(self.world.extra["rival"].id)] if legs else [])
+
+    def hand_over(self, manifest: Manifest):
+        """联运: the first driver's code, typed by the second carrier's driver."""
+        self.keys += 1
+        at = NOW + timedelta(minutes=self.keys)
+        code = issue_code(self.session, actor=self.users["driver"], manifest_id=manifest.id, secret="s", now=at)
+        confirm_transfer(self.session, actor=self.users["rival_driver"], manifest_id=manifest.id, code=code.code,
+                         request=StepRequest(type="transfer", idempotency_key=f"p-{manifest.id}-{self.keys}"),
+                         secret="s", now=at)
 
     def refused_batches(self) -> list[Batch]:
         return self.session.scalars(select(Batch).where(Batch.refused_from_id.is_not(None), Batch.remaining_kg > 0)
@@ -82,7 +96,7 @@ def test_no_sequence_of_allowed_steps_creates_or_loses_a_gram(session, world, si
                 batch = batches[pick % len(batches)]
                 kg = max(_kg(int(batch.remaining_kg * 1000) * frac // 1000), Decimal("0.001"))
                 target = world.receiver_site if action == "onward" or pick % 2 else chain.extra["collector_site"]
-                manifests.append(chain.issue(user, batch, kg, target))
+                manifests.append(chain.issue(user, batch, kg, target, legs=split % 3 == 0))
             elif action == "move_refused":  # back to where it came from, or redirected to another receiver
                 batches = chain.refused_batches()
                 if not batches:
@@ -105,7 +119,9 @@ def test_no_sequence_of_allowed_steps_creates_or_loses_a_gram(session, world, si
                                reason="变更")
                 elif m.status == "issued":
                     chain.step(m, "pickup", "driver")
-                    chain.step(m, "deliver", "driver")
+                    if m.current_leg is not None:
+                        chain.hand_over(m)
+                    chain.step(m, "deliver", "rival_driver" if m.current_leg else "driver")
                 elif m.status == "delivered":
                     weighed = _kg(int(m.total_kg * 1000) * (900 + split % 150) // 1000) or Decimal("0.001")
                     accepted = _kg(int(weighed * 1000) * (split % 1001) // 1000)

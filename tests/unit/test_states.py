@@ -11,6 +11,8 @@ ALLOWED = {
     (S.ISSUED, Step.CANCEL): ((S.CANCELLED,), {Party.ISSUER, Party.REGULATOR}),
     (S.ISSUED, Step.PICKUP): ((S.IN_TRANSIT,), {Party.DRIVER}),
     (S.IN_TRANSIT, Step.DELIVER): ((S.DELIVERED,), {Party.DRIVER}),
+    # 联运: the next leg's driver takes the load over; the manifest stays in transit (issue 10)
+    (S.IN_TRANSIT, Step.TRANSFER): ((S.IN_TRANSIT,), {Party.NEXT_DRIVER}),
     # received into a collector's stock the manifest closes at receipt (its leg ends in storage; lineage goes on)
     (S.DELIVERED, Step.RECEIVE): ((S.RECEIVED, S.REJECTED, S.CLOSED), {Party.RECEIVER}),
     (S.RECEIVED, Step.DISPOSE): ((S.RECEIVED, S.CLOSED), {Party.RECEIVER}),

@@ -25,6 +25,7 @@ class Step(StrEnum):
     RECEIVE = "receive"
     DISPOSE = "dispose"
     CORRECT = "correct"  # an approved correction (修订): changes recorded values, never the status
+    TRANSFER = "transfer"  # 联运: the next leg's driver takes the load over from the current leg's
     CLOSE = "close"  # recorded by the system: the refused part of a manifest has arrived on its onward manifest
 
 
@@ -33,7 +34,8 @@ class Party(StrEnum):
 
     ISSUER = "issuer"
     REGULATOR = "regulator"
-    DRIVER = "driver"
+    DRIVER = "driver"  # the driver of the leg that holds the load (the only leg, on a single-carrier manifest)
+    NEXT_DRIVER = "next_driver"  # 联运: the driver of the leg that takes the load over next
     RECEIVER = "receiver"
 
 
@@ -50,6 +52,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Step.ISSUE, None, (S.ISSUED,), frozenset({Party.ISSUER})),
     Transition(Step.CANCEL, S.ISSUED, (S.CANCELLED,), frozenset({Party.ISSUER, Party.REGULATOR})),
     Transition(Step.PICKUP, S.ISSUED, (S.IN_TRANSIT,), frozenset({Party.DRIVER})),
+    Transition(Step.TRANSFER, S.IN_TRANSIT, (S.IN_TRANSIT,), frozenset({Party.NEXT_DRIVER})),
     Transition(Step.DELIVER, S.IN_TRANSIT, (S.DELIVERED,), frozenset({Party.DRIVER})),
     # Received into a collector's stock, the manifest closes at receipt: that storage record is the end of its
     # leg and the lineage continues on the collector's consolidated outbound manifests.
@@ -81,6 +84,7 @@ STEP_NAMES = {
     Step.RECEIVE: N_("接收"),
     Step.DISPOSE: N_("利用/处置"),
     Step.CORRECT: N_("修订"),
+    Step.TRANSFER: N_("联运交接"),
     Step.CLOSE: N_("拒收部分已运达，闭环"),
 }
 
@@ -110,6 +114,8 @@ class ManifestParties:
     transporter_id: int
     driver_id: int | None
     origin_region: str
+    next_transporter_id: int | None = None  # 联运: the carrier of the next leg, while one follows
+    next_driver_id: int | None = None
 
 
 def parties_of(*, role: str, organization_id: int | None, user_id: int, in_origin_jurisdiction: bool,
@@ -127,6 +133,9 @@ def parties_of(*, role: str, organization_id: int | None, user_id: int, in_origi
         parties.add(Party.REGULATOR)
     if role == Role.DRIVER and org == manifest.transporter_id and manifest.driver_id in (None, user_id):
         parties.add(Party.DRIVER)
+    if (role == Role.DRIVER and manifest.next_transporter_id is not None and org == manifest.next_transporter_id
+            and manifest.next_driver_id in (None, user_id)):
+        parties.add(Party.NEXT_DRIVER)
     if org == manifest.receiver_id and (role in RECEIVING_ROLES or (role in ISSUER_ROLES and
                                                                      org == manifest.issuer_id)):
         parties.add(Party.RECEIVER)  # an issuer receives its own waste back on a return trip

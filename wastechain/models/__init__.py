@@ -9,7 +9,7 @@ from wastechain.models.drafts import ManifestDraft
 from wastechain.models.handover import HandoverCode
 from wastechain.models.outbox import CheckOutbox
 from wastechain.models.parties import ApiKey, ApiToken, Approval, Organization, Permit, Site, User, UserLogin, Vehicle
-from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLine, ManifestSerial
+from wastechain.models.waste import Batch, Manifest, ManifestEvent, ManifestLeg, ManifestLine, ManifestSerial
 from wastechain.models.rollups import DailyFigures, DailyFlow
 from wastechain.models.storage import Container, DisposalRecord, LineageFlow
 from wastechain.models.tipoffs import Tipoff, TipoffAction, TipoffLink, TipoffPhoto
@@ -22,7 +22,7 @@ __all__ = [
     "ApiKey", "ApiToken", "Approval", "Batch", "CatalogEdition", "CatalogEntry", "CatalogExemption", "CatalogSuccession",
     "CheckOutbox", "Container", "Correction", "CorrectionDecision", "CreditEvent", "CreditReply", "DailyFigures",
     "DailyFlow", "DisposalRecord", "HandoverCode", "LineageFlow",
-    "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLine", "ManifestSerial",
+    "Manifest", "ManifestDraft", "ManifestEvent", "ManifestLeg", "ManifestLine", "ManifestSerial",
     "Organization", "PaperEntry", "Permit", "ReceiverCapacity", "ReceiverIntakeTotal", "Region", "Site", "User",
     "UserLogin", "Vehicle", "Tipoff", "TipoffAction", "TipoffLink", "TipoffPhoto", "TrackPoint", "WasteCode",
 ]

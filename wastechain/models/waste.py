@@ -8,7 +8,7 @@ from wastechain.db import Base, Mass, UTCDateTime, stored_enum, utcnow
 from wastechain.domain.states import ManifestStatus, Step
 from wastechain.domain.vocabulary import BatchStatus, Role
 from wastechain.models.catalog import CatalogEdition, WasteCode
-from wastechain.models.parties import Organization, Site
+from wastechain.models.parties import Organization, Site, User, Vehicle
 
 
 class Batch(Base):
@@ -80,6 +80,9 @@ class Manifest(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # 联运 (migration 0026): the leg whose carrier holds the load now; NULL on a single-carrier manifest (the
+    # transporter, vehicle and driver above are its only carrier, and leg 1 of a multi-carrier one).
+    current_leg: Mapped[int | None] = mapped_column(Integer)
 
     lines: Mapped[list["ManifestLine"]] = relationship(back_populates="manifest", order_by="ManifestLine.id")
     events: Mapped[list["ManifestEvent"]] = relationship(back_populates="manifest", order_by="ManifestEvent.seq")
@@ -88,6 +91,7 @@ class Manifest(Base):
     transporter: Mapped[Organization] = relationship(foreign_keys=[transporter_id])
     origin_site: Mapped[Site] = relationship(foreign_keys=[origin_site_id])
     receiver_site: Mapped[Site] = relationship(foreign_keys=[receiver_site_id])
+    legs: Mapped[list["ManifestLeg"]] = relationship(back_populates="manifest", order_by="ManifestLeg.seq")
 
 
 class ManifestLine(Base):
@@ -109,6 +113,30 @@ class ManifestLine(Base):
     manifest: Mapped[Manifest] = relationship(back_populates="lines")
     batch: Mapped[Batch] = relationship()
     waste: Mapped[WasteCode] = relationship()
+
+
+class ManifestLeg(Base):
+    """One carrier's part of a multi-carrier manifest (联运), in order; leg 1 repeats the manifest's transporter,
+    vehicle and driver. A manifest with one carrier has no legs."""
+
+    __tablename__ = "manifest_leg"
+    __table_args__ = (UniqueConstraint("manifest_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("manifest.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    transporter_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    handover_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))  # where this leg takes the load
+    handover_point: Mapped[str | None] = mapped_column(String(200))  # or a place in words
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    manifest: Mapped[Manifest] = relationship(back_populates="legs")
+    transporter: Mapped[Organization] = relationship()
+    vehicle: Mapped[Vehicle | None] = relationship()
+    driver: Mapped[User | None] = relationship()
+    handover_site: Mapped[Site | None] = relationship()
 
 
 class ManifestEvent(Base):

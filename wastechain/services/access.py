@@ -6,11 +6,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from wastechain.domain.errors import Forbidden, NotFound
 from wastechain.domain.regions import jurisdiction_prefix, within
 from wastechain.domain.text import N_
-from wastechain.domain.states import ManifestParties, Party, allowed_steps, parties_of
+from wastechain.domain.states import ManifestParties, ManifestStatus, Party, allowed_steps, parties_of
 from wastechain.domain.vocabulary import (AUTHORITY_ROLES, DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, ROLE_NAMES,
                                          Role)
-from wastechain.models import (Anomaly, Approval, Batch, Container, Declaration, Manifest, Organization, Payment,
-                               Site, User)
+from wastechain.models import (Anomaly, Approval, Batch, Container, Declaration, Manifest, ManifestLeg, Organization,
+                               Payment, Site, User)
 
 
 def is_admin(actor: User) -> bool:
@@ -109,7 +109,9 @@ def visible_manifests(actor: User) -> Select:
         return query.where(or_(jurisdiction_clause(Manifest.origin_region_code, actor),
                                jurisdiction_clause(Manifest.destination_region_code, actor)))
     org = _own_org(actor)
-    return query.where(or_(Manifest.issuer_id == org, Manifest.receiver_id == org, Manifest.transporter_id == org))
+    return query.where(or_(Manifest.issuer_id == org, Manifest.receiver_id == org, Manifest.transporter_id == org,
+                           exists(select(ManifestLeg.id).where(ManifestLeg.manifest_id == Manifest.id,
+                                                               ManifestLeg.transporter_id == org))))
 
 
 def visible_batches(actor: User) -> Select:
@@ -215,11 +217,38 @@ def visible_container(session, actor: User, container_id: int) -> Container:
 
 def manifest_parties(actor: User, manifest: Manifest) -> frozenset[Party]:
     """The parties of the state machine the actor acts as on this manifest."""
+    carrier, following = current_legs(manifest)
     return parties_of(role=actor.role, organization_id=actor.organization_id, user_id=actor.id,
                       in_origin_jurisdiction=in_jurisdiction(actor, manifest.origin_region_code),
                       manifest=ManifestParties(issuer_id=manifest.issuer_id, receiver_id=manifest.receiver_id,
-                                               transporter_id=manifest.transporter_id, driver_id=manifest.driver_id,
-                                               origin_region=manifest.origin_region_code))
+                                               transporter_id=carrier[0], driver_id=carrier[1],
+                                               origin_region=manifest.origin_region_code,
+                                               next_transporter_id=following[0] if following else None,
+                                               next_driver_id=following[1] if following else None))
+
+
+def waits_for_leg(actor: User, manifest: Manifest) -> bool:
+    """联运: the actor drives a leg still to come after the next one's hand-over (or the next one before pickup)."""
+    if manifest.current_leg is None or manifest.status not in (ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT):
+        return False
+    return any(leg.seq > manifest.current_leg and leg.transporter_id == actor.organization_id
+               and leg.driver_id in (None, actor.id) for leg in manifest.legs)
+
+
+def holds_last_leg(manifest: Manifest) -> bool:
+    """Whether the carrier holding the load is the last one (always, with one carrier): only it delivers."""
+    return manifest.current_leg is None or current_legs(manifest)[1] is None
+
+
+def current_legs(manifest: Manifest) -> tuple[tuple[int, int | None], tuple[int, int | None] | None]:
+    """(transporter, driver) of the carrier holding the load, and of the one taking it over next (联运), or None.
+    The legs are read only on a multi-carrier manifest: a single-carrier step path stays as lean as before."""
+    if manifest.current_leg is None:
+        return (manifest.transporter_id, manifest.driver_id), None
+    legs = {leg.seq: leg for leg in manifest.legs}
+    now, following = legs[manifest.current_leg], legs.get(manifest.current_leg + 1)
+    return ((now.transporter_id, now.driver_id),
+            (following.transporter_id, following.driver_id) if following is not None else None)
 
 
 def may_decide_anomaly(actor: User, anomaly: Anomaly) -> bool:

@@ -101,7 +101,12 @@ def _form_of(source) -> dict:
             "approval_id": source.get(f"approval_for_{source.get('receiver_site_id', '')}", "").strip()
             or source.get("approval_id", "").strip(),
             "transporter_id": source.get("transporter_id", "").strip(),
-            "vehicle_id": source.get("vehicle_id", "").strip(), "driver_id": source.get("driver_id", "").strip()}
+            "vehicle_id": source.get("vehicle_id", "").strip(), "driver_id": source.get("driver_id", "").strip(),
+            **{name: source.get(name, "").strip() for name in LEG_FIELDS}}
+
+
+# 联运: the page offers one further carrier (leg 2); the API takes up to nine
+LEG_FIELDS = ("leg_transporter_id", "leg_vehicle_id", "leg_driver_id", "leg_handover_point")
 
 
 def _planned(value: str) -> str | None:
@@ -122,6 +127,8 @@ def _request_of(form: dict, *, partial: tuple = ()) -> dict:
     for name in ("receiver_site_id", "transporter_id", "vehicle_id", "driver_id", "approval_id"):
         if form.get(name):
             body[name] = form[name]
+    if form.get("leg_transporter_id"):
+        body["legs"] = [{name.removeprefix("leg_"): form[name] for name in LEG_FIELDS if form.get(name)}]
     body = {k: v for k, v in body.items() if v is not None}
     if not form["batch_ids"]:
         raise ValidationFailed(_("请至少选择一个批次并填写数量"), details={"lines": "empty"})
@@ -130,13 +137,15 @@ def _request_of(form: dict, *, partial: tuple = ()) -> dict:
     except ValidationError as error:
         raise _refusal(error.messages) from None
     loaded["lines"] = [manifests.LineRequest(**line) for line in loaded["lines"]]
+    loaded["legs"] = [manifests.LegRequest(**leg) for leg in loaded["legs"]]
     return loaded
 
 
 def _default_form() -> dict:
     tomorrow = local_date(now()) + timedelta(days=1)
     return {"batch_ids": [], "qty": {}, "planned_at": datetime.combine(tomorrow, time(9)).strftime("%Y-%m-%dT%H:%M"),
-            "receiver_site_id": "", "approval_id": "", "transporter_id": "", "vehicle_id": "", "driver_id": ""}
+            "receiver_site_id": "", "approval_id": "", "transporter_id": "", "vehicle_id": "", "driver_id": "",
+            **dict.fromkeys(LEG_FIELDS, "")}
 
 
 def _new_page(form: dict, *, draft_id=None, choices=None, verdicts=None, ok=None, error=None, status=200):

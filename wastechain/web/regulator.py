@@ -101,6 +101,7 @@ EVIDENCE_LABELS = {
     "track_km": N_("轨迹长度（公里）"), "track_points": N_("轨迹点数"), "allowed_region": N_("允许区域"),
     "points_outside": N_("区域外位置点数"), "delivery_scan_outside": N_("送达扫码在区域外"),
     "outside_at": N_("首次出区域时间"), "outside_lat": N_("区域外纬度"), "outside_lon": N_("区域外经度"),
+    "leg": N_("运输区段"), "handed_over_at": N_("交接时间"),
     "mac_ok": N_("密钥校验码有效"), "mac_problem": N_("校验码问题"), "mac_key_id": N_("校验码密钥编号"),
 }
 REGION_KEYS = ("origin_region", "destination_region", "region_code", "related_region_code", "region", "allowed_region")

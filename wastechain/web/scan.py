@@ -25,12 +25,13 @@ from wastechain.domain.states import STATUS_NAMES, STEP_NAMES, ManifestStatus, S
 from wastechain.domain.text import N_
 from wastechain.domain.vocabulary import AUTHORITY_ROLES, Role
 from wastechain.i18n import message_of
-from wastechain.services import manifests, scan
+from wastechain.services import access, manifests, scan
+from wastechain.services.manifests import handover
 from wastechain.web import search
 from wastechain.web.common import actor, db, new_key, now, roles_required, secret, step_fields, wants_json
 
 bp = Blueprint("scan_page", __name__)
-DRIVER_STEPS = (Step.PICKUP.value, Step.DELIVER.value)
+DRIVER_STEPS = (Step.PICKUP.value, Step.TRANSFER.value, Step.DELIVER.value)
 BATCH_STATUS_NAMES = {"stored": N_("贮存中"), "partially_shipped": N_("部分转出"), "shipped": N_("已转出")}
 CONTAINER_STATUS_NAMES = {"open": N_("待装运"), "loaded": N_("已装车"), "received": N_("已接收")}
 KIND_NAMES = {"manifest": N_("危险废物转移联单"), "batch": N_("废物批次"), "container": N_("容器")}
@@ -57,6 +58,25 @@ def _driver_notice(view: dict) -> str | None:
 @bp.get("/s/<token>")
 def page(token):
     """What a QR names; for a driver of the named transporter, the pickup or delivery that fits its state."""
+    return _page(token)
+
+
+@bp.post("/s/<token>/transfer-code")
+@roles_required(Role.DRIVER)
+def transfer_code(token):
+    """联运: the current leg's driver shows a new one-time code to the next leg's driver, once (only its hash is
+    kept, so reloading means issuing another)."""
+    subject = read_token(secret(), token)
+    if subject.kind != "manifest":
+        raise ValidationFailed(N_("这个二维码不是转移联单，不能提货或送达"), details={"kind": subject.kind})
+    throttle.code_issue(actor().username)
+    issued = handover.issue_code(db(), actor=actor(), manifest_id=subject.id, secret=secret(), now=now())
+    response = make_response(_page(token, issued=issued))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _page(token, issued=None):
     try:
         view = _view(token)
     except InvalidQR as error:
@@ -72,9 +92,15 @@ def page(token):
         manifest = manifests.get_manifest(db(), actor=actor(), manifest_id=view["id"])
     steps = [s for s in view.get("allowed_steps", []) if s in DRIVER_STEPS]
     tracking = TRACK_EVERY_SECONDS if Step.DELIVER.value in steps else None  # in transit, and his to deliver
+    if manifest is not None and not access.holds_last_leg(manifest):  # 联运: the last leg delivers
+        steps = [s for s in steps if s != Step.DELIVER]
+    hand_over = manifest is not None and manifest.current_leg is not None and handover.can_issue_code(actor(), manifest)
+    notice = _driver_notice(view)
+    if notice and not steps and manifest is not None and access.waits_for_leg(actor(), manifest):
+        notice = _("联运：您负责后续运输区段，请在上一程驾驶员生成交接码后扫码接手。")
     return render_template("scan/page.html", token=token, view=view, manifest=manifest, steps=steps,
-                           tracking=tracking,
-                           notice=_driver_notice(view), step_names=STEP_NAMES, key=new_key(),
+                           tracking=tracking, hand_over=hand_over, issued=issued,
+                           notice=notice, step_names=STEP_NAMES, key=new_key(),
                            status_names=STATUS_NAMES, batch_status_names=BATCH_STATUS_NAMES,
                            container_status_names=CONTAINER_STATUS_NAMES, kind_names=KIND_NAMES)
 
@@ -116,6 +142,11 @@ def _record(token: str, form) -> manifests.StepResult:
         throttle.handover_attempt(subject.id)
         return manifests.confirm_pickup(db(), actor=actor(), manifest_id=subject.id, code=form.get("handover_code", ""),
                                        request=request_, secret=secret(), now=now())
+    if request_.type == Step.TRANSFER:  # 联运: the code shown on the phone of the driver handing over
+        throttle.handover_attempt(subject.id)
+        return manifests.confirm_transfer(db(), actor=actor(), manifest_id=subject.id,
+                                          code=form.get("handover_code", ""), request=request_, secret=secret(),
+                                          now=now())
     return manifests.record_step(db(), actor=actor(), manifest_id=subject.id, request=request_, now=now())
 
 

@@ -24,7 +24,8 @@ bp = Blueprint("manifests", __name__, description="转移联单")
 def issue(body):
     """Issue a transfer manifest (producer, collector); refused with a rule's error code."""
     lines = [manifests.LineRequest(**line) for line in body.pop("lines")]
-    return manifests.issue_manifest(db(), actor=current_user(), lines=lines, now=now(), **body)
+    legs = [manifests.LegRequest(**leg) for leg in body.pop("legs")]
+    return manifests.issue_manifest(db(), actor=current_user(), lines=lines, legs=legs, now=now(), **body)
 
 
 @bp.post("/manifests/check")
@@ -39,7 +40,8 @@ def check(body):
     yours …) is refused as POST /manifests refuses it.
     """
     lines = [manifests.LineRequest(**line) for line in body.pop("lines")]
-    evaluation = manifests.check_manifest(db(), actor=current_user(), lines=lines, now=now(), **body)
+    legs = [manifests.LegRequest(**leg) for leg in body.pop("legs")]
+    evaluation = manifests.check_manifest(db(), actor=current_user(), lines=lines, legs=legs, now=now(), **body)
     return {"ok": evaluation.ok, "verdicts": [verdict_out(v) for v in evaluation.verdicts]}
 
 
@@ -73,13 +75,15 @@ def get_manifest(manifest_id):
 @bp.response(201, StepEventOut)
 @bp.alt_response(200, schema=StepEventOut, description="the same idempotency key again: the first event")
 def record_step(body, manifest_id):
-    """Record a step: pickup, deliver, receive, dispose or cancel.
+    """Record a step: pickup, transfer (联运 hand-over), deliver, receive, dispose or cancel.
 
     The idempotency key goes in the body (`idempotency_key`) or in the standard `Idempotency-Key` header (the
     same rules: 8–100 characters); if both are sent they must be equal. A pickup needs `handover_code`, the
     producer's one-time code (a wrong code counts towards the code's lockout), or `handover_exception_reason`:
     then it is recorded with `handover_confirmed: false` and raises the anomaly HANDOVER_UNCONFIRMED. With neither
-    it answers 422 HANDOVER_CODE_REQUIRED. Codes offered are limited per manifest and per client address: past a
+    it answers 422 HANDOVER_CODE_REQUIRED. On a multi-carrier manifest in transit, `transfer` is taken by the
+    next leg's driver with `handover_code`, the one-time code of the current leg's driver; only the last leg's
+    driver may deliver (403 LEG_NOT_LAST). Codes offered are limited per manifest and per client address: past a
     limit, 429 TOO_MANY_REQUESTS with Retry-After.
     """
     body["idempotency_key"] = step_idempotency_key(body.get("idempotency_key"))
@@ -154,7 +158,8 @@ def track_out(manifest_id: int, points, *, created: int) -> dict:
 @bp.response(201, HandoverCodeOut, headers={"Cache-Control": {"description": "no-store",
                                                              "schema": {"type": "string"}}})
 def issue_handover_code(manifest_id):
-    """The producer's one-time pickup code (issuer only, while the manifest awaits its pickup).
+    """The producer's one-time pickup code (issuer only, while the manifest awaits its pickup), or on a
+    multi-carrier manifest in transit the current leg's driver's code for the hand-over to the next leg.
 
     Valid 10 minutes, single use; a new one replaces the last. Never cached. Limited per account and per client
     address: past a limit, 429 TOO_MANY_REQUESTS with Retry-After.

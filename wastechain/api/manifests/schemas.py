@@ -12,6 +12,16 @@ class LineIn(ma.Schema):
     quantity_kg = Kg(required=True)
 
 
+class LegIn(ma.Schema):
+    transporter_id = Id(required=True)
+    vehicle_id = Id(load_default=None, allow_none=True)
+    driver_id = Id(load_default=None, allow_none=True)
+    handover_site_id = Id(load_default=None, allow_none=True,
+                          metadata={"description": "the site where this carrier is planned to take the load over"})
+    handover_point = Text(load_default=None, allow_none=True, min_length=0, max_length=200,
+                          metadata={"description": "or the hand-over place in words"})
+
+
 class ManifestIn(ma.Schema):
     lines = ma.fields.List(ma.fields.Nested(LineIn), required=True, validate=ma.validate.Length(min=1, max=50))
     receiver_site_id = Id(required=True)
@@ -20,6 +30,9 @@ class ManifestIn(ma.Schema):
     driver_id = Id(load_default=None, allow_none=True)
     planned_pickup_at = Time(required=True)
     approval_id = Id(load_default=None, allow_none=True)
+    legs = ma.fields.List(ma.fields.Nested(LegIn), load_default=list, validate=ma.validate.Length(max=9), metadata={
+        "description": "联运: the further carriers in order (legs 2, 3 …) after transporter_id (leg 1); each must "
+                       "hold a valid transport permit (a transport_permit verdict with subject leg:N)"})
 
 
 class LineOut(ma.Schema):
@@ -79,6 +92,8 @@ class ManifestOut(ma.Schema):
     transporter_name = ma.fields.String(attribute="transporter.name")
     vehicle_id = ma.fields.Integer(allow_none=True)
     driver_id = ma.fields.Integer(allow_none=True)
+    current_leg = ma.fields.Integer(allow_none=True, metadata={
+        "description": "联运: the leg whose carrier holds the load; null for a single carrier"})
     approval_id = ma.fields.Integer(allow_none=True)
     planned_pickup_at = Time()
     issued_at = Time()
@@ -93,8 +108,26 @@ class ManifestOut(ma.Schema):
     qr_url = ma.fields.Function(lambda manifest: qr_url_for("manifest", manifest.id))
 
 
+class LegOut(ma.Schema):
+    seq = ma.fields.Integer()
+    transporter_id = ma.fields.Integer()
+    transporter_name = ma.fields.String(attribute="transporter.name")
+    vehicle_id = ma.fields.Integer(allow_none=True)
+    driver_id = ma.fields.Integer(allow_none=True)
+    handover_site_id = ma.fields.Integer(allow_none=True)
+    handover_point = ma.fields.String(allow_none=True)
+    started_at = Time(allow_none=True)
+    ended_at = Time(allow_none=True)
+
+
 class ManifestDetailOut(ManifestOut):
     events = ma.fields.List(ma.fields.Nested(EventOut))
+    legs = ma.fields.Method("_legs", metadata={
+        "description": "联运: the carriers in order (leg 1 is transporter_id); empty for a single carrier",
+        "type": "array", "items": {"type": "object"}})
+
+    def _legs(self, manifest):
+        return LegOut(many=True).dump(manifest.legs) if manifest.current_leg is not None else []
 
 
 class Moment(Time):

@@ -69,11 +69,14 @@ def _locked_row(session, manifest_id: int) -> HandoverCode | None:
 
 @transactional
 def issue_code(session, *, actor: User, manifest_id: int, secret: str, now: datetime) -> IssuedCode:
-    """Issues the manifest's one-time pickup code for the producer's gate, replacing any earlier one."""
+    """Issues the manifest's one-time handover code, replacing any earlier one: the producer's for the pickup, or
+    on a multi-carrier manifest in transit (联运) the current leg's driver's for the hand-over to the next leg."""
     manifest = access.get_manifest(session, actor, manifest_id)
-    if Party.ISSUER not in access.manifest_parties(actor, manifest):
-        raise Forbidden(N_("只有开具联单的产生单位可以生成交接码"))
-    if manifest.status != ManifestStatus.ISSUED:
+    if not can_issue_code(actor, manifest):
+        if _hands_over(manifest):
+            raise Forbidden(N_("只有当前运输区段的驾驶员可以生成联运交接码"))
+        if Party.ISSUER not in access.manifest_parties(actor, manifest):
+            raise Forbidden(N_("只有开具联单的产生单位可以生成交接码"))
         transition_for(manifest.status, Step.PICKUP)  # raises INVALID_TRANSITION naming the state
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     row = _locked_row(session, manifest.id)
@@ -87,8 +90,17 @@ def issue_code(session, *, actor: User, manifest_id: int, secret: str, now: date
 
 
 def can_issue_code(actor: User, manifest: Manifest) -> bool:
-    """The producer may hand out a code while the manifest waits for its pickup."""
-    return manifest.status == ManifestStatus.ISSUED and Party.ISSUER in access.manifest_parties(actor, manifest)
+    """The producer may hand out a code while the manifest waits for its pickup; on a multi-carrier manifest in
+    transit, the driver of the leg holding the load while a next leg waits."""
+    if manifest.status == ManifestStatus.ISSUED:
+        return Party.ISSUER in access.manifest_parties(actor, manifest)
+    return _hands_over(manifest) and Party.DRIVER in access.manifest_parties(actor, manifest)
+
+
+def _hands_over(manifest: Manifest) -> bool:
+    """In transit with a next carrier waiting (联运)."""
+    return (manifest.status == ManifestStatus.IN_TRANSIT and manifest.current_leg is not None
+            and access.current_legs(manifest)[1] is not None)
 
 
 def code_state(session, *, manifest_id: int) -> CodeState | None:
@@ -111,15 +123,29 @@ def confirm_pickup(session, *, actor: User, manifest_id: int, code: str, request
     """
     if request.type != Step.PICKUP:
         raise ValidationFailed(N_("交接码只用于提货"), details={"type": request.type})
+    return _confirm(session, actor=actor, manifest_id=manifest_id, code=code, request=request, secret=secret, now=now)
+
+
+def confirm_transfer(session, *, actor: User, manifest_id: int, code: str, request: StepRequest,
+                     secret: str, now: datetime) -> StepResult:
+    """Records a hand-over between carriers (联运): the next leg's driver types the one-time code shown on the
+    phone of the current leg's driver. The same code rules as a pickup; the load is then with the next leg."""
+    if request.type != Step.TRANSFER:
+        raise ValidationFailed(N_("联运交接码只用于联运交接"), details={"type": request.type})
+    return _confirm(session, actor=actor, manifest_id=manifest_id, code=code, request=request, secret=secret, now=now)
+
+
+def _confirm(session, *, actor: User, manifest_id: int, code: str, request: StepRequest, secret: str,
+             now: datetime) -> StepResult:
     code = (code or "").strip().replace(" ", "")
-    gate = _Gate(actor=actor, code=code, secret=secret, now=now)
+    gate = _Gate(actor=actor, code=code, secret=secret, now=now, step=Step(request.type))
     try:
         return record_step(session, actor=actor, manifest_id=manifest_id, now=now, request=request, handover=gate)
     except _NotAccepted:
         pass  # record_step rolled back the step and the code's use
     row = _locked_row(session, manifest_id)
     try:
-        _check(session, row, manifest_id, code, gate.occurred_at, secret, now)
+        _check(session, row, manifest_id, code, gate.occurred_at, secret, now, step=gate.step)
     except BaseException:
         session.rollback()
         raise
@@ -139,9 +165,13 @@ class _Gate:
     code: str
     secret: str
     now: datetime
+    step: Step = Step.PICKUP
     occurred_at: datetime | None = None
 
     def refuse(self, manifest: Manifest) -> Forbidden:
+        if self.step == Step.TRANSFER:
+            return Forbidden(N_("您不是联单 {number} 下一程运输单位的驾驶员，不能接手"), params={"number": manifest.number},
+                             details={"step": Step.TRANSFER, "allowed": [Party.NEXT_DRIVER]})
         return Forbidden(N_("您不是联单 {number} 指定运输单位的驾驶员，不能提货"), params={"number": manifest.number},
                          details={"step": Step.PICKUP, "allowed": [Party.DRIVER]})
 
@@ -157,10 +187,23 @@ class _Gate:
             .values(used_at=self.now, used_by_id=self.actor.id)
             .returning(H.c.code_hash, H.c.issued_at, H.c.expires_at, H.c.issued_by_id)).first()
         if (row is None or not hmac.compare_digest(row.code_hash, _hash(self.secret, manifest.id, self.code))
-                or not (row.issued_at - CLOCK_SKEW <= occurred_at <= row.expires_at)):
+                or not (row.issued_at - CLOCK_SKEW <= occurred_at <= row.expires_at)
+                or (self.step == Step.TRANSFER and not _from_carrier(session, row.issued_by_id, manifest))):
             raise _NotAccepted()
-        return {"handover_confirmed": True, "handover_code_issued_by": row.issued_by_id,
-                "handover_code_issued_at": row.issued_at.isoformat()}
+        evidence = {"handover_confirmed": True, "handover_code_issued_by": row.issued_by_id,
+                    "handover_code_issued_at": row.issued_at.isoformat()}
+        if self.step == Step.TRANSFER:  # which leg hands over to which: in the hash-chained data
+            (giver, _), taker = access.current_legs(manifest)
+            evidence |= {"leg": manifest.current_leg + 1, "from_transporter_id": giver,
+                         "to_transporter_id": taker[0]}
+        return evidence
+
+
+def _from_carrier(session, user_id: int, manifest: Manifest) -> bool:
+    """A hand-over code counts only when a driver of the carrier holding the load made it: not, say, a pickup code
+    of the producer's left unused when the pickup was recorded with an exception."""
+    user = session.get(User, user_id)
+    return user is not None and Party.DRIVER in access.manifest_parties(user, manifest)
 
 
 def _recorded(session, manifest_id: int, key: str) -> bool:
@@ -168,8 +211,29 @@ def _recorded(session, manifest_id: int, key: str) -> bool:
                                                         ManifestEvent.idempotency_key == key)) is not None
 
 
+_TRANSFER_REFUSALS = {  # the code of a hand-over between carriers comes from the current leg's driver
+    "HANDOVER_CODE_MISSING": N_("交出方驾驶员尚未生成联运交接码：请对方在扫码页点击「生成联运交接码」"),
+    "HANDOVER_CODE_LOCKED": N_("联运交接码输错次数过多已锁定：请交出方驾驶员重新生成"),
+    "HANDOVER_CODE_USED": N_("联运交接码已使用过：请交出方驾驶员重新生成"),
+    "HANDOVER_CODE_EXPIRED": N_("联运交接码已过期（有效期 10 分钟）：请交出方驾驶员重新生成"),
+}
+
+
 def _check(session, row: HandoverCode | None, manifest_id: int, code: str, occurred_at: datetime, secret: str,
-           now: datetime) -> None:
+           now: datetime, step: Step = Step.PICKUP) -> None:
+    if step == Step.TRANSFER and row is not None and not _from_carrier(session, row.issued_by_id,
+                                                                       session.get(Manifest, manifest_id)):
+        row = None  # not a code of the carrier handing over
+    try:
+        _check_code(session, row, manifest_id, code, occurred_at, secret, now)
+    except HandoverRefused as refused:
+        if step != Step.TRANSFER or refused.code not in _TRANSFER_REFUSALS:
+            raise
+        raise HandoverRefused(_TRANSFER_REFUSALS[refused.code], code=refused.code) from None
+
+
+def _check_code(session, row: HandoverCode | None, manifest_id: int, code: str, occurred_at: datetime, secret: str,
+                now: datetime) -> None:
     if row is None:
         raise HandoverRefused(N_("产生单位尚未生成交接码：请对方在系统中点击「生成交接码」"), code="HANDOVER_CODE_MISSING")
     if row.locked_at is not None:
@@ -203,6 +267,12 @@ def record_step_with_handover(session, *, actor: User, manifest_id: int, request
     if handover_exception_reason is not None:
         exception = clean_text(handover_exception_reason, field="handover_exception_reason", max_length=500,
                                required=True, multiline=True)
+    if request.type == Step.TRANSFER:  # 联运: always with the current leg's code, no exception to it
+        if exception is not None or handover_code is None:
+            raise HandoverRefused(N_("联运交接须提供交出方驾驶员的一次性交接码 handover_code"),
+                                  code="HANDOVER_CODE_REQUIRED", details={"handover_code": "required"})
+        return confirm_transfer(session, actor=actor, manifest_id=manifest_id, code=handover_code, request=request,
+                                secret=secret, now=now)
     if request.type != Step.PICKUP:
         if handover_code is not None or exception is not None:
             raise ValidationFailed(N_("交接码和交接例外原因只用于提货"), details={"type": request.type})

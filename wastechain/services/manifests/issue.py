@@ -1,5 +1,5 @@
 """Issuing a transfer manifest once every rule of SPEC.md passes, reserving the quantities from the batches."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,10 +15,10 @@ from wastechain.domain.regions import city_of
 from wastechain.domain.states import ManifestStatus, Step
 from wastechain.domain.storage import batch_status
 from wastechain.domain.streams import STREAM_NAMES, Stream, is_hazardous
-from wastechain.domain.text import N_
+from wastechain.domain.text import N_, clean_text
 from wastechain.domain.timeutil import local_date
 from wastechain.domain.vocabulary import ISSUER_ROLES, RECEIVING_ROLES, Role
-from wastechain.models import (Approval, Batch, Manifest, ManifestLine, ManifestSerial, Organization, Permit, Site,
+from wastechain.models import (Approval, Batch, Manifest, ManifestLeg, ManifestLine, ManifestSerial, Organization, Permit, Site,
                                User, Vehicle)
 from wastechain.services import access
 from wastechain.services.catalog import region_names
@@ -35,6 +35,17 @@ OPEN_STATUSES = capacity.LIVE_STATUSES
 class LineRequest:
     batch_id: int
     quantity_kg: Decimal
+
+
+@dataclass(frozen=True)
+class LegRequest:
+    """A further carrier of a multi-carrier manifest (联运, leg 2, 3 …) and where it is planned to take the load."""
+
+    transporter_id: int
+    vehicle_id: int | None = None
+    driver_id: int | None = None
+    handover_site_id: int | None = None
+    handover_point: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,31 +108,37 @@ class Evaluation:
 @transactional
 def issue_manifest(session, *, actor: User, lines: list[LineRequest], receiver_site_id: int, transporter_id: int,
                    planned_pickup_at: datetime, now: datetime, vehicle_id: int | None = None,
-                   driver_id: int | None = None, approval_id: int | None = None) -> Manifest:
-    """Issues a transfer manifest once every rule of SPEC.md passes, reserving the quantities from the batches."""
+                   driver_id: int | None = None, approval_id: int | None = None,
+                   legs: list[LegRequest] = ()) -> Manifest:
+    """Issues a transfer manifest once every rule of SPEC.md passes, reserving the quantities from the batches.
+    `legs`: the further carriers of a multi-carrier manifest (联运), after the transporter above (leg 1)."""
     evaluation = evaluate_manifest(session, actor=actor, lines=lines, receiver_site_id=receiver_site_id,
                                    transporter_id=transporter_id, planned_pickup_at=planned_pickup_at,
-                                   vehicle_id=vehicle_id, driver_id=driver_id, approval_id=approval_id, lock=True)
+                                   vehicle_id=vehicle_id, driver_id=driver_id, approval_id=approval_id, lock=True,
+                                   legs=legs)
     _raise(evaluation.first_violation())
     return _write_manifest(session, evaluation, actor=actor, lines=lines, planned_pickup_at=planned_pickup_at,
-                           vehicle_id=vehicle_id, driver_id=driver_id, now=now)
+                           vehicle_id=vehicle_id, driver_id=driver_id, now=now, legs=legs)
 
 
 def check_manifest(session, *, actor: User, lines: list[LineRequest], receiver_site_id: int, transporter_id: int,
                    planned_pickup_at: datetime, now: datetime, vehicle_id: int | None = None,
-                   driver_id: int | None = None, approval_id: int | None = None) -> Evaluation:
+                   driver_id: int | None = None, approval_id: int | None = None,
+                   legs: list[LegRequest] = ()) -> Evaluation:
     """The dry run of issue_manifest: every rule's verdict on the same request, writing nothing."""
     try:
         return evaluate_manifest(session, actor=actor, lines=lines, receiver_site_id=receiver_site_id,
                                  transporter_id=transporter_id, planned_pickup_at=planned_pickup_at,
-                                 vehicle_id=vehicle_id, driver_id=driver_id, approval_id=approval_id, lock=False)
+                                 vehicle_id=vehicle_id, driver_id=driver_id, approval_id=approval_id, lock=False,
+                                 legs=legs)
     finally:
         session.rollback()  # nothing to keep; ends the read transaction
 
 
 def evaluate_manifest(session, *, actor: User, lines: list[LineRequest], receiver_site_id: int,
                       transporter_id: int | None, planned_pickup_at: datetime, vehicle_id: int | None = None,
-                      driver_id: int | None = None, approval_id: int | None = None, lock: bool = True) -> Evaluation:
+                      driver_id: int | None = None, approval_id: int | None = None, lock: bool = True,
+                      legs: list[LegRequest] = ()) -> Evaluation:
     """Every rule of SPEC.md on a manifest as asked; input that cannot be a manifest at all raises instead.
 
     issue_manifest refuses with the first failing verdict and check_manifest shows them all, so the dry run and
@@ -163,13 +180,19 @@ def evaluate_manifest(session, *, actor: User, lines: list[LineRequest], receive
                                  {"carrier": transporter.name if transporter else ""}))
     if transporter is not None:
         verdicts.append(_transport_verdict(session, batches, transporter, planned_on))
+    for seq, leg in enumerate(legs, start=2):  # 联运: every further carrier holds a valid transport permit too
+        carrier = _transporter(session, leg.transporter_id, leg.vehicle_id, leg.driver_id)
+        if leg.handover_site_id is not None and session.get(Site, leg.handover_site_id) is None:
+            raise ValidationFailed(N_("交接场所 {id} 不存在"), params={"id": leg.handover_site_id},
+                                   details={f"legs.{seq - 2}.handover_site_id": "unknown"})
+        verdicts.append(replace(_transport_verdict(session, batches, carrier, planned_on), subject=f"leg:{seq}"))
     return Evaluation(verdicts=verdicts, batches=batches, origin=origin, receiver_site=receiver_site,
                       transporter=transporter, approval=approval, needs_approval=needs_approval)
 
 
 def _write_manifest(session, evaluation: Evaluation, *, actor: User, lines: list[LineRequest],
                     planned_pickup_at: datetime, vehicle_id: int | None, driver_id: int | None,
-                    now: datetime) -> Manifest:
+                    now: datetime, legs: list[LegRequest] = ()) -> Manifest:
     batches, origin, receiver_site = evaluation.batches, evaluation.origin, evaluation.receiver_site
     approval, needs_approval = evaluation.approval, evaluation.needs_approval
     # The parties and sites already loaded go on the manifest, so the response names them without reading again.
@@ -190,12 +213,26 @@ def _write_manifest(session, evaluation: Evaluation, *, actor: User, lines: list
         manifest.lines.append(ManifestLine(batch_id=batch.id, waste_code=batch.waste_code, quantity_kg=line.quantity_kg))
     if approval and needs_approval:
         approval.reserved_kg += needs_approval
+    if legs:
+        _write_legs(manifest, legs)
     session.flush()
     event = append_event(session, manifest, step=Step.ISSUE, actor=actor, now=now, occurred_at=now,
                          idempotency_key=f"issue-{manifest.id}", data={"number": manifest.number})
     for handler in runtime_of(session).in_step:  # lineage draws the lines from the batches
         handler(session, manifest=manifest, event=event)
     return manifest
+
+
+def _write_legs(manifest: Manifest, legs: list[LegRequest]) -> None:
+    """Leg 1 repeats the manifest's carrier; the load is with leg 1 until its first hand-over."""
+    manifest.current_leg = 1
+    manifest.legs.append(ManifestLeg(seq=1, transporter_id=manifest.transporter_id, vehicle_id=manifest.vehicle_id,
+                                     driver_id=manifest.driver_id))
+    for seq, leg in enumerate(legs, start=2):
+        point = clean_text(leg.handover_point, field="handover_point", max_length=200) if leg.handover_point else None
+        manifest.legs.append(ManifestLeg(seq=seq, transporter_id=leg.transporter_id, vehicle_id=leg.vehicle_id,
+                                         driver_id=leg.driver_id, handover_site_id=leg.handover_site_id,
+                                         handover_point=point or None))
 
 
 # ---------------------------------------------------------------- the receivers that can take a load

@@ -1,13 +1,13 @@
 """Reading manifests: one, a page of them, the queues of drivers and receivers, a chain's verification."""
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from wastechain.domain.keys import Keyring
 from wastechain.domain.regions import jurisdiction_prefix
 from wastechain.domain.states import ManifestStatus
-from wastechain.models import Manifest, ManifestLine, Organization, User
+from wastechain.models import Manifest, ManifestLeg, ManifestLine, Organization, User
 from wastechain.services import access
 from wastechain.services.common import Page, paginate
 from wastechain.services.manifests.events import ManifestCheck, verify_manifest_events
@@ -71,9 +71,16 @@ def issued_by_own_organization(session, *, actor: User, status: str | None = Non
 
 
 def driver_queue(session, *, actor: User, limit: int = 100) -> list[Manifest]:
-    """The driver's transporter's manifests to pick up or deliver, his own or with no driver named."""
+    """The driver's transporter's manifests to pick up or deliver, his own or with no driver named; on a
+    multi-carrier manifest (联运), while a leg of his transporter is still to come."""
+    mine = or_(ManifestLeg.driver_id.is_(None), ManifestLeg.driver_id == actor.id)
+    own_leg = exists(select(ManifestLeg.id).where(ManifestLeg.manifest_id == Manifest.id, mine,
+                                                  ManifestLeg.transporter_id == actor.organization_id,
+                                                  ManifestLeg.seq >= Manifest.current_leg))
     query = _visible(actor).where(Manifest.status.in_((ManifestStatus.ISSUED, ManifestStatus.IN_TRANSIT)),
-                                  or_(Manifest.driver_id.is_(None), Manifest.driver_id == actor.id))
+                                  or_(and_(Manifest.current_leg.is_(None),
+                                           or_(Manifest.driver_id.is_(None), Manifest.driver_id == actor.id)),
+                                      own_leg))
     return list(session.scalars(query.limit(limit)))
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from wastechain.domain import rules
-from wastechain.domain.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
+from wastechain.domain.errors import (Conflict, Forbidden, HandoverRefused, NotFound, RuleViolation,
+                                      ValidationFailed)
 from wastechain.domain.paper import check_paper_occurred_at
 from wastechain.domain.fieldnames import field_name
 from wastechain.domain.quantities import ZERO, parse_kg
@@ -210,10 +211,30 @@ def _release_approval(session, manifest: Manifest) -> None:
 def _pickup(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
     weight = request.quantity_kg if request.quantity_kg is not None else manifest.total_kg
     manifest.pickup_kg = parse_kg(weight, field="quantity_kg")
+    if manifest.current_leg is not None:  # 联运: leg 1 starts
+        manifest.legs[0].started_at = occurred_at
     return _set_status(manifest, ManifestStatus.IN_TRANSIT, occurred_at)
 
 
+def _transfer(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
+    """联运: the leg holding the load ends and the next one starts; the manifest stays in transit."""
+    if not (request.data or {}).get("handover_confirmed"):  # only through handover.confirm_transfer
+        raise HandoverRefused(N_("联运交接须提供交出方驾驶员的一次性交接码 handover_code"), code="HANDOVER_CODE_REQUIRED",
+                              details={"handover_code": "required"})
+    legs = {leg.seq: leg for leg in manifest.legs}
+    legs[manifest.current_leg].ended_at = occurred_at
+    legs[manifest.current_leg + 1].started_at = occurred_at
+    manifest.current_leg += 1
+    return ManifestStatus(manifest.status)
+
+
 def _deliver(session, manifest: Manifest, request: StepRequest, occurred_at: datetime) -> ManifestStatus:
+    if manifest.current_leg is not None:  # 联运: only the last leg reaches the receiver
+        if manifest.current_leg < len(manifest.legs):
+            raise Forbidden(N_("联单 {number} 为联运，尚有后续运输区段：须交接给下一程，由最后一程的驾驶员送达"),
+                            params={"number": manifest.number}, code="LEG_NOT_LAST",
+                            details={"current_leg": manifest.current_leg, "legs": len(manifest.legs)})
+        manifest.legs[-1].ended_at = occurred_at
     return _set_status(manifest, ManifestStatus.DELIVERED, occurred_at)
 
 
@@ -352,5 +373,5 @@ def _raise(violation: RuleViolation | None) -> None:
         raise violation
 
 
-EFFECTS = {Step.CANCEL: _cancel, Step.PICKUP: _pickup, Step.DELIVER: _deliver,
+EFFECTS = {Step.CANCEL: _cancel, Step.PICKUP: _pickup, Step.TRANSFER: _transfer, Step.DELIVER: _deliver,
            Step.RECEIVE: _receive, Step.DISPOSE: _dispose}

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterator
 
-from sqlalchemy import and_, delete, exists, func, null, or_, select, type_coerce, union, union_all
+from sqlalchemy import and_, case, delete, exists, func, null, or_, select, type_coerce, union, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wastechain.domain import anomalies as catalog
@@ -16,7 +16,7 @@ from wastechain.models import (DaySeal, Declaration, Organization, Payment, Rece
 from wastechain.services.anomalies.declarations import period_stock
 from wastechain.services.reconciliation import routes
 from wastechain.services.reconciliation.context import Candidate, Context, Progress
-from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, g, haversine_m,
+from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, ML, W, aware, g, haversine_m,
                                                     permits_of)
 
 
@@ -271,17 +271,26 @@ def check_overweight_load(ctx: Context) -> Iterator[Candidate]:
     each delivery takes it off again (never before its pickup), and a running sum per vehicle (a window function)
     is the load on board at every pickup. No self-join of the pickups, so no plan of N × N whichever way the
     planner judges the day's share of the events, and no planner settings.
+
+    联运: a hand-over is the next leg's vehicle's pickup and the current leg's vehicle's delivery; a leg's vehicle is
+    the one of the leg that started at that event (leg 1 is the manifest's own).
     """
     t = ctx.thresholds
     V = Vehicle.__table__
     lookback = timedelta(hours=t.transit_overdue_hours)
-    q_e, q_m = E.alias("qe"), M.alias("qm")
-    recent = (select(q_e.c.id.label("event_id"), q_e.c.manifest_id, q_m.c.vehicle_id, q_e.c.occurred_at,
-                     g(q_m.c.pickup_kg).label("pickup_g"))
-              .select_from(q_e.join(q_m, q_m.c.id == q_e.c.manifest_id))
-              .where(q_e.c.type == "pickup", q_e.c.occurred_at >= ctx.start - lookback, q_e.c.occurred_at < ctx.end,
-                     q_m.c.vehicle_id.is_not(None)).cte("recent"))
-    d = E.alias("d")
+    q_e, q_m, q_l = E.alias("qe"), M.alias("qm"), ML.alias("ql")
+    vehicle = case((q_l.c.id.is_(None), q_m.c.vehicle_id), else_=q_l.c.vehicle_id)
+    recent = (select(q_e.c.id.label("event_id"), q_e.c.manifest_id, q_e.c.seq, vehicle.label("vehicle_id"),
+                     q_e.c.occurred_at, g(q_m.c.pickup_kg).label("pickup_g"), q_l.c.seq.label("leg"))
+              .select_from(q_e.join(q_m, q_m.c.id == q_e.c.manifest_id)
+                           .outerjoin(q_l, and_(q_l.c.manifest_id == q_e.c.manifest_id,
+                                                q_l.c.started_at == q_e.c.occurred_at)))
+              .where(q_e.c.type.in_(("pickup", "transfer")), q_e.c.occurred_at >= ctx.start - lookback,
+                     q_e.c.occurred_at < ctx.end, vehicle.is_not(None)).cte("recent"))
+    d, n = E.alias("d"), E.alias("n")
+    unloaded = (select(func.min(n.c.seq)).where(n.c.manifest_id == recent.c.manifest_id,
+                                                n.c.type.in_(("transfer", "deliver")), n.c.seq > recent.c.seq)
+                .scalar_subquery())
     later = func.greatest if ctx.session.get_bind().dialect.name == "postgresql" else func.max
     moves = union_all(
         select(recent.c.event_id, recent.c.vehicle_id, recent.c.occurred_at.label("at"),
@@ -289,7 +298,7 @@ def check_overweight_load(ctx: Context) -> Iterator[Candidate]:
         select(null().label("event_id"), recent.c.vehicle_id,
                type_coerce(later(d.c.occurred_at, recent.c.occurred_at), d.c.occurred_at.type).label("at"),
                (-recent.c.pickup_g).label("delta"))
-        .select_from(recent.join(d, and_(d.c.manifest_id == recent.c.manifest_id, d.c.type == "deliver")))
+        .select_from(recent.join(d, and_(d.c.manifest_id == recent.c.manifest_id, d.c.seq == unloaded)))
     ).subquery("moves")
     # RANGE frame (the default with ORDER BY): everything up to and including this moment, so pickups and
     # deliveries at the same instant count as the original rule did (qr.occurred_at <= pr.occurred_at).
@@ -297,16 +306,19 @@ def check_overweight_load(ctx: Context) -> Iterator[Candidate]:
                        func.sum(moves.c.delta).over(partition_by=moves.c.vehicle_id, order_by=moves.c.at)
                        .label("load_g")).subquery("on_board"))
     p_e = E.alias("pe")
-    here = select(p_e.c.id).where(p_e.c.type == "pickup", ctx.scope(p_e))
+    here = select(p_e.c.id).where(p_e.c.type.in_(("pickup", "transfer")), ctx.scope(p_e))
     max_g = func.coalesce(g(V.c.max_load_kg), int(t.max_load_kg * 1000))
-    query = (select(p_e.c.manifest_id, on_board.c.vehicle_id, V.c.plate, on_board.c.at.label("occurred_at"),
-                    on_board.c.delta.label("pickup_g"), on_board.c.load_g, max_g.label("max_g"))
+    query = (select(p_e.c.manifest_id, p_e.c.type, on_board.c.vehicle_id, V.c.plate,
+                    on_board.c.at.label("occurred_at"), on_board.c.delta.label("pickup_g"), on_board.c.load_g,
+                    max_g.label("max_g"), V.c.organization_id)
              .select_from(on_board.join(p_e, p_e.c.id == on_board.c.event_id)
                           .join(V, V.c.id == on_board.c.vehicle_id))
              .where(on_board.c.event_id.in_(here), on_board.c.load_g > max_g,
                     on_board.c.load_g - on_board.c.delta <= max_g))
     for row in ctx.session.execute(query).all():  # at most one row per pickup that tipped a vehicle over
-        yield Candidate("OVERWEIGHT_LOAD", f"m:{row.manifest_id}", {
+        transfer = row.type == "transfer"
+        yield Candidate("OVERWEIGHT_LOAD", f"m:{row.manifest_id}" + (f":v:{row.vehicle_id}" if transfer else ""), {
             "vehicle": row.plate, "vehicle_id": row.vehicle_id, "picked_up_at": aware(row.occurred_at),
             "load_kg": kg(row.load_g), "max_load_kg": kg(row.max_g), "excess_kg": kg(row.load_g - row.max_g)},
-            manifest_id=row.manifest_id, responsible="transporter")
+            manifest_id=row.manifest_id, responsible="transporter",
+            organization_id=row.organization_id if transfer else None)

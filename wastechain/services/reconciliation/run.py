@@ -58,6 +58,7 @@ NIGHTLY_CHECKS = (check_transit_overdue, check_receipt_overdue, check_weight_mis
 EVENT_CHECKS = {
     "pickup": (check_location_mismatch, check_long_distance, check_overweight_load, check_permit_invalid,
                check_storage_overdue, check_handover_unconfirmed),
+    "transfer": (check_transit_overdue, check_overweight_load),  # 联运: the leg handed over, the next one loaded
     "deliver": (check_transit_overdue, check_location_mismatch, check_jurisdiction_breach, check_long_distance),
     "receive": (check_receipt_overdue, check_weight_mismatch, check_permit_invalid, check_refused),
     "dispose": (check_loop_not_closed,),

@@ -11,13 +11,14 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from wastechain.domain import anomalies as catalog
 from wastechain.domain import rules
 from wastechain.domain.streams import HAZARDOUS_STREAMS as _HAZARDOUS
-from wastechain.models import Anomaly, Batch, Manifest, ManifestEvent, ManifestLine, Permit, WasteCode
+from wastechain.models import Anomaly, Batch, Manifest, ManifestEvent, ManifestLeg, ManifestLine, Permit, WasteCode
 
 
 
 E = ManifestEvent.__table__
 M = Manifest.__table__
 L = ManifestLine.__table__
+ML = ManifestLeg.__table__
 B = Batch.__table__
 W = WasteCode.__table__
 CHUNK = 1000

@@ -20,34 +20,72 @@ from wastechain.models import Approval, Site
 from wastechain.services.catalog.editions import exemptions
 from wastechain.services.reconciliation import routes
 from wastechain.services.reconciliation.context import Candidate, Context
-from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, W, aware, epoch, g, haversine_m,
+from wastechain.services.reconciliation.sql import (HAZARDOUS_STREAMS, B, E, L, M, ML, W, aware, epoch, g, haversine_m,
                                                     permits_of, same_permit_spans)
 
 # ---------------------------------------------------------------- checks
 
 def check_transit_overdue(ctx: Context) -> Iterator[Candidate]:
-    """Picked up and not delivered within TRANSIT_OVERDUE_HOURS (open now, or delivered late on the day)."""
+    """Picked up and not delivered within TRANSIT_OVERDUE_HOURS (open now, or delivered late on the day).
+
+    联运: each leg is judged on its own, from the event that put the load on its vehicle (the pickup, or the
+    hand-over to it) to the one that took it off (the next hand-over, or the delivery); the finding names the leg
+    and holds its carrier responsible.
+    """
     hours = ctx.thresholds.transit_overdue_hours
     limit = timedelta(hours=hours)
     if ctx.nightly:
-        query = select(M.c.id, M.c.status_changed_at).where(M.c.status == MS.IN_TRANSIT,
-                                                             M.c.status_changed_at < ctx.end - limit)
+        leg = ML.alias("leg")
+        started = func.coalesce(leg.c.started_at, M.c.status_changed_at)
+        query = (select(M.c.id, started.label("picked"), leg.c.seq.label("leg"), leg.c.transporter_id)
+                 .select_from(M.outerjoin(leg, and_(leg.c.manifest_id == M.c.id, leg.c.seq == M.c.current_leg)))
+                 .where(M.c.status == MS.IN_TRANSIT, started < ctx.end - limit))
         for row in ctx.stream(query):
-            picked = row.status_changed_at
-            yield Candidate("TRANSIT_OVERDUE", f"m:{row.id}", {
+            picked = aware(row.picked)
+            yield Candidate("TRANSIT_OVERDUE", _leg_key(row.id, row.leg), {
                 "picked_up_at": picked, "deadline": picked + limit, "status": MS.IN_TRANSIT,
                 "hours_in_transit_at_day_end": round((ctx.end - picked).total_seconds() / 3600, 1),
-                "threshold_hours": hours}, manifest_id=row.id, responsible="transporter")
-    d, p = E.alias("d"), E.alias("p")
-    query = (select(d.c.manifest_id, d.c.occurred_at.label("delivered_at"), p.c.occurred_at.label("picked_up_at"))
-             .join(p, and_(p.c.manifest_id == d.c.manifest_id, p.c.type == "pickup"))
-             .where(d.c.type == "deliver", ctx.scope(d),
+                "threshold_hours": hours, **_leg_evidence(row.leg)}, manifest_id=row.id, responsible="transporter",
+                organization_id=row.transporter_id)
+    d, p, b = E.alias("d"), E.alias("p"), E.alias("b")
+    boarded = (select(func.max(b.c.seq)).where(b.c.manifest_id == d.c.manifest_id, b.c.type.in_(_BOARDING),
+                                               b.c.seq < d.c.seq).scalar_subquery())
+    query = (select(d.c.manifest_id, d.c.type, d.c.occurred_at.label("delivered_at"),
+                    p.c.occurred_at.label("picked_up_at"), M.c.current_leg)
+             .select_from(d.join(p, and_(p.c.manifest_id == d.c.manifest_id, p.c.seq == boarded))
+                          .join(M, M.c.id == d.c.manifest_id))
+             .where(d.c.type.in_(_ALIGHTING), ctx.scope(d),
                     epoch(d.c.occurred_at) - epoch(p.c.occurred_at) > hours * 3600))
-    for row in ctx.stream(query):
-        yield Candidate("TRANSIT_OVERDUE", f"m:{row.manifest_id}", {
-            "picked_up_at": row.picked_up_at, "delivered_at": row.delivered_at,
+    rows = list(ctx.stream(query))
+    legs = _legs_ended(ctx, [row for row in rows if row.current_leg is not None])
+    for row in rows:
+        leg = legs.get((row.manifest_id, row.delivered_at))
+        ended = "handed_over_at" if row.type == "transfer" else "delivered_at"
+        yield Candidate("TRANSIT_OVERDUE", _leg_key(row.manifest_id, leg and leg[0]), {
+            "picked_up_at": row.picked_up_at, ended: row.delivered_at,
             "hours_in_transit": round((row.delivered_at - row.picked_up_at).total_seconds() / 3600, 1),
-            "threshold_hours": hours}, manifest_id=row.manifest_id, responsible="transporter")
+            "threshold_hours": hours, **_leg_evidence(leg and leg[0])}, manifest_id=row.manifest_id,
+            responsible="transporter", organization_id=leg and leg[1])
+
+
+_BOARDING, _ALIGHTING = ("pickup", "transfer"), ("transfer", "deliver")  # what puts a load on a vehicle, takes it off
+
+
+def _leg_key(manifest_id: int, leg: int | None) -> str:
+    return f"m:{manifest_id}" if leg is None else f"m:{manifest_id}:leg:{leg}"
+
+
+def _leg_evidence(leg: int | None) -> dict:
+    return {} if leg is None else {"leg": leg}
+
+
+def _legs_ended(ctx: Context, rows) -> dict:
+    """(manifest id, end time) → (leg number, its carrier) of the legs of multi-carrier manifests these rows end."""
+    if not rows:
+        return {}
+    query = select(ML.c.manifest_id, ML.c.ended_at, ML.c.seq, ML.c.transporter_id).where(
+        ML.c.manifest_id.in_({row.manifest_id for row in rows}), ML.c.ended_at.is_not(None))
+    return {(r.manifest_id, aware(r.ended_at)): (r.seq, r.transporter_id) for r in ctx.session.execute(query)}
 
 
 def check_receipt_overdue(ctx: Context) -> Iterator[Candidate]:

@@ -104,12 +104,15 @@ class Kg(ma.fields.Field):
         self.allow_zero = allow_zero
         self.metadata.setdefault("type", "number")
         self.metadata.setdefault("description", "kilograms, at most 3 decimals")
-        self.metadata.setdefault("minimum" if allow_zero else "exclusiveMinimum", 0)
-        self.metadata.setdefault("exclusiveMaximum", int(MAX_KG))
-        self.metadata.setdefault("multipleOf", float(GRAM))
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else Decimal(value)
+
+    def _bind_to_schema(self, field_name, schema):
+        super()._bind_to_schema(field_name, schema)
+        if type(schema).__name__.endswith("In"):  # a request's schema: the document names what parse_kg accepts
+            self.metadata.update(minimum=0, exclusiveMinimum=not self.allow_zero, maximum=int(MAX_KG),
+                                 exclusiveMaximum=True, multipleOf=float(GRAM))
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
@@ -190,6 +193,16 @@ class Text(ma.fields.String):
         return text
 
 
+NO_NUL = r"^[^\u0000]*$"  # what every JSON string may hold (unstorable_string); surrogates cannot be named here
+REGION_CODE = r"^[0-9]{6}$"  # a 行政区划代码; which ones exist is the catalog's data, not the document's
+
+
+def password(*, min_length: int = 8) -> ma.fields.String:
+    """A password given in a request: 8–200 characters (at login: whatever was set, at most 200)."""
+    return ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=min_length, max=200),
+                            metadata={"pattern": NO_NUL})
+
+
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
@@ -202,7 +215,7 @@ class Id(ma.fields.Integer):
 
 
 class PageArgs(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_ID))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 

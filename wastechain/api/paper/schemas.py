@@ -24,6 +24,11 @@ class ScanIn(ma.Schema):
     scan = Upload(required=True, metadata={"description": "photo or scan of the signed paper form: JPEG, PNG or PDF"})
 
 
+class PaperEntryIn(PaperStepIn, ScanIn):
+    """The whole multipart request as the document shows it: the step's form fields and the scan (the two are
+    parsed apart, as form and files)."""
+
+
 class PaperEntryOut(ma.Schema):
     id = ma.fields.Integer()
     manifest_id = ma.fields.Integer()

@@ -195,6 +195,7 @@ class Text(ma.fields.String):
 
 NO_NUL = r"^[^\u0000]*$"  # what every JSON string may hold (unstorable_string); surrogates cannot be named here
 REGION_CODE = r"^[0-9]{6}$"  # a 行政区划代码; which ones exist is the catalog's data, not the document's
+WASTE_CODE_OR_CATEGORY = r"^(HW[0-9]{2}|[0-9]{3}-[0-9]{3}-[0-9]{2})$"  # 900-041-49 or HW49, as the catalog writes them
 
 
 def password(*, min_length: int = 8) -> ma.fields.String:

@@ -1,11 +1,10 @@
 import marshmallow as ma
 
-from wastechain.api.common import REGION_CODE, Day, Kg, PageArgs, Text, Time
+from wastechain.api.common import REGION_CODE, WASTE_CODE_OR_CATEGORY, Day, Kg, PageArgs, Text, Time
 from wastechain.domain.credit_code import CHARSET
 from wastechain.services.accounts.parties import METHOD_PATTERN, ORG_ROLES, PERMIT_KINDS, SITE_KINDS
 
 CREDIT_CODE = rf"^[{CHARSET}]{{2}}[0-9]{{6}}[{CHARSET}]{{10}}$"
-WASTE_CODE_OR_CATEGORY = r"^(HW[0-9]{2}|[0-9]{3}-[0-9]{3}-[0-9]{2})$"
 
 
 class OrganizationIn(ma.Schema):

@@ -9,7 +9,7 @@ from PIL import Image
 
 from tests.clock import MovableClock
 from tests.conftest import TEST_CONFIG
-from tests.factories import KECHENG, JIANGSHAN, row_count
+from tests.factories import KECHENG, JIANGSHAN, row_count, user_named
 from tests.web.helpers import login, refused_page
 from wastechain import create_app
 from wastechain.models import Tipoff
@@ -150,6 +150,21 @@ def test_the_county_regulator_triages_links_closes_and_rewards_and_the_reporter_
     page = status_page(client, filed)
     assert "已办结" in page and "举报属实" in page and "500.00 元" in page
     assert world.producer.name not in page and "kecheng_regulator" not in page
+
+
+def test_the_desk_names_officers_by_their_name_not_their_login(client, filed, world, session):
+    officer = user_named(session, "kecheng_regulator")
+    officer.display_name = "王建国"
+    session.commit()
+    login(client, "kecheng_regulator")
+    case = client.get("/regulator/tipoffs/1").get_data(as_text=True)
+    chosen = re.search(r'<option value="(\d+)">王建国</option>', case).group(1)
+    assert client.post("/regulator/tipoffs/1/assign", data={"assignee_id": chosen}).status_code == 302
+    case = html.unescape(client.get("/regulator/tipoffs/1").get_data(as_text=True))
+    assigned, history = case.split('id="case-assignee">')[1], case.split('id="case-history">')[1]
+    assert assigned.startswith("王建国") and "王建国 · " in history
+    desk = html.unescape(client.get("/regulator/tipoffs/").get_data(as_text=True))
+    assert "承办：王建国" in desk and "kecheng_regulator" not in desk.split("<main")[-1]
 
 
 def test_closing_without_a_note_shows_the_confirmation_again_with_the_choice_kept(client, filed, world):

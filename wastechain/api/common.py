@@ -14,7 +14,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import IntegerConverter
 
 from wastechain.domain.errors import Unauthorized, ValidationFailed
-from wastechain.domain.quantities import parse_kg
+from wastechain.domain.quantities import GRAM, MAX_KG, parse_kg
 from wastechain.domain.text import N_, is_surrogate, text_problem
 from wastechain.domain.timeutil import CHINA
 from wastechain.i18n import message_of
@@ -108,6 +108,12 @@ class Kg(ma.fields.Field):
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else Decimal(value)
 
+    def _bind_to_schema(self, field_name, schema):
+        super()._bind_to_schema(field_name, schema)
+        if type(schema).__name__.endswith("In"):  # a request's schema: the document names what parse_kg accepts
+            self.metadata.update(minimum=0, exclusiveMinimum=not self.allow_zero, maximum=int(MAX_KG),
+                                 exclusiveMaximum=True, multipleOf=float(GRAM))
+
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             return parse_kg(value, field=attr or "quantity_kg", allow_zero=self.allow_zero)
@@ -126,6 +132,10 @@ BAD_CHARACTER_MESSAGE = N_("包含无效的 Unicode 字符（孤立代理项）�
 class Time(ma.fields.AwareDateTime):
     """ISO 8601 with offset, years 2000–2100 on input; written in China time (+08:00)."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.metadata.setdefault("pattern", "^20[0-9]{2}-")  # the document's words for the years accepted
+
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else value.astimezone(CHINA).isoformat()
 
@@ -140,11 +150,26 @@ class Time(ma.fields.AwareDateTime):
 class Day(ma.fields.Date):
     """A calendar date (YYYY-MM-DD), years 1900–2100: a day range past the calendar's ends cannot be queried."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.metadata.setdefault("pattern", "^(19|20)[0-9]{2}-")
+
     def _deserialize(self, value, attr, data, **kwargs):
         day = super()._deserialize(value, attr, data, **kwargs)
         if not 1900 <= day.year <= LAST_YEAR:
             raise ma.ValidationError(DAY_RANGE_MESSAGE)
         return day
+
+
+def text_pattern(*, multiline: bool, may_be_empty: bool) -> str:
+    """What `Text` accepts, in the document's words: no control characters (a note may hold line breaks and tabs
+    inside) and no space at either end (they are trimmed, so an all-space text would be empty). Lone surrogates,
+    refused too, are left out: a JSON Schema pattern matches code points, which cannot be surrogates."""
+    controls = r"\u0000-\u0008\u000b-\u001f" if multiline else r"\u0000-\u001f"
+    inner = rf"[^{controls}\u007f-\u009f]"
+    edge = r"[^\s\u0000-\u001f\u007f-\u009f]"
+    text = rf"{edge}({inner}*{edge})?"
+    return rf"^({text})?$" if may_be_empty else rf"^{text}$"
 
 
 class Text(ma.fields.String):
@@ -156,6 +181,7 @@ class Text(ma.fields.String):
     def __init__(self, *, min_length: int = 1, max_length: int = 200, multiline: bool = False, **kwargs):
         super().__init__(validate=ma.validate.Length(min=min_length, max=max_length), **kwargs)
         self.multiline = multiline
+        self.metadata.setdefault("pattern", text_pattern(multiline=multiline, may_be_empty=min_length == 0))
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -165,6 +191,17 @@ class Text(ma.fields.String):
         if problem:
             raise ma.ValidationError(problem)
         return text
+
+
+NO_NUL = r"^[^\u0000]*$"  # what every JSON string may hold (unstorable_string); surrogates cannot be named here
+REGION_CODE = r"^[0-9]{6}$"  # a 行政区划代码; which ones exist is the catalog's data, not the document's
+WASTE_CODE_OR_CATEGORY = r"^(HW[0-9]{2}|[0-9]{3}-[0-9]{3}-[0-9]{2})$"  # 900-041-49 or HW49, as the catalog writes them
+
+
+def password(*, min_length: int = 8) -> ma.fields.String:
+    """A password given in a request: 8–200 characters (at login: whatever was set, at most 200)."""
+    return ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=min_length, max=200),
+                            metadata={"pattern": NO_NUL})
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
@@ -179,7 +216,7 @@ class Id(ma.fields.Integer):
 
 
 class PageArgs(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_ID))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 

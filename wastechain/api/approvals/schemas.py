@@ -1,13 +1,14 @@
 import marshmallow as ma
 
-from wastechain.api.common import Day, Id, Kg, PageArgs, Text, Time, now
+from wastechain.api.common import WASTE_CODE_OR_CATEGORY, Day, Id, Kg, PageArgs, Text, Time, now
 from wastechain.domain.approvals import ApprovalState, approval_state
 from wastechain.domain.timeutil import local_date
 
 
 class ApprovalIn(ma.Schema):
     producer_id = Id(required=True)
-    waste_codes = ma.fields.List(ma.fields.String(), required=True, validate=ma.validate.Length(min=1))
+    waste_codes = ma.fields.List(ma.fields.String(metadata={"pattern": WASTE_CODE_OR_CATEGORY}), required=True,
+                                 validate=ma.validate.Length(min=1))
     destination_site_id = Id(required=True)
     max_quantity_kg = Kg(required=True)
     valid_from = Day(required=True)

@@ -1,11 +1,11 @@
 import marshmallow as ma
 
-from wastechain.api.common import Id, Text, Time
+from wastechain.api.common import NO_NUL, Id, Text, Time, password
 
 
 class TokenRequest(ma.Schema):
-    username = ma.fields.String(required=True)
-    password = ma.fields.String(required=True)
+    username = ma.fields.String(required=True, metadata={"pattern": NO_NUL})
+    password = ma.fields.String(required=True, metadata={"pattern": NO_NUL})
 
 
 class UserOut(ma.Schema):
@@ -30,8 +30,8 @@ class TokenOut(ma.Schema):
 class PasswordIn(ma.Schema):
     """The page's password form and POST /auth/password read this one schema."""
 
-    current_password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=200))
-    new_password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=8, max=200))
+    current_password = password(min_length=0)
+    new_password = password()
 
 
 class PasswordChangedOut(ma.Schema):

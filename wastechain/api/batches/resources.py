@@ -39,7 +39,8 @@ def get_batch(batch_id):
 
 
 class LabelSheetArgs(ma.Schema):
-    ids = ma.fields.String(required=True, metadata={"description": "batch ids separated by commas, e.g. 1,2,3 (≤ 200)"})
+    ids = ma.fields.String(required=True, metadata={"description": "batch ids separated by commas, e.g. 1,2,3 (≤ 200)",
+                                                    "pattern": r"^[1-9][0-9]{0,8}(,[1-9][0-9]{0,8}){0,199}$"})
 
 
 def conditional(rendered) -> Response:

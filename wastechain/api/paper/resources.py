@@ -1,7 +1,7 @@
 from flask import send_file
 
 from wastechain.api.common import Blueprint, current_user, db, listed, login_required, now, page_schema, paging
-from wastechain.api.paper.schemas import PaperArgs, PaperEntryOut, PaperStepIn, ScanIn
+from wastechain.api.paper.schemas import PaperArgs, PaperEntryIn, PaperEntryOut, PaperStepIn, ScanIn
 from wastechain.requestctx import paper_scan_dir
 from wastechain.services.manifests import StepRequest, paper
 
@@ -12,6 +12,7 @@ bp = Blueprint("paper", __name__, description="纸质联单补录：系统故障
 @login_required
 @bp.arguments(PaperStepIn, location="form")
 @bp.arguments(ScanIn, location="files")
+@bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": PaperEntryIn}}})
 @bp.response(201, PaperEntryOut)
 def enter_paper_step(form, files, manifest_id):
     """A step of a paper manifest entered afterwards (multipart: the step's fields and `scan`), up to 10 working

@@ -6,6 +6,9 @@ from wastechain.api.manifests.schemas import EventOut
 from wastechain.domain.paper import PAPER_STEPS
 
 
+METHOD = r"^[RDCrdc]\d{1,2}$"
+
+
 class PaperStepIn(ma.Schema):
     """A step of a paper manifest, as written on the form (multipart form fields)."""
 
@@ -17,11 +20,22 @@ class PaperStepIn(ma.Schema):
     accepted_kg = Kg(load_default=None, allow_none=True, allow_zero=True)
     rejected_kg = Kg(load_default=None, allow_none=True, allow_zero=True)
     reason = Text(load_default=None, allow_none=True, min_length=0, max_length=500, multiline=True)
-    method = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[RDCrdc]\d{1,2}$"))
+    method = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(METHOD))
 
 
 class ScanIn(ma.Schema):
     scan = Upload(required=True, metadata={"description": "photo or scan of the signed paper form: JPEG, PNG or PDF"})
+
+
+class PaperEntryIn(PaperStepIn, ScanIn):
+    """The whole multipart request as the document shows it: the step's form fields and the scan (the two are
+    parsed apart, as form and files). A form sends a field or leaves it out: none of them is null."""
+
+    quantity_kg = Kg()
+    accepted_kg = Kg(allow_zero=True)
+    rejected_kg = Kg(allow_zero=True)
+    reason = Text(min_length=0, max_length=500, multiline=True)
+    method = ma.fields.String(validate=ma.validate.Regexp(METHOD))
 
 
 class PaperEntryOut(ma.Schema):

@@ -18,6 +18,12 @@ class Yuan(ma.fields.Field):
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else Decimal(value)
 
+    def _bind_to_schema(self, field_name, schema):
+        super()._bind_to_schema(field_name, schema)
+        if type(schema).__name__.endswith("In"):  # a request's schema: the document names what is accepted
+            self.metadata.update(minimum=0, exclusiveMinimum=True, maximum=int(MAX_YUAN), exclusiveMaximum=True,
+                                 multipleOf=0.01)
+
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             amount = Decimal(str(value)) if isinstance(value, (int, float)) else Decimal(value)

@@ -1,5 +1,6 @@
 import marshmallow as ma
 
+from wastechain.api.common import REGION_CODE, password
 from wastechain.services.accounts.auth import ROLES
 
 USERNAME = ma.validate.Regexp(r"^[A-Za-z0-9_.\-]{3,64}$", error="3-64 位字母、数字、_ . -")
@@ -12,10 +13,10 @@ def display_name_field():
 
 class UserIn(ma.Schema):
     username = ma.fields.String(required=True, validate=USERNAME)
-    password = ma.fields.String(required=True, load_only=True)
+    password = password()
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
     organization_id = ma.fields.Integer(load_default=None, allow_none=True)
-    region_code = ma.fields.String(load_default=None, allow_none=True)
+    region_code = ma.fields.String(load_default=None, allow_none=True, metadata={"pattern": REGION_CODE})
     org_admin = ma.fields.Boolean(load_default=False,
                                   metadata={"description": "the enterprise's own administrator"})
     display_name = display_name_field()
@@ -31,14 +32,14 @@ class CompanyUserIn(ma.Schema):
     """An enterprise admin adds a colleague (the company page's form reads this schema too)."""
 
     username = ma.fields.String(required=True, validate=USERNAME)
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=8, max=200))
+    password = password()
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
     org_admin = ma.fields.Boolean(load_default=False)
     display_name = display_name_field()
 
 
 class ResetPasswordIn(ma.Schema):
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=8, max=200))
+    password = password()
 
 
 class CompanyUserArgs(ma.Schema):

@@ -154,8 +154,9 @@ def seal_day(session, *, day: date, secret: Keyring | str, now: datetime,
     prev = previous[-1] if previous else None
     if prev is not None:  # a missed night: seal the days in between first, in order
         gap = {row.day: row for row in _seal_rows(session, (S.c.day > prev.day) & (S.c.day < day))}
-        for offset in range(1, (day - prev.day).days):
-            missed = prev.day + timedelta(days=offset)
+        last_sealed = prev.day
+        for offset in range(1, (day - last_sealed).days):
+            missed = last_sealed + timedelta(days=offset)
             row = gap.get(missed)
             if row is not None and _was_sealed(row):
                 problems.append(_broken("day_seal_blank", missed))

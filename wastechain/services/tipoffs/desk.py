@@ -70,10 +70,9 @@ def _record(session, tipoff: Tipoff, actor: User, action: str, note: str, now: d
 def officers(session, *, actor: User, tipoff: Tipoff) -> list[User]:
     """The regulators a tip-off may be assigned to: those whose jurisdiction covers where it happened and that the
     actor's own jurisdiction covers (a county officer, or the city's)."""
-    found = session.scalars(select(User).where(User.role == Role.REGULATOR, User.active.is_(True))
-                            .order_by(User.username)).all()
-    return [u for u in found if u.region_code and access.in_jurisdiction(u, tipoff.region_code)
-            and (access.in_jurisdiction(actor, u.region_code) or u.id == actor.id)]
+    found = session.scalars(select(User).where(User.role == Role.REGULATOR, User.active.is_(True))).all()
+    return sorted((u for u in found if u.region_code and access.in_jurisdiction(u, tipoff.region_code)
+                   and (access.in_jurisdiction(actor, u.region_code) or u.id == actor.id)), key=lambda u: u.shown_name)
 
 
 @transactional

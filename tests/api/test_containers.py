@@ -105,6 +105,15 @@ def test_receiving_the_big_box_at_a_collector_stocks_it_and_it_ships_on_whole(ap
     assert {o["batch_id"]: o["quantity_kg"] for o in origins["origins"]} == {first.id: D("3"), second.id: D("2")}
 
 
+def test_only_a_producing_or_collecting_enterprise_issues_for_containers(api, world, session):
+    big, _, _ = clinic_big_box(api, world, session)
+    for role in ("admin", "receiver", "city_regulator"):
+        refused = api.post("/containers/manifests", manifest_body(world, [big["id"]], world.receiver_site), as_=role)
+        assert_refused(refused, 403, "FORBIDDEN")
+    assert api.get(f"/containers/{big['id']}", as_="producer").json["status"] == "open"
+    assert api.get("/manifests", as_="producer").json["total"] == 0
+
+
 def test_containers_of_others_are_not_found(api, world, session):
     big, _, _ = clinic_big_box(api, world, session)
     assert_refused(api.get(f"/containers/{big['id']}", as_="other_producer"), 404, "NOT_FOUND")

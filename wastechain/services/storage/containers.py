@@ -8,7 +8,7 @@ from wastechain.domain.errors import Conflict, Forbidden, NotFound, ValidationFa
 from wastechain.domain.quantities import ZERO, kg_from_grams
 from wastechain.domain.states import Step
 from wastechain.domain.text import N_
-from wastechain.domain.vocabulary import ContainerStatus, LineageKind, Role
+from wastechain.domain.vocabulary import ISSUER_ROLES, ContainerStatus, LineageKind, Role
 from wastechain.models import Batch, Container, LineageFlow, Manifest, ManifestEvent, Site, User
 from wastechain.services import access
 from wastechain.services.common import Page, locked, paginate, transactional
@@ -135,6 +135,7 @@ def describe(session, *, actor: User, container_id: int) -> dict:
 def issue_for_containers(session, *, actor: User, container_ids: list[int], now: datetime, **manifest) -> Manifest:
     """Loads whole containers on a new manifest: their nested contents become the lines, and every container
     inside is marked loaded on it (one transaction: the manifest and its loaded containers, or neither)."""
+    access.require_role(actor, *ISSUER_ROLES, doing=N_("开具转移联单"))  # as POST /manifests: a role, then the boxes
     if not container_ids:
         raise ValidationFailed(N_("至少需要一个容器"), details={"container_ids": "empty"})
     roots = [_own_open(session, actor, cid, N_("容器")) for cid in container_ids]

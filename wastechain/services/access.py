@@ -6,7 +6,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from wastechain.domain.errors import Forbidden, NotFound
 from wastechain.domain.regions import jurisdiction_prefix, within
 from wastechain.domain.text import N_
-from wastechain.domain.states import ManifestParties, ManifestStatus, Party, allowed_steps, parties_of
+from wastechain.domain.states import ManifestParties, ManifestStatus, Party, Step, allowed_steps, parties_of
 from wastechain.domain.vocabulary import (AUTHORITY_ROLES, DECLARING_ROLES, ISSUER_ROLES, RECEIVING_ROLES, ROLE_NAMES,
                                          Role)
 from wastechain.models import (Anomaly, Approval, Batch, Container, Declaration, Manifest, ManifestLeg, Organization,
@@ -258,8 +258,15 @@ def may_decide_anomaly(actor: User, anomaly: Anomaly) -> bool:
 
 
 def manifest_steps(actor: User, manifest: Manifest) -> list[str]:
-    """The steps the actor may take on this manifest now (what pages offer as buttons)."""
-    return [step.value for step in allowed_steps(manifest.status, manifest_parties(actor, manifest))]
+    """The steps the actor may take on this manifest now (what pages offer as buttons); on a multi-carrier
+    manifest only the last leg delivers (联运)."""
+    steps = allowed_steps(manifest.status, manifest_parties(actor, manifest))
+    return [step.value for step in steps if step != Step.DELIVER or holds_last_leg(manifest)]
+
+
+def may_track(actor: User, manifest: Manifest) -> bool:
+    """Whether the actor's phone may send route points for this manifest: its driver, while it is in transit."""
+    return manifest.status == ManifestStatus.IN_TRANSIT and Party.DRIVER in manifest_parties(actor, manifest)
 
 
 def organization_has_role(session, role: str):

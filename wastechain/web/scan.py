@@ -91,9 +91,7 @@ def _page(token, issued=None):
     if view["kind"] == "manifest" and view["detail"]:
         manifest = manifests.get_manifest(db(), actor=actor(), manifest_id=view["id"])
     steps = [s for s in view.get("allowed_steps", []) if s in DRIVER_STEPS]
-    tracking = TRACK_EVERY_SECONDS if Step.DELIVER.value in steps else None  # in transit, and his to deliver
-    if manifest is not None and not access.holds_last_leg(manifest):  # 联运: the last leg delivers
-        steps = [s for s in steps if s != Step.DELIVER]
+    tracking = TRACK_EVERY_SECONDS if manifest is not None and access.may_track(actor(), manifest) else None
     hand_over = manifest is not None and manifest.current_leg is not None and handover.can_issue_code(actor(), manifest)
     notice = _driver_notice(view)
     if notice and not steps and manifest is not None and access.waits_for_leg(actor(), manifest):
